@@ -1,0 +1,58 @@
+# make generate             newest Kubernetes version found, package kubeclient in generated/
+# make generate K8S_VERSION=1.35 | SPEC=path/to/spec-dir-or-file
+# make test                 lint + type checks + the whole test suite (what CI runs)
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+OUT ?= generated
+PACKAGE ?= kubeclient
+
+# Upstream specs: ../shared/specs (this workplace) or specs/kubernetes (see README: fetch from a cluster).
+SPECS_ROOT ?= $(firstword $(wildcard ../shared/specs specs/kubernetes))
+K8S_VERSIONS := $(sort $(patsubst v%,%,$(notdir $(wildcard $(SPECS_ROOT)/v1.*))))
+NEWEST := $(lastword $(shell printf '%s\n' $(K8S_VERSIONS) | sort -V))
+K8S_VERSION ?= $(NEWEST)
+SPEC ?= $(if $(K8S_VERSION),$(SPECS_ROOT)/v$(K8S_VERSION),)
+
+.PHONY: setup generate generate-all ir test lint typecheck bench clean help
+
+help:
+	@sed -n '1,4p' Makefile
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+generate: setup
+	@test -n "$(SPEC)" || { echo "no Kubernetes spec found: put the /openapi/v3 documents in specs/kubernetes/v1.NN (see README), or pass SPEC=path"; exit 2; }
+	$(PY) -m generator --spec $(SPEC) --out $(OUT) --package $(PACKAGE) --timings
+
+# Every version present, each into generated/v1.NN/ (what CI type-checks and tests).
+generate-all: setup
+	@for v in $(K8S_VERSIONS); do \
+		$(PY) -m generator --spec $(SPECS_ROOT)/v$$v --out $(OUT)/v$$v --package $(PACKAGE) || exit 1; \
+	done
+
+ir: setup
+	$(PY) -m generator ir --spec $(SPEC)
+
+lint: setup
+	$(VENV)/bin/ruff check generator tests bench
+	$(VENV)/bin/black --check --quiet generator tests bench
+
+typecheck: setup
+	$(VENV)/bin/mypy generator tests bench
+
+test: lint typecheck
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(OUT)/$(PACKAGE) $(OUT)/v1.* $(OUT)/pyproject.toml $(OUT)/.cache

@@ -1,0 +1,183 @@
+"""Command line: ``python -m generator [generate|ir] ...``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import keyword
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import GeneratorError
+from .ir import Universe
+
+COMMANDS = ("generate", "ir")
+
+
+class Timer:
+    """Wall time per phase, printed with --timings (and read by bench/)."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+        self._start = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.phases[phase] = self.phases.get(phase, 0.0) + now - self._start
+        self._start = now
+
+    def report(self) -> str:
+        total = sum(self.phases.values())
+        parts = ", ".join(f"{k} {v:.2f}s" for k, v in self.phases.items())
+        return f"timings: {parts}; total {total:.2f}s"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--spec",
+        action="append",
+        required=True,
+        metavar="PATH",
+        help="a spec directory (one OpenAPI v3 document per group-version, as /openapi/v3 "
+        "serves them) or a single document (JSON or YAML); repeat for several",
+    )
+    parser.add_argument(
+        "--no-validate", action="store_true", help="skip openapi-spec-validator"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="worker processes (default: CPUs)"
+    )
+
+
+def build_parser() -> dict[str, argparse.ArgumentParser]:
+    generate = argparse.ArgumentParser(
+        prog="python -m generator",
+        description="Generate a typed Kubernetes client package from OpenAPI v3 documents.",
+        epilog="Other commands: 'python -m generator ir --spec ...' dumps the intermediate model "
+        "as JSON.",
+    )
+    _common(generate)
+    generate.add_argument("--out", required=True, type=Path, help="output directory")
+    generate.add_argument(
+        "--package",
+        default="kubeclient",
+        help="Python package name (default: kubeclient)",
+    )
+    generate.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="cache of validation and formatting results (default: OUT/.cache)",
+    )
+    generate.add_argument(
+        "--no-cache", action="store_true", help="do not read or write the cache"
+    )
+    generate.add_argument("--timings", action="store_true", help="print time per phase")
+
+    ir = argparse.ArgumentParser(
+        prog="python -m generator ir",
+        description="Dump the intermediate model (groups, versions, kinds, resources, "
+        "operations, schemas) as JSON.",
+    )
+    _common(ir)
+    ir.add_argument(
+        "--out", type=Path, default=None, help="write here instead of stdout"
+    )
+    return {"generate": generate, "ir": ir}
+
+
+def load_universe(
+    paths: Sequence[str],
+    *,
+    validate: bool,
+    cache_dir: Path | None,
+    jobs: int | None,
+    timer: Timer | None = None,
+) -> Universe:
+    from .load import load_spec
+    from .model import build_universe
+
+    spec = load_spec(paths, validate=validate, cache_dir=cache_dir, jobs=jobs)
+    if timer:
+        timer.lap("load")
+    universe = build_universe(spec)
+    if timer:
+        timer.lap("model")
+    return universe
+
+
+def check_package_name(name: str) -> str:
+    if not name.isidentifier() or keyword.iskeyword(name) or not name.isascii():
+        raise GeneratorError(f"--package {name!r} is not a valid Python package name")
+    return name
+
+
+def generate(args: argparse.Namespace) -> None:
+    from .formatting import format_sources
+    from .output import write_tree
+    from .render import render_package
+
+    package = check_package_name(args.package)
+    cache_dir = None if args.no_cache else (args.cache_dir or args.out / ".cache")
+    timer = Timer()
+    universe = load_universe(
+        args.spec,
+        validate=not args.no_validate,
+        cache_dir=cache_dir,
+        jobs=args.jobs,
+        timer=timer,
+    )
+    rendered = render_package(universe, package)
+    timer.lap("render")
+    formatted = format_sources(
+        {p: rendered.files[p] for p in sorted(rendered.python)},
+        cache_dir=cache_dir,
+        jobs=args.jobs,
+    )
+    files = {**rendered.files, **formatted}
+    timer.lap("format")
+    write_tree(args.out, package, files)
+    timer.lap("write")
+    python_files = sum(1 for p in files if p.endswith(".py"))
+    print(
+        f"generated {args.out / package}: {len(universe.schemas)} models in "
+        f"{len(universe.modules)} modules, {sum(len(gv.resources) for gv in universe.group_versions())} "
+        f"resources in {len(universe.group_versions())} group-versions ({python_files} Python files)"
+    )
+    if args.timings:
+        print(timer.report())
+
+
+def dump_ir(args: argparse.Namespace) -> None:
+    universe = load_universe(
+        args.spec, validate=not args.no_validate, cache_dir=None, jobs=args.jobs
+    )
+    text = (
+        json.dumps(universe.to_json(), indent=1, sort_keys=False, ensure_ascii=False)
+        + "\n"
+    )
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv.pop(0) if argv and argv[0] in COMMANDS else "generate"
+    parser = build_parser()[command]
+    args = parser.parse_args(argv)
+    try:
+        if command == "ir":
+            dump_ir(args)
+        else:
+            generate(args)
+    except GeneratorError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; the output directory was not changed", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,405 @@
+"""Room 1, load: spec documents (files, directories) -> validated plain dicts.
+
+Accepts what a cluster serves at ``/openapi/v3``: one OpenAPI v3 document per
+group-version (``apis__apps__v1_openapi.json``), a single document (JSON or
+YAML), or a list of such paths. Every document is validated with
+openapi-spec-validator; schemas that several documents repeat (ObjectMeta,
+Status, ...) are merged once, and a conflicting duplicate is an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import GeneratorError, SpecError, json_pointer
+
+SPEC_SUFFIXES = (".json", ".yaml", ".yml")
+SCHEMA_REF_PREFIX = "#/components/schemas/"
+GVK_EXTENSION = "x-kubernetes-group-version-kind"
+
+
+@dataclass(frozen=True)
+class SpecDocument:
+    """One OpenAPI document as read from disk (or a cluster)."""
+
+    source: str  # where it came from, for error messages
+    content: dict[str, Any]
+    digest: str  # sha256 of the raw bytes, for the validation cache
+
+
+@dataclass
+class Spec:
+    """All documents merged: the input of the model room (plain dicts only)."""
+
+    documents: list[SpecDocument]
+    schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    schema_sources: dict[str, str] = field(default_factory=dict)
+    #: path -> (path item, source document)
+    paths: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
+    #: Kubernetes release, from a ``.version`` file next to the documents, if any.
+    kubernetes_version: str | None = None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def find_spec_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """Expand directories; the result is sorted so the output never depends on order."""
+    files: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = [
+                p for p in path.iterdir() if p.suffix in SPEC_SUFFIXES and p.is_file()
+            ]
+            if not found:
+                raise GeneratorError(
+                    f"{path}: no spec documents (*.json, *.yaml) in this directory"
+                )
+            files.update(found)
+        elif path.is_file():
+            files.add(path)
+        else:
+            raise GeneratorError(f"{path}: no such file or directory")
+    return sorted(files, key=lambda p: (p.name, str(p)))
+
+
+def parse_document(source: str, data: bytes) -> dict[str, Any]:
+    """JSON or YAML bytes -> dict, with the line of any syntax error."""
+    text_start = data.lstrip()[:1]
+    if text_start in (b"{", b"["):
+        try:
+            content = json.loads(data)
+        except json.JSONDecodeError as err:
+            raise SpecError(
+                source,
+                "",
+                f"invalid JSON at line {err.lineno} column {err.colno}: {err.msg}",
+            ) from None
+        except UnicodeDecodeError as err:
+            raise SpecError(source, "", f"not UTF-8 text: {err}") from None
+    else:
+        try:
+            content = yaml.load(data, Loader=_yaml_loader())
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+            problem = getattr(err, "problem", None) or str(err)
+            raise SpecError(source, "", f"invalid YAML{where}: {problem}") from None
+    if not isinstance(content, dict):
+        raise SpecError(source, "", "an OpenAPI document must be a JSON/YAML object")
+    if "openapi" not in content:
+        if "swagger" in content:
+            raise SpecError(
+                source,
+                "/swagger",
+                "this is an OpenAPI v2 (swagger) document; use the v3 documents "
+                "a cluster serves at /openapi/v3",
+            )
+        raise SpecError(source, "", "not an OpenAPI v3 document (no 'openapi' field)")
+    return content
+
+
+def _yaml_loader() -> type[yaml.SafeLoader]:
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return base
+
+
+def read_documents(paths: Sequence[str | os.PathLike[str]]) -> list[SpecDocument]:
+    documents = []
+    for path in find_spec_files(paths):
+        data = path.read_bytes()
+        documents.append(
+            SpecDocument(
+                source=str(path),
+                content=parse_document(str(path), data),
+                digest=hashlib.sha256(data).hexdigest(),
+            )
+        )
+    return documents
+
+
+def read_kubernetes_version(paths: Sequence[str | os.PathLike[str]]) -> str | None:
+    """The ``.version`` file the upstream spec folders carry (``v1.36.2``)."""
+    for raw in paths:
+        path = Path(raw)
+        folder = path if path.is_dir() else path.parent
+        version_file = folder / ".version"
+        if version_file.is_file():
+            version = version_file.read_text().strip()
+            if version:
+                return version
+    return None
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _validator_class() -> Any:
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+    from openapi_spec_validator.validation import keywords
+
+    class KubernetesDefaultValidator(keywords.OpenAPIV30ValueValidator):
+        """Kubernetes marks non-pointer struct fields ``default: {}`` (Go's zero value)
+        even where the struct has required fields; every real cluster serves that,
+        so an empty-object default is accepted. Other defaults are checked."""
+
+        def __call__(self, schema: Any, value: Any) -> Any:
+            if value == {}:
+                return iter(())
+            return super().__call__(schema, value)
+
+    class KubernetesSpecValidator(OpenAPIV30SpecValidator):
+        keyword_validators = {  # noqa: RUF012 - the base class declares it so
+            **OpenAPIV30SpecValidator.keyword_validators,
+            "default": KubernetesDefaultValidator,
+        }
+
+    return KubernetesSpecValidator
+
+
+def validation_error(content: dict[str, Any]) -> tuple[str, str] | None:
+    """Validate one document; return (JSON pointer, message) of the first problem."""
+    validator = _validator_class()(content)
+    for error in validator.iter_errors():
+        path = list(
+            getattr(error, "absolute_path", None) or getattr(error, "path", ()) or ()
+        )
+        message = getattr(error, "message", None) or str(error).splitlines()[0]
+        return json_pointer(path), message
+    return None
+
+
+def _validate_file(source: str) -> tuple[str, str] | None:
+    """Worker entry point: parse and validate one file in a separate process."""
+    data = Path(source).read_bytes()
+    return validation_error(parse_document(source, data))
+
+
+def _validator_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("openapi-spec-validator")
+    except Exception:
+        return "unknown"
+
+
+def validate_documents(
+    documents: Sequence[SpecDocument],
+    cache_dir: Path | None = None,
+    jobs: int | None = None,
+) -> None:
+    """Validate every document (in parallel), raising SpecError for the first bad one.
+
+    A document whose bytes were validated before (same sha256, same validator
+    version) is not validated again: regenerating an unchanged spec stays fast.
+    """
+    stamp_dir = None
+    if cache_dir is not None:
+        stamp_dir = cache_dir / "validated" / _validator_version()
+    pending = [
+        doc
+        for doc in documents
+        if stamp_dir is None or not (stamp_dir / doc.digest).exists()
+    ]
+    if not pending:
+        return
+    jobs = jobs or os.cpu_count() or 1
+    on_disk = all(Path(doc.source).is_file() for doc in pending)
+    if jobs > 1 and len(pending) > 1 and on_disk:
+        # Biggest first so the pool's two halves finish together.
+        order = sorted(pending, key=lambda d: -Path(d.source).stat().st_size)
+        with ProcessPoolExecutor(max_workers=min(jobs, len(order))) as pool:
+            results = list(pool.map(_validate_file, [d.source for d in order]))
+        outcome = dict(zip([d.source for d in order], results, strict=True))
+    else:
+        outcome = {doc.source: validation_error(doc.content) for doc in pending}
+    for doc in pending:  # report in sorted order, whatever finished first
+        problem = outcome[doc.source]
+        if problem is not None:
+            pointer, message = problem
+            raise SpecError(doc.source, pointer, f"invalid OpenAPI document: {message}")
+    if stamp_dir is not None:
+        stamp_dir.mkdir(parents=True, exist_ok=True)
+        for doc in pending:
+            (stamp_dir / doc.digest).touch()
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def _without_gvk(schema: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in schema.items() if k != GVK_EXTENSION}
+
+
+def _first_difference(a: Any, b: Any, path: list[object]) -> list[object]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if key not in a or key not in b or a[key] != b[key]:
+                if key in a and key in b:
+                    return _first_difference(a[key], b[key], [*path, key])
+                return [*path, key]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for index, (x, y) in enumerate(zip(a, b, strict=True)):
+            if x != y:
+                return _first_difference(x, y, [*path, index])
+    return path
+
+
+def _gvk_list(value: Any) -> list[dict[str, str]]:
+    if isinstance(value, dict):
+        return [value]
+    return list(value) if isinstance(value, list) else []
+
+
+# Keys whose values are data or name maps, not schemas: a "$ref" key in them is not a reference.
+_DATA_KEYS = frozenset({"default", "example", "examples", "enum", "const"})
+_NAME_MAPS = frozenset(
+    {"properties", "patternProperties", "content", "responses", "schemas"}
+)
+
+
+def iter_refs(value: Any, path: list[object]) -> Iterable[tuple[Any, list[object]]]:
+    """Every ``$ref`` keyword under ``value`` (not property *names* like JSONSchemaProps'
+    ``$ref`` field, not example data), with its location."""
+    stack: list[tuple[Any, list[object], bool]] = [(value, path, False)]
+    while stack:
+        node, where, name_map = stack.pop()
+        if isinstance(node, dict):
+            if not name_map and "$ref" in node:
+                yield node["$ref"], where
+            for key, child in node.items():
+                if name_map:
+                    stack.append((child, [*where, key], False))
+                elif key not in _DATA_KEYS and not (
+                    isinstance(key, str) and key.startswith("x-")
+                ):
+                    stack.append((child, [*where, key], key in _NAME_MAPS))
+        elif isinstance(node, list):
+            stack.extend((child, [*where, i], False) for i, child in enumerate(node))
+
+
+def _check_refs(
+    value: Any, source: str, path: list[object], known: dict[str, Any] | None = None
+) -> None:
+    """Only local component refs are supported; anything else is named precisely."""
+    for ref, where in iter_refs(value, path):
+        if not isinstance(ref, str) or not ref.startswith(SCHEMA_REF_PREFIX):
+            raise SpecError(
+                source,
+                json_pointer([*where, "$ref"]),
+                f"unsupported reference {ref!r}: only {SCHEMA_REF_PREFIX}<name> is supported",
+            )
+        if known is not None and ref[len(SCHEMA_REF_PREFIX) :] not in known:
+            raise SpecError(
+                source,
+                json_pointer([*where, "$ref"]),
+                f"reference to undefined schema {ref[len(SCHEMA_REF_PREFIX):]!r}",
+            )
+
+
+def merge_documents(documents: Sequence[SpecDocument]) -> Spec:
+    """Merge schemas and paths of all documents, rejecting conflicting duplicates."""
+    spec = Spec(documents=list(documents))
+    for doc in documents:
+        components = doc.content.get("components") or {}
+        schemas = (
+            components.get("schemas") or {} if isinstance(components, dict) else {}
+        )
+        if not isinstance(schemas, dict):
+            raise SpecError(doc.source, "/components/schemas", "must be an object")
+        for name, schema in schemas.items():
+            where = ["components", "schemas", name]
+            if not isinstance(schema, dict):
+                raise SpecError(
+                    doc.source, json_pointer(where), "a schema must be an object"
+                )
+            known = spec.schemas.get(name)
+            if known is None:
+                _check_refs(schema, doc.source, where)
+                spec.schemas[name] = schema
+                spec.schema_sources[name] = doc.source
+                continue
+            if _without_gvk(known) != _without_gvk(schema):
+                diff = _first_difference(
+                    _without_gvk(known), _without_gvk(schema), where
+                )
+                raise SpecError(
+                    doc.source,
+                    json_pointer(diff),
+                    f"schema {name!r} conflicts with its definition in "
+                    f"{spec.schema_sources[name]}",
+                )
+            # The same meta type (DeleteOptions, WatchEvent ...) lists the group of
+            # the document it is served in: the union is the truth.
+            gvks = _gvk_list(known.get(GVK_EXTENSION)) + _gvk_list(
+                schema.get(GVK_EXTENSION)
+            )
+            if gvks:
+                unique = {json.dumps(g, sort_keys=True): g for g in gvks}
+                spec.schemas[name] = {
+                    **known,
+                    GVK_EXTENSION: [unique[k] for k in sorted(unique)],
+                }
+        paths = doc.content.get("paths") or {}
+        if not isinstance(paths, dict):
+            raise SpecError(doc.source, "/paths", "must be an object")
+        for path, item in paths.items():
+            where = ["paths", path]
+            if not isinstance(item, dict):
+                raise SpecError(
+                    doc.source, json_pointer(where), "a path item must be an object"
+                )
+            known_item = spec.paths.get(path)
+            if known_item is not None and known_item[0] != item:
+                raise SpecError(
+                    doc.source,
+                    json_pointer(where),
+                    f"path conflicts with its definition in {known_item[1]}",
+                )
+            if known_item is None:
+                _check_refs(item, doc.source, where)
+            spec.paths[path] = (item, doc.source)
+    for name, schema in spec.schemas.items():
+        _check_refs(
+            schema,
+            spec.schema_sources[name],
+            ["components", "schemas", name],
+            spec.schemas,
+        )
+    for path, (item, source) in spec.paths.items():
+        _check_refs(item, source, ["paths", path], spec.schemas)
+    return spec
+
+
+def load_spec(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    validate: bool = True,
+    cache_dir: Path | None = None,
+    jobs: int | None = None,
+) -> Spec:
+    """Read, validate and merge spec documents from files and directories."""
+    documents = read_documents(paths)
+    if validate:
+        validate_documents(documents, cache_dir=cache_dir, jobs=jobs)
+    spec = merge_documents(documents)
+    spec.kubernetes_version = read_kubernetes_version(paths)
+    return spec
+
+
+def load_documents(documents: Sequence[SpecDocument], *, validate: bool = True) -> Spec:
+    """Validate and merge documents that did not come from files (e.g. a cluster)."""
+    if validate:
+        validate_documents(documents, jobs=1)
+    return merge_documents(documents)

@@ -1,0 +1,135 @@
+"""Safe Python source fragments from untrusted spec text.
+
+Everything a spec provides (names, descriptions, enum values) reaches generated
+code only through these functions, so nothing in a spec can inject code. The
+output is also what black would write, so formatting it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+LINE_LENGTH = 88
+
+
+def _escape_char(ch: str) -> str:
+    code = ord(ch)
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+    if ch in named:
+        return named[ch]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def _needs_escape(ch: str) -> bool:
+    # Non-printable characters include line and paragraph separators, which
+    # str.splitlines() (used by formatters) would treat as line ends.
+    return ch == "\\" or not ch.isprintable()
+
+
+def py_str(text: str) -> str:
+    """A string literal for ``text``, quoted the way black prefers."""
+    body = "".join(_escape_char(c) if _needs_escape(c) else c for c in text)
+    if body.count('"') > body.count("'"):
+        return "'" + body.replace("'", "\\'") + "'"
+    return '"' + body.replace('"', '\\"') + '"'
+
+
+def _docstring_line(line: str) -> str:
+    line = "".join(
+        _escape_char(c) if _needs_escape(c) and c != "\n" else c for c in line
+    )
+    # No run of three quotes may close the literal early.
+    return re.sub(r'"{3,}', lambda m: '\\"' * len(m.group()), line)
+
+
+def wrap_text(text: str, width: int, first_width: int | None = None) -> list[str]:
+    """Paragraph-aware wrapping that keeps the spec's own line breaks and indents."""
+    lines: list[str] = []
+    for raw in text.strip().splitlines():
+        raw = raw.rstrip()
+        if not raw.strip():
+            if lines and lines[-1]:
+                lines.append("")
+            continue
+        indent = raw[: len(raw) - len(raw.lstrip())]
+        room = first_width if (first_width is not None and not lines) else width
+        wrapped = textwrap.wrap(
+            raw.strip(),
+            width=max(room - len(indent), 20),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        if lines or first_width is None:
+            lines.extend(indent + w for w in wrapped)
+        else:  # the first line follows the opening quotes
+            lines.append(indent + wrapped[0])
+            lines.extend(
+                indent + w
+                for w in textwrap.wrap(
+                    " ".join(wrapped[1:]),
+                    width=max(width - len(indent), 20),
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+            )
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def docstring(text: str, indent: int) -> str:
+    """A triple-quoted docstring in the exact shape black gives docstrings.
+
+    black strips the first line, dedents the others by their common indent,
+    keeps a one-line docstring on one line, and pads a closing quote mark.
+    """
+    pad = " " * indent
+    text = "".join(
+        " " if (c != "\n" and not c.isprintable() and c.isspace()) else c for c in text
+    )
+    lines = [
+        _docstring_line(line)
+        for line in wrap_text(text, LINE_LENGTH - indent, LINE_LENGTH - indent - 3)
+    ]
+    if not lines:
+        return '""" """'
+    first = lines[0].strip()
+    if first.startswith('"'):
+        first = "\\" + first
+    rest = lines[1:]
+    common = min(
+        (len(line) - len(line.lstrip()) for line in rest if line.strip()), default=0
+    )
+    rest = [line[common:] for line in rest]
+    if not any(line.strip() for line in rest):
+        pad_quote = " " if first.endswith('"') else ""
+        return '"""' + first + pad_quote + '"""'
+    body = "\n".join(pad + line if line else "" for line in rest)
+    return f'"""{first}\n{body}\n{pad}"""'
+
+
+def call(name: str, args: list[str], prefix: str, indent: int, suffix: str = "") -> str:
+    """``prefix + name(args) + suffix`` laid out as black lays out a call or a def."""
+    one_line = f"{prefix}{name}({', '.join(args)}){suffix}"
+    if indent + len(one_line) <= LINE_LENGTH:
+        return one_line
+    inner = " " * (indent + 4)
+    joined = ", ".join(args)
+    if indent + 4 + len(joined) <= LINE_LENGTH:
+        return f"{prefix}{name}(\n{inner}{joined}\n{' ' * indent}){suffix}"
+    body = "".join(f"{inner}{a},\n" for a in args)
+    return f"{prefix}{name}(\n{body}{' ' * indent}){suffix}"
+
+
+def import_from(module: str, names: list[str]) -> str:
+    """``from module import a, b`` -- exploded one per line when too long, as black does."""
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    body = "".join(f"    {n},\n" for n in names)
+    return f"from {module} import (\n{body})"

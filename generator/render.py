@@ -1,0 +1,339 @@
+"""Room 3, render: IR -> source files, through the Jinja templates in ``templates/``.
+
+One small renderer per output kind (as client-go's code-generator has one
+generator per output): the models modules, the models registry, the package
+root. Every piece of spec text goes through generator.pysource before it
+reaches a template, and templates are rendered with autoescape off but never
+with raw spec strings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import pysource
+from .ir import Field, Schema, TypeRef, Universe
+
+TEMPLATES_DIR = Path(
+    os.environ.get(
+        "KUBECLIENT_TEMPLATES", Path(__file__).resolve().parent.parent / "templates"
+    )
+)
+RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
+GENERATOR_NAME = "kubeclient-generator"
+
+_SCALARS = {
+    "string": "str",
+    "integer": "int",
+    "number": "float",
+    "boolean": "bool",
+    "byte": "str",
+    "int-or-string": "int | str",
+    "quantity": "Quantity",
+    "object": "dict[str, Any]",
+    "any": "Any",
+}
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["pystr"] = pysource.py_str
+    env.filters["docstring"] = pysource.docstring
+    return env
+
+
+# --------------------------------------------------------------------------- types
+
+
+@dataclass(frozen=True)
+class PyType:
+    """How one TypeRef looks in generated code, seen from one module."""
+
+    read: str  # the Python type a read returns (element type for containers)
+    codec: (
+        str | None
+    )  # runtime codec expression, None when the wire value is used as is
+    names: frozenset[str]  # runtime names the expression uses
+    modules: frozenset[str]  # sibling modules referenced
+
+
+def py_type(t: TypeRef, universe: Universe, module: str) -> PyType:
+    if t.kind in _SCALARS:
+        names = (
+            {"Quantity"}
+            if t.kind == "quantity"
+            else {"Any"} if "Any" in _SCALARS[t.kind] else set()
+        )
+        return PyType(_SCALARS[t.kind], None, frozenset(names), frozenset())
+    if t.kind in ("date-time", "micro-time"):
+        codec = "MICROTIME" if t.kind == "micro-time" else "TIME"
+        return PyType("datetime", codec, frozenset({codec, "datetime"}), frozenset())
+    if t.kind == "ref":
+        assert t.ref is not None
+        target = universe.schemas[t.ref]
+        if target.module == module:
+            return PyType(
+                target.name, pysource.py_str(target.name), frozenset(), frozenset()
+            )
+        qualified = f"{target.module}.{target.name}"
+        return PyType(
+            qualified,
+            pysource.py_str(qualified),
+            frozenset(),
+            frozenset({target.module}),
+        )
+    assert t.items is not None, t
+    inner = py_type(t.items, universe, module)
+    if t.kind == "array":
+        if inner.codec is None:
+            return PyType(f"list[{inner.read}]", None, inner.names, inner.modules)
+        return PyType(
+            f"ListView[{inner.read}]",
+            f"L({inner.codec})",
+            inner.names | {"L", "ListView"},
+            inner.modules,
+        )
+    if inner.codec is None:
+        return PyType(f"dict[str, {inner.read}]", None, inner.names, inner.modules)
+    return PyType(
+        f"MapView[{inner.read}]",
+        f"D({inner.codec})",
+        inner.names | {"D", "MapView"},
+        inner.modules,
+    )
+
+
+def field_annotation(
+    t: TypeRef, universe: Universe, module: str
+) -> tuple[str, str | None, set[str], set[str]]:
+    """(annotation, codec, runtime names, modules) for a model field."""
+    pt = py_type(t, universe, module)
+    names = set(pt.names)
+    if t.kind in ("date-time", "micro-time"):
+        alias = "MicroTime" if t.kind == "micro-time" else "Time"
+        names = {pt.codec or "", alias}
+        return alias, pt.codec, names, set(pt.modules)
+    if t.kind == "ref":
+        return f"Obj[{pt.read}]", pt.codec, names | {"Obj"}, set(pt.modules)
+    if pt.codec is not None and t.items is not None:
+        inner = py_type(t.items, universe, module)
+        names = set(inner.names) | ({"L"} if t.kind == "array" else {"D"})
+        alias = "Lst" if t.kind == "array" else "Map"
+        return f"{alias}[{inner.read}]", pt.codec, names | {alias}, set(pt.modules)
+    return f"Opt[{pt.read}]", None, names | {"Opt"}, set(pt.modules)
+
+
+# --------------------------------------------------------------------------- models
+
+
+def _field_args(f: Field, codec: str | None) -> list[str]:
+    args = [pysource.py_str(f.wire)]
+    if codec is not None:
+        args.append(codec)
+    args.append("default=None")
+    if f.list_type:
+        args.append(f"list_type={pysource.py_str(f.list_type)}")
+    if f.map_keys:
+        keys = ", ".join(pysource.py_str(k) for k in f.map_keys)
+        args.append(f"map_keys=({keys}{',' if len(f.map_keys) == 1 else ''})")
+    if f.map_type:
+        args.append(f"map_type={pysource.py_str(f.map_type)}")
+    if f.patch_strategy:
+        args.append(f"patch_strategy={pysource.py_str(f.patch_strategy)}")
+    if f.patch_merge_key:
+        args.append(f"patch_merge_key={pysource.py_str(f.patch_merge_key)}")
+    return args
+
+
+def _field_doc(f: Field) -> str:
+    doc = f.description.strip()
+    extras = []
+    if f.required:
+        extras.append("Required.")
+    if f.enum and not doc:
+        extras.append("One of: " + ", ".join(str(v) for v in f.enum) + ".")
+    return "\n\n".join(p for p in (doc, " ".join(extras)) if p)
+
+
+def model_module_context(
+    universe: Universe, module: str, package: str
+) -> dict[str, Any]:
+    mod = next(m for m in universe.modules if m.name == module)
+    names: set[str] = {"Model", "F"}
+    modules: set[str] = set()
+    classes = []
+    for sid in mod.schemas:
+        schema = universe.schemas[sid]
+        fields = []
+        for f in schema.fields:
+            annotation, codec, used, refs = field_annotation(f.type, universe, module)
+            names |= used
+            modules |= refs
+            line = pysource.call(
+                "F", _field_args(f, codec), f"{f.name}: {annotation} = ", 4
+            )
+            fields.append(
+                {
+                    "line": line,
+                    "doc": (
+                        pysource.docstring(_field_doc(f), 4) if _field_doc(f) else None
+                    ),
+                }
+            )
+        gvk = schema.gvk
+        bases = ["Model"]
+        if gvk is not None:
+            bases += [
+                f"api_version={pysource.py_str(gvk.api_version)}",
+                f"kind={pysource.py_str(gvk.kind)}",
+            ]
+        header = pysource.call(f"class {schema.name}", bases, "", 0, suffix=":")
+        classes.append(
+            {
+                "name": schema.name,
+                "header": header,
+                "doc": pysource.docstring(_class_doc(schema), 4),
+                "fields": fields,
+            }
+        )
+    names.discard("")
+    runtime_imports = sorted(n for n in names if n not in ("Any", "datetime"))
+    return {
+        "module": mod,
+        "package": package,
+        "title": _module_title(universe, module),
+        "classes": classes,
+        "all_names": [c["name"] for c in classes],
+        "runtime_import": pysource.import_from(".._model", runtime_imports),
+        "needs_any": "Any" in names,
+        "needs_datetime": "datetime" in names,
+        "type_modules": sorted(modules),
+        "kubernetes_version": universe.kubernetes_version,
+    }
+
+
+def _class_doc(schema: Schema) -> str:
+    doc = schema.description.strip() or f"{schema.name} ({schema.id})."
+    return doc
+
+
+def _module_title(universe: Universe, module: str) -> str:
+    mod = next(m for m in universe.modules if m.name == module)
+    if mod.group is not None and mod.version is not None:
+        api_version = f"{mod.group}/{mod.version}" if mod.group else mod.version
+        return f"Models of the Kubernetes API group-version {api_version}."
+    ids = sorted({sid.split("/")[0].rsplit(".", 1)[0] for sid in mod.schemas})
+    return f"Models of {', '.join(ids)}."
+
+
+def kinds_registry(universe: Universe) -> list[tuple[str, str, str, str]]:
+    """(apiVersion, kind, module, class) for every kind a manifest can name."""
+    rows = set()
+    for schema in universe.schemas.values():
+        for gvk in schema.gvks:
+            if gvk.kind == schema.id.split(".")[-1]:
+                rows.add((gvk.api_version, gvk.kind, schema.module, schema.name))
+    # One class per (apiVersion, kind): the schema in the group-version's own module wins.
+    chosen: dict[tuple[str, str], tuple[str, str, str, str]] = {}
+    for row in sorted(rows):
+        key = (row[0], row[1])
+        if key not in chosen:
+            chosen[key] = row
+    return sorted(chosen.values())
+
+
+# --------------------------------------------------------------------------- package
+
+
+@dataclass
+class RenderedPackage:
+    """Relative path (from the output directory) -> file content."""
+
+    files: dict[str, str]
+    #: files that must go through black (Python sources rendered from templates)
+    python: set[str]
+
+
+def package_version(universe: Universe) -> str:
+    version = (universe.kubernetes_version or "").lstrip("v")
+    parts = version.split(".")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return version
+    return "0.0.0"
+
+
+def render_package(
+    universe: Universe,
+    package: str,
+    extra: Callable[[jinja2.Environment, dict[str, Any]], dict[str, str]] | None = None,
+) -> RenderedPackage:
+    env = environment()
+    files: dict[str, str] = {}
+    python: set[str] = set()
+    common = {
+        "package": package,
+        "kubernetes_version": universe.kubernetes_version,
+        "version": package_version(universe),
+        "generator": GENERATOR_NAME,
+    }
+
+    def emit(path: str, template: str, **context: Any) -> None:
+        files[path] = env.get_template(template).render({**common, **context})
+        if path.endswith(".py"):
+            python.add(path)
+
+    for mod in universe.modules:
+        emit(
+            f"{package}/models/{mod.name}.py",
+            "models/module.py.jinja",
+            **model_module_context(universe, mod.name, package),
+        )
+    emit(
+        f"{package}/models/__init__.py",
+        "models/__init__.py.jinja",
+        modules=[m.name for m in universe.modules],
+        kinds=kinds_registry(universe),
+    )
+    emit(f"{package}/__init__.py", "package/__init__.py.jinja")
+    files[f"{package}/py.typed"] = ""
+    for source in sorted(RUNTIME_DIR.rglob("*.py")):
+        relative = source.relative_to(RUNTIME_DIR).as_posix()
+        if relative == "__init__.py":
+            continue  # the package's own __init__ is rendered
+        files[f"{package}/{relative}"] = source.read_text(encoding="utf-8")
+    if extra is not None:
+        for path, content in extra(env, common).items():
+            files[path] = content
+            if path.endswith(".py"):
+                python.add(path)
+    subpackages = sorted(
+        path[: -len("/__init__.py")].replace("/", ".")
+        for path in files
+        if path.endswith("/__init__.py")
+    )
+    emit(
+        "pyproject.toml",
+        "package/pyproject.toml.jinja",
+        inner=False,
+        subpackages=subpackages,
+    )
+    emit(
+        f"{package}/pyproject.toml",
+        "package/pyproject.toml.jinja",
+        inner=True,
+        subpackages=subpackages,
+    )
+    return RenderedPackage(files=files, python=python)
