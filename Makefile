@@ -45,7 +45,7 @@ lint: setup
 	$(VENV)/bin/ruff check generator tests bench
 	$(VENV)/bin/black --check --quiet generator tests bench
 
-typecheck: setup
+typecheck: generate
 	$(VENV)/bin/mypy generator tests bench
 
 test: lint typecheck

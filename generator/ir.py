@@ -80,6 +80,7 @@ class Schema:
     gvks: tuple[GroupVersionKind, ...] = ()
     preserve_unknown_fields: bool = False
     list_item: str | None = None  # for a *List kind: schema id of its items
+    map_type: str | None = None  # x-kubernetes-map-type on the type (atomic structs)
 
     @property
     def gvk(self) -> GroupVersionKind | None:

@@ -118,14 +118,23 @@ def read_documents(paths: Sequence[str | os.PathLike[str]]) -> list[SpecDocument
     documents = []
     for path in find_spec_files(paths):
         data = path.read_bytes()
+        content = parse_document(str(path), data)
+        check_local_refs(str(path), content)
         documents.append(
             SpecDocument(
                 source=str(path),
-                content=parse_document(str(path), data),
+                content=content,
                 digest=hashlib.sha256(data).hexdigest(),
             )
         )
     return documents
+
+
+def check_local_refs(source: str, content: dict[str, Any]) -> None:
+    """Each document must resolve its own references (as the validator requires)."""
+    components = content.get("components")
+    schemas = components.get("schemas") if isinstance(components, dict) else None
+    _check_refs(content, source, [], schemas if isinstance(schemas, dict) else {})
 
 
 def read_kubernetes_version(paths: Sequence[str | os.PathLike[str]]) -> str | None:
@@ -170,12 +179,13 @@ def _validator_class() -> Any:
 def validation_error(content: dict[str, Any]) -> tuple[str, str] | None:
     """Validate one document; return (JSON pointer, message) of the first problem."""
     validator = _validator_class()(content)
-    for error in validator.iter_errors():
-        path = list(
-            getattr(error, "absolute_path", None) or getattr(error, "path", ()) or ()
-        )
-        message = getattr(error, "message", None) or str(error).splitlines()[0]
-        return json_pointer(path), message
+    try:
+        for error in validator.iter_errors():
+            where = getattr(error, "absolute_path", None) or getattr(error, "path", ())
+            message = getattr(error, "message", None) or str(error)
+            return json_pointer(list(where or ())), message.splitlines()[0]
+    except Exception as err:  # the validator itself gave up on this document
+        return "", f"validator failed: {type(err).__name__}: {str(err)[:300]}"
     return None
 
 
@@ -326,7 +336,6 @@ def merge_documents(documents: Sequence[SpecDocument]) -> Spec:
                 )
             known = spec.schemas.get(name)
             if known is None:
-                _check_refs(schema, doc.source, where)
                 spec.schemas[name] = schema
                 spec.schema_sources[name] = doc.source
                 continue
@@ -367,18 +376,7 @@ def merge_documents(documents: Sequence[SpecDocument]) -> Spec:
                     json_pointer(where),
                     f"path conflicts with its definition in {known_item[1]}",
                 )
-            if known_item is None:
-                _check_refs(item, doc.source, where)
             spec.paths[path] = (item, doc.source)
-    for name, schema in spec.schemas.items():
-        _check_refs(
-            schema,
-            spec.schema_sources[name],
-            ["components", "schemas", name],
-            spec.schemas,
-        )
-    for path, (item, source) in spec.paths.items():
-        _check_refs(item, source, ["paths", path], spec.schemas)
     return spec
 
 
@@ -400,6 +398,8 @@ def load_spec(
 
 def load_documents(documents: Sequence[SpecDocument], *, validate: bool = True) -> Spec:
     """Validate and merge documents that did not come from files (e.g. a cluster)."""
+    for doc in documents:
+        check_local_refs(doc.source, doc.content)
     if validate:
         validate_documents(documents, jobs=1)
     return merge_documents(documents)

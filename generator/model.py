@@ -422,6 +422,7 @@ class _Builder:
                 schema.get("x-kubernetes-preserve-unknown-fields")
             ),
             list_item=list_item,
+            map_type=schema.get("x-kubernetes-map-type"),
         )
 
     def _field(

@@ -96,7 +96,8 @@ def unique_names(
     candidates = {wire: escape(fn(wire), reserved_set) for wire in wires}
     result: dict[str, str] = {}
     used: set[str] = set(reserved_set)
-    for wire in sorted(candidates, key=lambda w: (candidates[w] != w, w)):
+    # Names already in the target spelling (before escaping) come first.
+    for wire in sorted(candidates, key=lambda w: (fn(w) != w, w)):
         name = candidates[wire]
         if name in used:
             n = 2

@@ -39,6 +39,7 @@ def write_tree(out_dir: Path, package: str, files: dict[str, str]) -> None:
                 if target.exists():
                     shutil.rmtree(target) if target.is_dir() else target.unlink()
                 moved.rename(target)
+            shutil.rmtree(retired, ignore_errors=True)
             raise
         shutil.rmtree(retired, ignore_errors=True)
     finally:

@@ -131,9 +131,26 @@ def field_annotation(
     if pt.codec is not None and t.items is not None:
         inner = py_type(t.items, universe, module)
         names = set(inner.names) | ({"L"} if t.kind == "array" else {"D"})
+        if t.items.kind in ("array", "map") and inner.codec is not None:
+            # Nested views (a list of lists of models): spell the descriptor out,
+            # so that plain nested lists are accepted on assignment.
+            read, write = pt.read, _write_type(t, universe, module)
+            annotation = f"Field[{read} | None, {write} | None]"
+            extra = {"Field", "ListView", "MapView", "Sequence", "Mapping"}
+            return annotation, pt.codec, names | extra, set(pt.modules)
         alias = "Lst" if t.kind == "array" else "Map"
         return f"{alias}[{inner.read}]", pt.codec, names | {alias}, set(pt.modules)
     return f"Opt[{pt.read}]", None, names | {"Opt"}, set(pt.modules)
+
+
+def _write_type(t: TypeRef, universe: Universe, module: str) -> str:
+    """The type an assignment accepts: plain sequences and mappings of the items."""
+    if t.kind in ("array", "map") and t.items is not None:
+        inner = _write_type(t.items, universe, module)
+        return f"Sequence[{inner}]" if t.kind == "array" else f"Mapping[str, {inner}]"
+    if t.kind in ("date-time", "micro-time"):
+        return "datetime | str"
+    return py_type(t, universe, module).read
 
 
 # --------------------------------------------------------------------------- models
@@ -200,6 +217,8 @@ def model_module_context(
                 f"api_version={pysource.py_str(gvk.api_version)}",
                 f"kind={pysource.py_str(gvk.kind)}",
             ]
+        if schema.map_type:
+            bases.append(f"map_type={pysource.py_str(schema.map_type)}")
         header = pysource.call(f"class {schema.name}", bases, "", 0, suffix=":")
         classes.append(
             {
@@ -210,7 +229,10 @@ def model_module_context(
             }
         )
     names.discard("")
-    runtime_imports = sorted(n for n in names if n not in ("Any", "datetime"))
+    abc_names = sorted(n for n in names if n in ("Sequence", "Mapping"))
+    runtime_imports = sorted(
+        n for n in names if n not in ("Any", "datetime", "Sequence", "Mapping")
+    )
     return {
         "module": mod,
         "package": package,
@@ -219,6 +241,9 @@ def model_module_context(
         "all_names": [c["name"] for c in classes],
         "runtime_import": pysource.import_from(".._model", runtime_imports),
         "needs_any": "Any" in names,
+        "abc_import": (
+            pysource.import_from("collections.abc", abc_names) if abc_names else ""
+        ),
         "needs_datetime": "datetime" in names,
         "type_modules": sorted(modules),
         "kubernetes_version": universe.kubernetes_version,

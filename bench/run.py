@@ -1,0 +1,413 @@
+"""Benchmarks: figures are ratios measured in the same run, never absolute targets.
+
+    python bench/run.py                 # everything (about 3 minutes)
+    python bench/run.py generate import decode
+    python bench/run.py decode --pods 1000
+
+Sections:
+  generate  make generate for a whole Kubernetes release: cold, then rerun
+            unchanged; time per phase (load, model, render, format, write)
+  import    from kubeclient.models.core_v1 import Pod, over a bare interpreter,
+            beside the official client's and lightkube's imports
+  decode    a 5,000-pod PodList (bench/podlist.py) from bytes: typed objects and
+            every pod's name; a walk touching every field; encoding back to
+            JSON; peak memory -- against json.loads/json.dumps of the same bytes,
+            and the official kubernetes client, in the same run
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+SPECS_ROOT = Path(os.environ.get("KUBECLIENT_SPECS", REPO.parent / "shared" / "specs"))
+DATA = BENCH / "data"
+RESULTS: list[tuple[str, str, str, str]] = []
+
+
+def report(name: str, measured: str, target: str, ok: bool | None) -> None:
+    status = "n/a" if ok is None else ("ok" if ok else "MISSED")
+    RESULTS.append((name, measured, target, status))
+    print(f"  {name:<52} {measured:>18}   target {target:<14} {status}", flush=True)
+
+
+def best_of(fn: Callable[[], Any], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+        del result
+    return min(times)
+
+
+def median_of(fn: Callable[[], Any], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+        del result
+    return statistics.median(times)
+
+
+def newest_spec(version: str | None) -> Path:
+    if version:
+        path = SPECS_ROOT / f"v{version}"
+    else:
+        found = sorted(
+            SPECS_ROOT.glob("v1.*"),
+            key=lambda p: tuple(int(x) for x in p.name[1:].split(".")),
+        )
+        path = found[-1] if found else SPECS_ROOT / "v1.36"
+    if not path.is_dir():
+        sys.exit(
+            f"no spec at {path}: set KUBECLIENT_SPECS (see README, 'Getting the spec')"
+        )
+    return path
+
+
+# --------------------------------------------------------------------------- generate
+
+
+def bench_generate(args: argparse.Namespace) -> Path:
+    spec = newest_spec(args.version)
+    print(f"\n== generate: {spec}")
+    work = Path(tempfile.mkdtemp(prefix="kubegen-bench-"))
+    out, cache = work / "out", work / "cache"
+
+    def run() -> tuple[float, str]:
+        start = time.perf_counter()
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "generator",
+                "--spec",
+                str(spec),
+                "--out",
+                str(out),
+                "--cache-dir",
+                str(cache),
+                "--timings",
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        wall = time.perf_counter() - start
+        timings = next(
+            line for line in result.stdout.splitlines() if line.startswith("timings:")
+        )
+        return wall, timings
+
+    cold, cold_phases = run()
+    warm, warm_phases = run()
+    report(
+        "generate, cold (validate + format everything)",
+        f"{cold:.2f} s",
+        "< 10 s",
+        cold < 10,
+    )
+    print(f"    {cold_phases}")
+    report("generate, rerun on the unchanged spec", f"{warm:.2f} s", "< 2 s", warm < 2)
+    print(f"    {warm_phases}")
+    lines = sum(
+        len(p.read_text().splitlines()) for p in (out / "kubeclient").rglob("*.py")
+    )
+    print(f"    {lines} lines of Python generated")
+    return out
+
+
+# --------------------------------------------------------------------------- import
+
+
+def import_time(code: str, env: dict[str, str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", code], env=env, check=True, stderr=subprocess.DEVNULL
+        )
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bench_import(args: argparse.Namespace, package_dir: Path) -> None:
+    print(
+        f"\n== import (best of {args.runs * 3} interpreter starts, minus a bare interpreter)"
+    )
+    # Bytecode compiled ahead, as pip does on install (PYTHONDONTWRITEBYTECODE may
+    # be set, and compiling core_v1 alone takes longer than importing it).
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(package_dir)], check=True
+    )
+    env = {**os.environ, "PYTHONPATH": str(package_dir)}
+    runs = args.runs * 3
+    bare = import_time("pass", env, runs)
+    ours = import_time("from kubeclient.models.core_v1 import Pod", env, runs) - bare
+    report(
+        "from kubeclient.models.core_v1 import Pod",
+        f"{ours * 1000:.0f} ms",
+        "< 60 ms",
+        ours < 0.060,
+    )
+    whole = import_time("import kubeclient", env, runs) - bare
+    report("import kubeclient", f"{whole * 1000:.0f} ms", "(no target)", None)
+    for label, code in (
+        ("official: import kubernetes.client", "import kubernetes.client"),
+        (
+            "lightkube: from lightkube.models.core_v1 import Pod",
+            "from lightkube.models.core_v1 import Pod",
+        ),
+    ):
+        try:
+            other = import_time(code, env, max(3, runs // 3)) - bare
+        except subprocess.CalledProcessError:
+            report(label, "not installed", "", None)
+            continue
+        report(
+            label,
+            f"{other * 1000:.0f} ms",
+            f"ours {other / max(ours, 1e-9):.1f}x faster",
+            None,
+        )
+
+
+# --------------------------------------------------------------------------- decode
+
+
+def walk(obj: Any) -> int:
+    """Read every field of a typed object tree."""
+    from kubeclient._model import ListView, MapView, Model
+
+    count = 0
+    for name in type(obj)._fields_:
+        value = getattr(obj, name)
+        count += 1
+        if isinstance(value, Model):
+            count += walk(value)
+        elif isinstance(value, ListView):
+            for item in value:
+                if isinstance(item, Model):
+                    count += walk(item)
+        elif isinstance(value, MapView):
+            for item in value.values():
+                count += walk(item)
+    return count
+
+
+def _peak_kb_since(before: int) -> float:
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+
+
+def _memory(which: str, data: bytes) -> dict[str, float]:
+    gc.collect()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if which == "memory-json":
+        kept: Any = json.loads(data)
+    else:
+        from kubeclient.models.core_v1 import PodList
+
+        kept = PodList.from_json(data)
+        kept = (kept, [p.metadata.name for p in kept.items or () if p.metadata])
+    result = {"peak_kb": _peak_kb_since(before)}
+    del kept
+    return result
+
+
+def _decode_ours(data: bytes, runs: int) -> dict[str, float]:
+    from kubeclient._model import _json_codec
+    from kubeclient.models.core_v1 import PodList
+
+    def pod_names() -> list[str | None]:
+        pods = PodList.from_json(data)
+        return [p.metadata.name if p.metadata else None for p in pods.items or ()]
+
+    assert len(pod_names()) > 0
+    tree = json.loads(data)
+    typed = PodList.from_json(data)
+    return {
+        "decode": median_of(pod_names, runs),
+        "walk": median_of(lambda: walk(PodList.from_json(data)), max(2, runs // 2)),
+        "json_dumps": median_of(lambda: json.dumps(tree), runs),
+        "encode": median_of(typed.to_json, runs),
+        "msgspec": 1.0 if _json_codec() else 0.0,
+    }
+
+
+def _decode_official(data: bytes, runs: int) -> dict[str, float]:
+    from kubernetes.client import ApiClient
+
+    client: Any = ApiClient()
+
+    class Response:
+        def __init__(self, body: bytes) -> None:
+            self.data = body
+
+    def pod_names() -> list[str]:
+        try:  # kubernetes >= 35 takes the body; older versions a response object
+            pods = client.deserialize(data, "V1PodList", "application/json")
+        except (TypeError, AttributeError):
+            pods = client.deserialize(Response(data), "V1PodList")
+        return [p.metadata.name for p in pods.items]
+
+    return {"decode": median_of(pod_names, max(2, runs // 2))}
+
+
+def decode_worker(which: str, path: Path, runs: int) -> dict[str, float]:
+    """Runs in its own process: timings or peak memory of one decoder."""
+    data = path.read_bytes()
+    if which.startswith("memory-"):
+        return _memory(which, data)
+    result = {"json_loads": median_of(lambda: json.loads(data), runs)}
+    if which == "ours":
+        result.update(_decode_ours(data, runs))
+    elif which == "official":
+        result.update(_decode_official(data, runs))
+    return result
+
+
+def run_worker(
+    which: str, path: Path, runs: int, package_dir: Path
+) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": f"{package_dir}{os.pathsep}{REPO}"}
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "_decode", which, str(path), str(runs)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"decode worker {which} failed:\n{out.stderr[-2000:]}")
+    parsed: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return parsed
+
+
+def bench_decode(args: argparse.Namespace, package_dir: Path) -> None:
+    sys.path.insert(0, str(BENCH))
+    from podlist import write_pod_list
+
+    path = DATA / f"podlist-{args.pods}.json"
+    if not path.exists():
+        write_pod_list(path, args.pods)
+    size = path.stat().st_size / 1e6
+    print(
+        f"\n== decode: {args.pods}-pod PodList, {size:.1f} MB ({path}); garbage collector on; median of {args.runs}"
+    )
+    ours = run_worker("ours", path, args.runs, package_dir)
+    base = ours["json_loads"]
+    codec = "msgspec" if ours["msgspec"] else "json"
+    print(f"    json.loads of the same bytes: {base:.3f} s; our JSON codec: {codec}")
+    ratio = ours["decode"] / base
+    report(
+        "bytes -> typed PodList + every pod's name",
+        f"{ratio:.2f}x json.loads",
+        "<= 0.5x",
+        ratio <= 0.5,
+    )
+    ratio = ours["walk"] / base
+    report(
+        "bytes -> typed, walk touching every field",
+        f"{ratio:.2f}x json.loads",
+        "<= 1.5x",
+        ratio <= 1.5,
+    )
+    ratio = ours["encode"] / ours["json_dumps"]
+    report(
+        "typed PodList -> JSON bytes",
+        f"{ratio:.2f}x json.dumps",
+        "<= 1.0x",
+        ratio <= 1.0,
+    )
+    mem_json = run_worker("memory-json", path, 1, package_dir)["peak_kb"]
+    mem_ours = run_worker("memory-ours", path, 1, package_dir)["peak_kb"]
+    ratio = mem_ours / max(mem_json, 1)
+    report(
+        "peak memory of the decode",
+        f"{ratio:.2f}x json.loads",
+        "<= 1.0x",
+        ratio <= 1.0 + 0.02,
+    )
+    print(
+        f"    json.loads {mem_json / 1024:.0f} MB, ours {mem_ours / 1024:.0f} MB (peak RSS growth)"
+    )
+    try:
+        official = run_worker("official", path, args.runs, package_dir)
+    except RuntimeError as err:
+        report("official kubernetes client, same decode", "failed", "", None)
+        print(f"    {str(err).splitlines()[0]}")
+        return
+    ratio = official["decode"] / official["json_loads"]
+    report(
+        "official kubernetes client, same decode",
+        f"{ratio:.2f}x json.loads",
+        "(reference)",
+        None,
+    )
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "_decode":
+        which, path, runs = sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
+        print(json.dumps(decode_worker(which, path, runs)))
+        return
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("sections", nargs="*", default=["generate", "import", "decode"])
+    parser.add_argument(
+        "--version", help="Kubernetes version of the spec (default: newest)"
+    )
+    parser.add_argument("--pods", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    package_dir = bench_generate(args) if "generate" in args.sections else None
+    if package_dir is None:
+        package_dir = Path(tempfile.mkdtemp(prefix="kubegen-bench-")) / "out"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "generator",
+                "--spec",
+                str(newest_spec(args.version)),
+                "--out",
+                str(package_dir),
+                "--cache-dir",
+                str(REPO / "build" / "cache"),
+            ],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
+    if "import" in args.sections:
+        bench_import(args, package_dir)
+    if "decode" in args.sections:
+        bench_decode(args, package_dir)
+    shutil.rmtree(package_dir.parent, ignore_errors=True)
+    missed = [r for r in RESULTS if r[3] == "MISSED"]
+    print(f"\n{len(RESULTS)} figures, {len(missed)} missed targets")
+
+
+if __name__ == "__main__":
+    main()
