@@ -15,7 +15,7 @@ NEWEST := $(lastword $(shell printf '%s\n' $(K8S_VERSIONS) | sort -V))
 K8S_VERSION ?= $(NEWEST)
 SPEC ?= $(if $(K8S_VERSION),$(SPECS_ROOT)/v$(K8S_VERSION),)
 
-.PHONY: setup generate generate-all ir test lint typecheck bench clean help
+.PHONY: setup generate generate-all ir test lint typecheck bench golden clean help
 
 help:
 	@sed -n '1,4p' Makefile
@@ -47,9 +47,14 @@ lint: setup
 
 typecheck: generate
 	$(VENV)/bin/mypy generator tests bench
+	cd $(OUT) && MYPYPATH=. $(abspath $(VENV))/bin/mypy --strict -p $(PACKAGE)
 
 test: lint typecheck
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# Rewrite tests/golden/ from specs/example after a deliberate change to the output.
+golden: setup
+	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_crd_golden.py
 
 bench: setup
 	$(PY) bench/run.py

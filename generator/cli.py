@@ -132,7 +132,7 @@ def generate(args: argparse.Namespace) -> None:
     rendered = render_package(universe, package)
     timer.lap("render")
     formatted = format_sources(
-        {p: rendered.files[p] for p in sorted(rendered.python)},
+        {p: str(rendered.files[p]) for p in sorted(rendered.python)},
         cache_dir=cache_dir,
         jobs=args.jobs,
     )

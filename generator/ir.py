@@ -6,7 +6,7 @@ Small frozen dataclasses, no templating. ``to_json`` dumps it (``python -m gener
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # Scalar kinds a TypeRef can have; "array", "map" and "ref" are the composite ones.
@@ -136,6 +136,9 @@ class Resource:
     verbs: tuple[str, ...]
     operations: tuple[Operation, ...]
     subresources: tuple[Subresource, ...]
+    short_names: tuple[str, ...] = ()  # from discovery knowledge (generator.known)
+    categories: tuple[str, ...] = ()
+    singular: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,9 @@ class Universe:
     groups: tuple[Group, ...]
     modules: tuple[Module, ...]
     schemas: dict[str, Schema]  # id -> schema, sorted by id
+    #: the spec as a cluster serves it at /openapi/v3/<path> (for the test API server);
+    #: not part of the model proper, so not dumped
+    served: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def group_versions(self) -> list[GroupVersion]:
         return [gv for group in self.groups for gv in group.versions]

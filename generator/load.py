@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from . import crd
 from .errors import GeneratorError, SpecError, json_pointer
 
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
@@ -73,12 +74,11 @@ def find_spec_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     return sorted(files, key=lambda p: (p.name, str(p)))
 
 
-def parse_document(source: str, data: bytes) -> dict[str, Any]:
-    """JSON or YAML bytes -> dict, with the line of any syntax error."""
-    text_start = data.lstrip()[:1]
-    if text_start in (b"{", b"["):
+def parse_documents(source: str, data: bytes) -> list[Any]:
+    """JSON or YAML bytes -> every document in them, with the line of a syntax error."""
+    if data.lstrip()[:1] in (b"{", b"["):
         try:
-            content = json.loads(data)
+            return [json.loads(data)]
         except json.JSONDecodeError as err:
             raise SpecError(
                 source,
@@ -87,14 +87,16 @@ def parse_document(source: str, data: bytes) -> dict[str, Any]:
             ) from None
         except UnicodeDecodeError as err:
             raise SpecError(source, "", f"not UTF-8 text: {err}") from None
-    else:
-        try:
-            content = yaml.load(data, Loader=_yaml_loader())
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-            problem = getattr(err, "problem", None) or str(err)
-            raise SpecError(source, "", f"invalid YAML{where}: {problem}") from None
+    try:
+        return [d for d in yaml.load_all(data, Loader=_yaml_loader()) if d is not None]
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise SpecError(source, "", f"invalid YAML{where}: {problem}") from None
+
+
+def check_openapi(source: str, content: Any) -> dict[str, Any]:
     if not isinstance(content, dict):
         raise SpecError(source, "", "an OpenAPI document must be a JSON/YAML object")
     if "openapi" not in content:
@@ -105,8 +107,23 @@ def parse_document(source: str, data: bytes) -> dict[str, Any]:
                 "this is an OpenAPI v2 (swagger) document; use the v3 documents "
                 "a cluster serves at /openapi/v3",
             )
-        raise SpecError(source, "", "not an OpenAPI v3 document (no 'openapi' field)")
+        raise SpecError(
+            source,
+            "",
+            "not an OpenAPI v3 document (no 'openapi' field) nor a "
+            "CustomResourceDefinition",
+        )
     return content
+
+
+def parse_document(source: str, data: bytes) -> dict[str, Any]:
+    """One OpenAPI document from JSON or YAML bytes."""
+    documents = parse_documents(source, data)
+    if len(documents) != 1:
+        raise SpecError(
+            source, "", f"expected one OpenAPI document, found {len(documents)}"
+        )
+    return check_openapi(source, documents[0])
 
 
 def _yaml_loader() -> type[yaml.SafeLoader]:
@@ -114,11 +131,29 @@ def _yaml_loader() -> type[yaml.SafeLoader]:
     return base
 
 
-def read_documents(paths: Sequence[str | os.PathLike[str]]) -> list[SpecDocument]:
+def read_documents(
+    paths: Sequence[str | os.PathLike[str]],
+) -> tuple[list[SpecDocument], list[tuple[str, dict[str, Any]]]]:
+    """OpenAPI documents, and CustomResourceDefinition manifests (converted later,
+    once the meta types they refer to are known)."""
     documents = []
+    crds: list[tuple[str, dict[str, Any]]] = []
     for path in find_spec_files(paths):
         data = path.read_bytes()
-        content = parse_document(str(path), data)
+        parsed = parse_documents(str(path), data)
+        if parsed and all(crd.is_crd(d) for d in parsed):
+            for index, manifest in enumerate(parsed):
+                crds.append(
+                    (f"{path}" + (f"[{index}]" if len(parsed) > 1 else ""), manifest)
+                )
+            continue
+        if len(parsed) != 1:
+            raise SpecError(
+                str(path),
+                "",
+                f"expected one OpenAPI document or CRD manifests, found {len(parsed)} documents",
+            )
+        content = check_openapi(str(path), parsed[0])
         check_local_refs(str(path), content)
         documents.append(
             SpecDocument(
@@ -127,6 +162,20 @@ def read_documents(paths: Sequence[str | os.PathLike[str]]) -> list[SpecDocument
                 digest=hashlib.sha256(data).hexdigest(),
             )
         )
+    return documents, crds
+
+
+def crd_spec_documents(
+    crds: Sequence[tuple[str, dict[str, Any]]], known: dict[str, dict[str, Any]]
+) -> list[SpecDocument]:
+    """The OpenAPI documents a cluster would serve for these CRDs."""
+    documents = []
+    for source, manifest in crds:
+        for label, content in crd.crd_documents(manifest, source, known):
+            digest = hashlib.sha256(
+                json.dumps(content, sort_keys=True).encode()
+            ).hexdigest()
+            documents.append(SpecDocument(source=label, content=content, digest=digest))
     return documents
 
 
@@ -225,15 +274,17 @@ def validate_documents(
     if not pending:
         return
     jobs = jobs or os.cpu_count() or 1
-    on_disk = all(Path(doc.source).is_file() for doc in pending)
-    if jobs > 1 and len(pending) > 1 and on_disk:
+    on_disk = [doc for doc in pending if Path(doc.source).is_file()]
+    in_memory = [doc for doc in pending if not Path(doc.source).is_file()]
+    outcome = {doc.source: validation_error(doc.content) for doc in in_memory}
+    if jobs > 1 and len(on_disk) > 1:
         # Biggest first so the pool's two halves finish together.
-        order = sorted(pending, key=lambda d: -Path(d.source).stat().st_size)
+        order = sorted(on_disk, key=lambda d: -Path(d.source).stat().st_size)
         with ProcessPoolExecutor(max_workers=min(jobs, len(order))) as pool:
             results = list(pool.map(_validate_file, [d.source for d in order]))
-        outcome = dict(zip([d.source for d in order], results, strict=True))
+        outcome.update(zip([d.source for d in order], results, strict=True))
     else:
-        outcome = {doc.source: validation_error(doc.content) for doc in pending}
+        outcome.update((doc.source, validation_error(doc.content)) for doc in on_disk)
     for doc in pending:  # report in sorted order, whatever finished first
         problem = outcome[doc.source]
         if problem is not None:
@@ -387,11 +438,16 @@ def load_spec(
     cache_dir: Path | None = None,
     jobs: int | None = None,
 ) -> Spec:
-    """Read, validate and merge spec documents from files and directories."""
-    documents = read_documents(paths)
+    """Read, validate and merge spec documents (and CRD manifests) from files and directories."""
+    documents, crds = read_documents(paths)
     if validate:
         validate_documents(documents, cache_dir=cache_dir, jobs=jobs)
     spec = merge_documents(documents)
+    if crds:
+        derived = crd_spec_documents(crds, spec.schemas)
+        if validate:
+            validate_documents(derived, cache_dir=cache_dir, jobs=1)
+        spec = merge_documents([*documents, *derived])
     spec.kubernetes_version = read_kubernetes_version(paths)
     return spec
 
@@ -403,3 +459,58 @@ def load_documents(documents: Sequence[SpecDocument], *, validate: bool = True) 
     if validate:
         validate_documents(documents, jobs=1)
     return merge_documents(documents)
+
+
+# --------------------------------------------------------------------------- serving
+
+
+def served_path(path: str) -> str:
+    """The /openapi/v3 document a path belongs to: ``apis/apps/v1``, ``api/v1``,
+    ``apis/apps`` (group discovery), ``version`` ... as a cluster's index lists them."""
+    segments = [s for s in path.split("/") if s]
+    if segments[:1] == ["api"]:
+        return "/".join(segments[:2])
+    if segments[:1] == ["apis"]:
+        return "/".join(segments[:3])
+    fixed = []
+    for s in segments:
+        if s.startswith("{"):
+            break
+        fixed.append(s)
+    return "/".join(fixed) or "root"
+
+
+def _schema_refs(schema: Any) -> set[str]:
+    return {
+        ref[len(SCHEMA_REF_PREFIX) :]
+        for ref, _ in iter_refs(schema, [])
+        if isinstance(ref, str) and ref.startswith(SCHEMA_REF_PREFIX)
+    }
+
+
+def served_documents(spec: Spec) -> dict[str, dict[str, Any]]:
+    """The merged spec split back into per group-version documents, each with the
+    schemas its paths reach: what a test API server serves at /openapi/v3/<path>."""
+    by_doc: dict[str, dict[str, Any]] = {}
+    for path in sorted(spec.paths):
+        by_doc.setdefault(served_path(path), {})[path] = spec.paths[path][0]
+    direct = {name: _schema_refs(schema) for name, schema in spec.schemas.items()}
+    documents = {}
+    for key, paths in sorted(by_doc.items()):
+        pending = sorted(_schema_refs(paths))
+        reached: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name not in reached and name in spec.schemas:
+                reached.add(name)
+                pending.extend(direct[name] - reached)
+        documents[key] = {
+            "openapi": "3.0.0",
+            "info": {
+                "title": "Kubernetes",
+                "version": spec.kubernetes_version or "unversioned",
+            },
+            "paths": paths,
+            "components": {"schemas": {n: spec.schemas[n] for n in sorted(reached)}},
+        }
+    return documents

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import naming
+from . import known, naming
 from .errors import GeneratorError, SpecError, json_pointer
 from .ir import (
     Field,
@@ -33,7 +33,7 @@ from .ir import (
     TypeRef,
     Universe,
 )
-from .load import GVK_EXTENSION, SCHEMA_REF_PREFIX, Spec
+from .load import GVK_EXTENSION, SCHEMA_REF_PREFIX, Spec, served_documents
 
 # Names the generated model modules use for themselves; classes and fields avoid them.
 RUNTIME_NAMES = frozenset(
@@ -62,6 +62,24 @@ ANNOTATION_BUILTINS = frozenset(
 )
 MODEL_METHODS = frozenset({"to_dict", "from_dict", "to_json", "from_json"})
 
+# Argument names typed client methods use themselves; query parameters avoid them.
+CLIENT_METHOD_NAMES = frozenset(
+    {
+        "self",
+        "name",
+        "namespace",
+        "body",
+        "params",
+        "patch_type",
+        "request_timeout",
+        "resume",
+        "page_size",
+        "preconditions",
+        "options",
+        "T",
+        "L",
+    }
+)
 STREAMING_SUBRESOURCES = frozenset({"exec", "attach", "portforward", "proxy"})
 ACTION_VERBS = {
     "get": "get",
@@ -187,7 +205,10 @@ class _Builder:
         package_key: dict[_Package, tuple[str, ...]] = {}
         for package in set(packages.values()):
             groups = groups_of.get(package, set())
-            if len(groups) == 1 and package.version:
+            # apimachinery's packages hold types shared by every group (meta/v1):
+            # they are named after the package, whatever group a GVK names.
+            shared = package.path.startswith("io.k8s.apimachinery.")
+            if len(groups) == 1 and package.version and not shared:
                 key: tuple[str, ...] = ("gv", next(iter(groups)), package.version)
                 gv_keys.add((key[1], key[2]))
             else:
@@ -558,9 +579,7 @@ class _PathReader:
             if isinstance(raw, dict) and "name" in raw and "in" in raw:
                 params[(str(raw["in"]), str(raw["name"]))] = raw
         py_names = naming.unique_names(
-            [name for (_, name) in params],
-            naming.snake_case,
-            {"self", "name", "namespace", "body", "params"},
+            [name for (_, name) in params], naming.snake_case, CLIENT_METHOD_NAMES
         )
         parameters = tuple(
             Parameter(
@@ -640,7 +659,9 @@ class _PathReader:
         by_gv: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         for (group, version, plural), operations in sorted(ops.items()):
             by_gv[(group, version)].append(
-                self._resource(plural, operations, (group, version, plural) in scoped)
+                self._resource(
+                    group, plural, operations, (group, version, plural) in scoped
+                )
             )
         kinds_by_gv: dict[tuple[str, str], set[str]] = defaultdict(set)
         for sid in self.builder.class_ids:
@@ -673,7 +694,7 @@ class _PathReader:
         return tuple(result)
 
     def _resource(
-        self, plural: str, operations: list[Operation], namespaced: bool
+        self, group: str, plural: str, operations: list[Operation], namespaced: bool
     ) -> Resource:
         main = [op for op in operations if op.subresource is None]
         by_sub: dict[str, list[Operation]] = defaultdict(list)
@@ -721,6 +742,9 @@ class _PathReader:
             verbs=tuple(v for v in VERB_ORDER if v in verbs),
             operations=tuple(main),
             subresources=subresources,
+            short_names=known.SHORT_NAMES.get((group, plural), ()),
+            categories=known.CATEGORIES.get((group, plural), ()),
+            singular=gvk.kind.lower() if gvk is not None else plural,
         )
 
     def _kind_of(self, operations: Iterable[Operation]) -> GroupVersionKind | None:
@@ -781,6 +805,7 @@ def build_universe(spec: Spec) -> Universe:
             for name, ids in sorted(modules.items())
         ),
         schemas=schemas,
+        served=served_documents(spec),
     )
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 
-def write_tree(out_dir: Path, package: str, files: dict[str, str]) -> None:
+def write_tree(out_dir: Path, package: str, files: Mapping[str, str | bytes]) -> None:
     """Write ``files`` (paths relative to ``out_dir``) and swap ``out_dir/package`` in."""
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{package}.new-", dir=out_dir))
@@ -21,7 +22,10 @@ def write_tree(out_dir: Path, package: str, files: dict[str, str]) -> None:
         for relative, content in sorted(files.items()):
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content, encoding="utf-8")
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
         top_level = sorted({Path(p).parts[0] for p in files})
         retired = Path(tempfile.mkdtemp(prefix=f".{package}.old-", dir=out_dir))
         try:

@@ -133,3 +133,31 @@ def import_from(module: str, names: list[str]) -> str:
         return line
     body = "".join(f"    {n},\n" for n in names)
     return f"from {module} import (\n{body})"
+
+
+def py_tuple(values: tuple[str, ...] | list[str]) -> str:
+    """A tuple literal of strings, as black writes a short one."""
+    items = [py_str(v) for v in values]
+    if len(items) == 1:
+        return f"({items[0]},)"
+    return f"({', '.join(items)})"
+
+
+def isort_key(name: str) -> tuple[int, str]:
+    """Order of names in a ``from`` import as isort and ruff sort them:
+    CONSTANTS, then Classes, then functions and modules."""
+    if name.isupper() and len(name) > 1:
+        return (0, name)
+    return (1, name) if name[:1].isupper() else (2, name)
+
+
+def import_block(*groups: list[str]) -> str:
+    """Import statements, one group per paragraph, empty groups left out."""
+    return "\n\n".join("\n".join(g) for g in groups if g)
+
+
+def from_import(module: str, names: set[str] | list[str]) -> list[str]:
+    """``[from module import a, b]`` sorted as isort does, or nothing for no names."""
+    if not names:
+        return []
+    return [import_from(module, sorted(set(names), key=isort_key))]

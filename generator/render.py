@@ -9,6 +9,8 @@ with raw spec strings.
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,8 +19,8 @@ from typing import Any
 
 import jinja2
 
-from . import pysource
-from .ir import Field, Schema, TypeRef, Universe
+from . import pysource, render_clients
+from .ir import Field, Schema, Subresource, TypeRef, Universe
 
 TEMPLATES_DIR = Path(
     os.environ.get(
@@ -52,6 +54,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["pystr"] = pysource.py_str
     env.filters["docstring"] = pysource.docstring
+    env.filters["pytuple"] = pysource.py_tuple
     return env
 
 
@@ -180,6 +183,8 @@ def _field_doc(f: Field) -> str:
     extras = []
     if f.required:
         extras.append("Required.")
+    if f.default not in (None, {}, [], "") and "default" not in doc.lower():
+        extras.append(f"Defaults to {json.dumps(f.default, ensure_ascii=False)}.")
     if f.enum and not doc:
         extras.append("One of: " + ", ".join(str(v) for v in f.enum) + ".")
     return "\n\n".join(p for p in (doc, " ".join(extras)) if p)
@@ -229,23 +234,24 @@ def model_module_context(
             }
         )
     names.discard("")
-    abc_names = sorted(n for n in names if n in ("Sequence", "Mapping"))
-    runtime_imports = sorted(
-        n for n in names if n not in ("Any", "datetime", "Sequence", "Mapping")
-    )
+    stdlib = [
+        *pysource.from_import("collections.abc", names & {"Sequence", "Mapping"}),
+        *pysource.from_import("datetime", names & {"datetime"}),
+        *pysource.from_import(
+            "typing", ({"TYPE_CHECKING"} if modules else set()) | (names & {"Any"})
+        ),
+    ]
+    runtime = names - {"Any", "datetime", "Sequence", "Mapping"}
+    imports = pysource.import_block(stdlib, pysource.from_import(".._model", runtime))
     return {
         "module": mod,
         "package": package,
         "title": _module_title(universe, module),
         "classes": classes,
         "all_names": [c["name"] for c in classes],
-        "runtime_import": pysource.import_from(".._model", runtime_imports),
-        "needs_any": "Any" in names,
-        "abc_import": (
-            pysource.import_from("collections.abc", abc_names) if abc_names else ""
-        ),
-        "needs_datetime": "datetime" in names,
+        "imports": imports,
         "type_modules": sorted(modules),
+        "type_modules_import": pysource.import_from(".", sorted(modules)),
         "kubernetes_version": universe.kubernetes_version,
     }
 
@@ -280,6 +286,58 @@ def kinds_registry(universe: Universe) -> list[tuple[str, str, str, str]]:
     return sorted(chosen.values())
 
 
+# --------------------------------------------------------------------------- resources
+
+
+@dataclass(frozen=True)
+class ApiResource:
+    """One row of ``_api.py``: a resource as the runtime sees it."""
+
+    group: str
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool
+    verbs: tuple[str, ...]
+    list_kind: str | None
+    subresources: tuple[Subresource, ...]
+    short_names: tuple[str, ...]
+    categories: tuple[str, ...]
+    singular: str
+    model: str | None
+    list_model: str | None
+
+
+def api_resources(universe: Universe) -> list[ApiResource]:
+    rows = []
+    for gv in universe.group_versions():
+        for r in gv.resources:
+            if r.kind is None:
+                continue
+            model = universe.schemas.get(r.schema or "")
+            list_model = universe.schemas.get(r.list_schema or "")
+            rows.append(
+                ApiResource(
+                    group=gv.group,
+                    version=gv.version,
+                    plural=r.plural,
+                    kind=r.kind.kind,
+                    namespaced=r.namespaced,
+                    verbs=r.verbs,
+                    list_kind=list_model.name if list_model else None,
+                    subresources=r.subresources,
+                    short_names=r.short_names,
+                    categories=r.categories,
+                    singular=r.singular,
+                    model=f"{model.module}.{model.name}" if model else None,
+                    list_model=(
+                        f"{list_model.module}.{list_model.name}" if list_model else None
+                    ),
+                )
+            )
+    return rows
+
+
 # --------------------------------------------------------------------------- package
 
 
@@ -287,7 +345,7 @@ def kinds_registry(universe: Universe) -> list[tuple[str, str, str, str]]:
 class RenderedPackage:
     """Relative path (from the output directory) -> file content."""
 
-    files: dict[str, str]
+    files: dict[str, str | bytes]
     #: files that must go through black (Python sources rendered from templates)
     python: set[str]
 
@@ -306,7 +364,7 @@ def render_package(
     extra: Callable[[jinja2.Environment, dict[str, Any]], dict[str, str]] | None = None,
 ) -> RenderedPackage:
     env = environment()
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     python: set[str] = set()
     common = {
         "package": package,
@@ -333,12 +391,37 @@ def render_package(
         kinds=kinds_registry(universe),
     )
     emit(f"{package}/__init__.py", "package/__init__.py.jinja")
+    for gv in universe.group_versions():
+        context = render_clients.clients_module_context(universe, gv)
+        if context["resources"]:
+            emit(
+                f"{package}/clients/{gv.module}.py",
+                "clients/module.py.jinja",
+                **context,
+            )
+    files[f"{package}/clients/__init__.py"] = (
+        '"""Typed clients, one module per API group-version."""\n'
+    )
+    emit(
+        f"{package}/clientset.py",
+        "package/clientset.py.jinja",
+        **render_clients.clientset_context(universe),
+    )
+    emit(
+        f"{package}/_api.py", "package/_api.py.jinja", resources=api_resources(universe)
+    )
     files[f"{package}/py.typed"] = ""
     for source in sorted(RUNTIME_DIR.rglob("*.py")):
         relative = source.relative_to(RUNTIME_DIR).as_posix()
         if relative == "__init__.py":
-            continue  # the package's own __init__ is rendered
+            continue  # the package's own __init__ is rendered (subpackages' are copied)
         files[f"{package}/{relative}"] = source.read_text(encoding="utf-8")
+    if universe.served and f"{package}/testing/__init__.py" in files:
+        # What the test API server serves at /openapi/v3 (gzip: deterministic, 10x smaller)
+        served = json.dumps(universe.served, separators=(",", ":"), sort_keys=True)
+        files[f"{package}/testing/openapi_v3.json.gz"] = gzip.compress(
+            served.encode(), 6, mtime=0
+        )
     if extra is not None:
         for path, content in extra(env, common).items():
             files[path] = content

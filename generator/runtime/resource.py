@@ -1,0 +1,466 @@
+"""The one generic resource client (client-go's ``gentype``).
+
+Generated typed clients are thin facades over ``ResourceClient``: their methods
+only spell out the spec's parameters and call the ``_get``/``_list``/... methods
+here. The dynamic client uses the same class with an Unstructured decoder, so
+typed, dynamic and fake clients share every request path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar
+
+from ._model import Model, wrap
+from .resources import ResourceInfo
+from .rest import ParamValue, Request, RESTClient, Timeout, lines, patch_content_type
+from .watch import Watcher, WatchEvent, iter_watch_events
+
+if TYPE_CHECKING:
+    from .transport import Response
+
+T = TypeVar("T")
+L = TypeVar("L")
+Params = Mapping[str, ParamValue]
+Body = Model | Mapping[str, Any]
+PatchBody = Model | Mapping[str, Any] | Sequence[Mapping[str, Any]] | bytes | str
+
+
+def _object_meta(body: Body) -> Mapping[str, Any]:
+    wire = body.to_dict(copy=False) if isinstance(body, Model) else body
+    meta = wire.get("metadata")
+    return meta if isinstance(meta, Mapping) else {}
+
+
+def _name_of(body: Body, what: str = "this operation") -> str:
+    name = _object_meta(body).get("name")
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{what} needs an object with metadata.name")
+    return name
+
+
+class ResourceClient(Generic[T, L]):
+    """One resource, in one namespace (all namespaces with "", or cluster-scoped).
+
+    ``decode`` turns a wire dict of the resource's kind into ``T``, ``decode_list``
+    a list into ``L``; ``decode_any`` handles every other kind a response may carry
+    (Status, Scale, Eviction ...): it dispatches on apiVersion/kind.
+    """
+
+    def __init__(
+        self,
+        rest: RESTClient,
+        info: ResourceInfo,
+        namespace: str | None,
+        *,
+        decode: Callable[[dict[str, Any]], T],
+        decode_list: Callable[[dict[str, Any]], L],
+        decode_any: Callable[[dict[str, Any]], Any],
+    ) -> None:
+        if namespace is not None and not info.namespaced:
+            raise ValueError(
+                f"{info.plural} is cluster-scoped: no namespace ({namespace!r})"
+            )
+        self._rest = rest
+        self._info = info
+        self._namespace = namespace if info.namespaced else None
+        self._decode = decode
+        self._decode_list = decode_list
+        self._decode_any = decode_any
+        self._last_list_version = ""
+
+    @property
+    def resource(self) -> ResourceInfo:
+        return self._info
+
+    @property
+    def namespace(self) -> str | None:
+        """The namespace; "" means all namespaces; None for cluster-scoped resources."""
+        return self._namespace
+
+    def __repr__(self) -> str:
+        where = f" in {self._namespace!r}" if self._namespace else ""
+        return f"<{type(self).__name__} {self._info.api_version} {self._info.plural}{where}>"
+
+    # -- paths
+
+    def _object_namespace(self, body: Body | None = None) -> str | None:
+        """The namespace an object operation goes to (never "all namespaces")."""
+        if not self._info.namespaced:
+            return None
+        namespace = self._namespace
+        if not namespace and body is not None:
+            found = _object_meta(body).get("namespace")
+            namespace = found if isinstance(found, str) else None
+        if not namespace:
+            raise ValueError(
+                f"{self._info.plural} are namespaced: this client is for all namespaces; "
+                "use one namespace for this operation (or set metadata.namespace)"
+            )
+        return namespace
+
+    def _request(
+        self,
+        method: str,
+        namespace: str | None,
+        name: str | None = None,
+        subresource: str | None = None,
+    ) -> Request:
+        request = self._rest.verb(method).abs_path(
+            self._info.path(namespace, name, subresource)
+        )
+        return request
+
+    # -- decoding
+
+    def _decode_response(self, data: Any) -> T:
+        if not isinstance(data, dict):
+            raise ValueError(
+                f"{self._info.plural}: expected a JSON object, got {type(data).__name__}"
+            )
+        kind = data.get("kind")
+        if kind is not None and kind != self._info.kind:
+            return self._decode_any(data)  # type: ignore[no-any-return]
+        return self._decode(data)
+
+    def _decode_object(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError(
+                f"{self._info.plural}: expected a JSON object, got {type(data).__name__}"
+            )
+        if data.get("kind") == self._info.kind:
+            return self._decode(data)
+        if data.get("kind") == self._info.list_kind:
+            return self._decode_list(data)
+        return self._decode_any(data)
+
+    # -- verbs (the typed and dynamic facades call these)
+
+    def _get(self, name: str, params: Params, timeout: Timeout | None) -> T:
+        request = self._request("GET", self._object_namespace(), name)
+        return self._decode_response(
+            request.params(params).timeout(timeout).do().json()
+        )
+
+    def _list(self, params: Params, timeout: Timeout | None) -> L:
+        request = self._request("GET", self._namespace)
+        data = request.params(params).timeout(timeout).do().json()
+        if not isinstance(data, dict):
+            raise ValueError(
+                f"{self._info.plural}: expected a list, got {type(data).__name__}"
+            )
+        return self._decode_list(data)
+
+    def _list_all(
+        self, params: Params, timeout: Timeout | None, *, page_size: int = 500
+    ) -> Iterator[T]:
+        """Every item, following ``continue`` tokens page by page (client-go's ListPager)."""
+        for item in self._pages(params, timeout, page_size):
+            yield self._decode(item)
+
+    def _pages(
+        self, params: Params, timeout: Timeout | None, page_size: int
+    ) -> Iterator[dict[str, Any]]:
+        """Item wire dicts of every page; the last page's list resourceVersion is kept
+        in ``self._last_list_version`` for a watch to start from."""
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        token: str | None = None
+        while True:
+            page = {**params, "limit": page_size, "continue": token}
+            data = (
+                self._request("GET", self._namespace)
+                .params(page)
+                .timeout(timeout)
+                .do()
+                .json()
+            )
+            if not isinstance(data, dict):
+                raise ValueError(
+                    f"{self._info.plural}: expected a list, got {type(data).__name__}"
+                )
+            for item in data.get("items") or ():
+                if isinstance(item, dict):
+                    # list items carry no apiVersion/kind on the wire; objects do
+                    item.setdefault("apiVersion", self._info.api_version)
+                    item.setdefault("kind", self._info.kind)
+                    yield item
+            meta = data.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
+            self._last_list_version = str(meta.get("resourceVersion") or "")
+            token = meta.get("continue") or None
+            if not token:
+                return
+
+    def _create(self, body: Body, params: Params, timeout: Timeout | None) -> T:
+        request = self._request("POST", self._object_namespace(body))
+        return self._decode_response(
+            request.params(params).body(body).timeout(timeout).do().json()
+        )
+
+    def _update(
+        self,
+        body: Body,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        subresource: str | None = None,
+    ) -> T:
+        name = _name_of(body, "update")
+        request = self._request("PUT", self._object_namespace(body), name, subresource)
+        return self._decode_response(
+            request.params(params).body(body).timeout(timeout).do().json()
+        )
+
+    def _patch(
+        self,
+        name: str,
+        body: PatchBody,
+        patch_type: str,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        subresource: str | None = None,
+    ) -> T:
+        """A patch answered with the resource's own kind (main resource, status ...)."""
+        return self._decode_response(
+            self._send_patch(name, body, patch_type, params, timeout, subresource)
+        )
+
+    def _patch_any(
+        self,
+        name: str,
+        body: PatchBody,
+        patch_type: str,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        subresource: str | None = None,
+    ) -> Any:
+        """A patch of a subresource answered with another kind (Scale ...)."""
+        return self._decode_object(
+            self._send_patch(name, body, patch_type, params, timeout, subresource)
+        )
+
+    def _send_patch(
+        self,
+        name: str,
+        body: PatchBody,
+        patch_type: str,
+        params: Params,
+        timeout: Timeout | None,
+        subresource: str | None,
+    ) -> Any:
+        content_type = patch_content_type(patch_type)
+        if content_type == patch_content_type("apply") and not params.get(
+            "fieldManager"
+        ):
+            raise ValueError(
+                "an apply patch needs field_manager (the server requires it)"
+            )
+        if isinstance(body, Sequence) and not isinstance(body, (bytes, str)):
+            body = list(body)  # JSON patch: a list of operations
+        request = self._request("PATCH", self._object_namespace(), name, subresource)
+        request.params(params).body(body, content_type).timeout(timeout)
+        return request.do().json()
+
+    def _apply(
+        self,
+        body: Body,
+        field_manager: str,
+        force: bool | None,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        subresource: str | None = None,
+    ) -> T:
+        """Server-side apply: the object sent as application/apply-patch+yaml (JSON is YAML)."""
+        if not field_manager:
+            raise ValueError(
+                "apply needs field_manager: the name of who owns the applied fields"
+            )
+        name = _name_of(body, "apply")
+        request = self._request(
+            "PATCH", self._object_namespace(body), name, subresource
+        )
+        request.params({**params, "fieldManager": field_manager, "force": force})
+        request.body(body, patch_content_type("apply")).timeout(timeout)
+        return self._decode_response(request.do().json())
+
+    def _delete(
+        self,
+        name: str,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        preconditions: Body | None = None,
+    ) -> Any:
+        """The deleted object (or the object still terminating), or a Status."""
+        request = self._request("DELETE", self._object_namespace(), name).params(params)
+        if preconditions is not None:
+            wire = (
+                preconditions.to_dict()
+                if isinstance(preconditions, Model)
+                else dict(preconditions)
+            )
+            request.body(
+                {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": wire}
+            )
+        return self._decode_object(request.timeout(timeout).do().json())
+
+    def _delete_collection(self, params: Params, timeout: Timeout | None) -> Any:
+        request = self._request("DELETE", self._namespace).params(params)
+        return self._decode_object(request.timeout(timeout).do().json())
+
+    def _watch(
+        self, params: Params, timeout: Timeout | None, *, resume: bool = False
+    ) -> Iterator[WatchEvent[T]]:
+        """Watch events; with ``resume`` reconnect and relist like client-go's Reflector."""
+        watch_params = {**params, "watch": True}
+        timeout = self._stream_timeout(timeout)
+        if not resume:
+            request = (
+                self._request("GET", self._namespace)
+                .params(watch_params)
+                .timeout(timeout)
+            )
+            return iter_watch_events(request.stream(), self._decode)
+
+        def start(resource_version: str | None) -> Response:
+            again = {
+                **watch_params,
+                "resourceVersion": resource_version,
+                "allowWatchBookmarks": True,
+            }
+            return (
+                self._request("GET", self._namespace)
+                .params(again)
+                .timeout(timeout)
+                .stream()
+            )
+
+        def relist() -> tuple[list[dict[str, Any]], str]:
+            selectors = {
+                k: v
+                for k, v in params.items()
+                if k in ("labelSelector", "fieldSelector")
+            }
+            items = list(self._pages(selectors, timeout, 500))
+            return items, self._last_list_version
+
+        version = params.get("resourceVersion")
+        overall = params.get("timeoutSeconds")
+        return iter(
+            Watcher(
+                start=start,
+                relist=relist,
+                decode=self._decode,
+                resource_version=(
+                    version if isinstance(version, str) and version else None
+                ),
+                timeout=(
+                    float(overall)
+                    if isinstance(overall, int) and not isinstance(overall, bool)
+                    else None
+                ),
+            )
+        )
+
+    # -- subresources
+
+    def _call_subresource(
+        self,
+        method: str,
+        name: str,
+        subresource: str,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        body: Body | None = None,
+    ) -> Any:
+        """Any subresource call answered with an object (Scale, Eviction, TokenRequest ...)."""
+        request = self._request(method, self._object_namespace(body), name, subresource)
+        request.params(params).timeout(timeout)
+        if body is not None:
+            request.body(body)
+        return self._decode_object(request.do().json())
+
+    def _text(
+        self, name: str, subresource: str, params: Params, timeout: Timeout | None
+    ) -> str:
+        """A subresource answered with text (pods/log)."""
+        request = self._request("GET", self._object_namespace(), name, subresource)
+        return request.params(params).accept("*/*").timeout(timeout).do().text()
+
+    def _text_or_lines(
+        self, name: str, subresource: str, params: Params, timeout: Timeout | None
+    ) -> Any:
+        """The text, or its lines as they come when the caller follows (follow=true)."""
+        request = self._request("GET", self._object_namespace(), name, subresource)
+        request.params(params).accept("*/*")
+        if params.get("follow"):
+            return lines(request.timeout(self._stream_timeout(timeout)).stream())
+        return request.timeout(timeout).do().text()
+
+    def _stream_timeout(self, timeout: Timeout | None) -> Timeout:
+        """A stream may stay quiet for long: no read timeout unless the caller sets one."""
+        if timeout is not None:
+            return timeout
+        configured = getattr(self._rest.config, "timeout", None)
+        connect = configured[0] if isinstance(configured, tuple) else 10.0
+        return (connect, None)
+
+    def _unsupported(self, name: str, subresource: str) -> NoReturn:
+        raise NotImplementedError(
+            f"{self._info.plural}/{subresource} is a streaming subresource (SPDY or "
+            "WebSocket upgrade): not supported by this client yet"
+        )
+
+
+def decode_by_kind(
+    lookup: Callable[[str, str], type[Model] | None], data: dict[str, Any]
+) -> Any:
+    """The typed model for whatever kind a response carries (Status, Scale ...), or
+    the dict itself for a kind this package has no model for."""
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if isinstance(api_version, str) and isinstance(kind, str):
+        cls = lookup(api_version, kind)
+        if cls is not None:
+            return wrap(cls, data)
+    return data
+
+
+class TypedResourceClient(ResourceClient[T, L]):
+    """Base of the generated typed clients: what a client is for is class data.
+
+    Subclasses set ``_info_`` (the ResourceInfo), ``_model_`` and ``_list_model_``
+    (model classes) and ``_lookup_`` (the package's model_class, as a staticmethod).
+    """
+
+    _info_: ClassVar[ResourceInfo]
+    _model_: ClassVar[type[Model]]
+    _list_model_: ClassVar[type[Model] | None] = None
+    _lookup_: ClassVar[Any]  # Callable[[str, str], type[Model] | None], a staticmethod
+
+    def __init__(self, rest: RESTClient, namespace: str | None = None) -> None:
+        cls = type(self)
+        lookup = cls._lookup_
+        decode_any = partial(decode_by_kind, lookup)
+        list_model = cls._list_model_
+        super().__init__(
+            rest,
+            cls._info_,
+            namespace,
+            decode=partial(wrap, cls._model_),  # type: ignore[arg-type]
+            decode_list=partial(wrap, list_model) if list_model is not None else decode_any,  # type: ignore[arg-type]
+            decode_any=decode_any,
+        )
+
+
+def query(
+    values: Mapping[str, Any], names: Sequence[tuple[str, str]]
+) -> dict[str, Any]:
+    """Query parameters from a generated method's arguments (``locals()``):
+    ``names`` pairs each wire name with the argument that carries it."""
+    return {wire: values[argument] for wire, argument in names}
