@@ -13,7 +13,7 @@ from pathlib import Path
 from .errors import GeneratorError
 from .ir import Universe
 
-COMMANDS = ("generate", "ir")
+COMMANDS = ("generate", "ir", "diff")
 
 
 class Timer:
@@ -38,10 +38,23 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--spec",
         action="append",
-        required=True,
         metavar="PATH",
         help="a spec directory (one OpenAPI v3 document per group-version, as /openapi/v3 "
-        "serves them) or a single document (JSON or YAML); repeat for several",
+        "serves them), a single document (JSON or YAML), or CustomResourceDefinition "
+        "manifests; repeat for several",
+    )
+    parser.add_argument(
+        "--from-cluster",
+        action="store_true",
+        help="read /openapi/v3 from the cluster of the kubeconfig (CRDs included)",
+    )
+    parser.add_argument("--kubeconfig", help="with --from-cluster: the kubeconfig file")
+    parser.add_argument("--context", help="with --from-cluster: the kubeconfig context")
+    parser.add_argument(
+        "--save-spec",
+        type=Path,
+        metavar="DIR",
+        help="with --from-cluster: keep the documents read, as upstream names them",
     )
     parser.add_argument(
         "--no-validate", action="store_true", help="skip openapi-spec-validator"
@@ -85,7 +98,32 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     ir.add_argument(
         "--out", type=Path, default=None, help="write here instead of stdout"
     )
-    return {"generate": generate, "ir": ir}
+    diff = argparse.ArgumentParser(
+        prog="python -m generator diff",
+        description="API change report of a Kubernetes version bump: group-versions, "
+        "kinds, models, fields, resources, operations and query parameters added, "
+        "removed or changed, each marked breaking or compatible for the generated "
+        "package.",
+    )
+    for side in ("old", "new"):
+        diff.add_argument(
+            side,
+            metavar=side.upper(),
+            help="a spec directory or file (as --spec takes), or a Kubernetes version "
+            "such as 1.35: v1.35 in $KUBECLIENT_SPECS, else in ../shared/specs or "
+            "specs/kubernetes",
+        )
+    diff.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    diff.add_argument(
+        "--out", type=Path, default=None, help="write here instead of stdout"
+    )
+    diff.add_argument(
+        "--verbose", action="store_true", help="also list description-only changes"
+    )
+    diff.add_argument(
+        "--no-validate", action="store_true", help="skip openapi-spec-validator"
+    )
+    return {"generate": generate, "ir": ir, "diff": diff}
 
 
 def load_universe(
@@ -95,17 +133,41 @@ def load_universe(
     cache_dir: Path | None,
     jobs: int | None,
     timer: Timer | None = None,
+    cluster: argparse.Namespace | None = None,
 ) -> Universe:
-    from .load import load_spec
+    from .load import load_documents, load_spec
     from .model import build_universe
 
-    spec = load_spec(paths, validate=validate, cache_dir=cache_dir, jobs=jobs)
+    if cluster is not None:
+        from . import fetch
+
+        fetched = fetch.fetch_cluster(cluster.kubeconfig, cluster.context)
+        fetch.report_failures(fetched)
+        if cluster.save_spec is not None:
+            fetch.save_spec(fetched, cluster.save_spec)
+        spec = load_documents(fetched.documents, validate=validate)
+        spec.kubernetes_version = fetched.kubernetes_version
+    else:
+        spec = load_spec(paths, validate=validate, cache_dir=cache_dir, jobs=jobs)
     if timer:
         timer.lap("load")
     universe = build_universe(spec)
     if timer:
         timer.lap("model")
     return universe
+
+
+def check_source(args: argparse.Namespace) -> list[str]:
+    """--spec paths, or --from-cluster: one of them."""
+    if args.from_cluster == bool(args.spec):
+        raise GeneratorError(
+            "give --spec PATH (one or more) or --from-cluster, not both or neither"
+        )
+    if not args.from_cluster and (args.kubeconfig or args.context or args.save_spec):
+        raise GeneratorError(
+            "--kubeconfig, --context and --save-spec go with --from-cluster"
+        )
+    return list(args.spec or [])
 
 
 def check_package_name(name: str) -> str:
@@ -123,10 +185,11 @@ def generate(args: argparse.Namespace) -> None:
     cache_dir = None if args.no_cache else (args.cache_dir or args.out / ".cache")
     timer = Timer()
     universe = load_universe(
-        args.spec,
+        check_source(args),
         validate=not args.no_validate,
         cache_dir=cache_dir,
         jobs=args.jobs,
+        cluster=args if args.from_cluster else None,
         timer=timer,
     )
     rendered = render_package(universe, package)
@@ -152,11 +215,51 @@ def generate(args: argparse.Namespace) -> None:
 
 def dump_ir(args: argparse.Namespace) -> None:
     universe = load_universe(
-        args.spec, validate=not args.no_validate, cache_dir=None, jobs=args.jobs
+        check_source(args),
+        validate=not args.no_validate,
+        cache_dir=None,
+        jobs=args.jobs,
+        cluster=args if args.from_cluster else None,
     )
     text = (
         json.dumps(universe.to_json(), indent=1, sort_keys=False, ensure_ascii=False)
         + "\n"
+    )
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+
+
+def api_diff(args: argparse.Namespace) -> None:
+    import os
+
+    from . import diff
+
+    roots = diff.specs_roots(os.environ.get("KUBECLIENT_SPECS"))
+
+    def load(arg: str) -> Universe:
+        candidates = diff.spec_candidates(arg, roots)
+        path = next((p for p in candidates if p.exists()), None)
+        if path is None:
+            tried = ", ".join(str(p) for p in candidates)
+            raise GeneratorError(f"{arg}: no spec found (tried {tried})")
+        # Validated as `generate` does (about 4 s a release): a report read from
+        # documents the generator would reject would be silently wrong.
+        return load_universe(
+            [str(path)], validate=not args.no_validate, cache_dir=None, jobs=None
+        )
+
+    report = diff.diff_universes(
+        load(args.old),
+        load(args.new),
+        descriptions=args.verbose,
+        labels=(args.old, args.new),
+    )
+    text = (
+        diff.render_json(report)
+        if args.format == "json"
+        else diff.render_markdown(report)
     )
     if args.out is None:
         sys.stdout.write(text)
@@ -172,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "ir":
             dump_ir(args)
+        elif command == "diff":
+            api_diff(args)
         else:
             generate(args)
     except GeneratorError as err:

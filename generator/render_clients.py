@@ -647,7 +647,7 @@ def _client_imports(
         + (" query" if m.query else "")
         for r in resources
         for m in r["methods"]
-    )
+    ) + " ".join(r["list_model"] for r in resources)
 
     def used(*names: str) -> set[str]:
         return {n for n in names if re.search(rf"\b{n}\b", text)}
