@@ -1,6 +1,7 @@
 # make generate             newest Kubernetes version found, package kubeclient in generated/
 # make generate K8S_VERSION=1.35 | SPEC=path/to/spec-dir-or-file
 # make test                 lint + type checks + the whole test suite (what CI runs)
+# make api-diff FROM=1.35 TO=1.36   API change report of a version bump (FORMAT=json, REPORT=file)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -15,10 +16,10 @@ NEWEST := $(lastword $(shell printf '%s\n' $(K8S_VERSIONS) | sort -V))
 K8S_VERSION ?= $(NEWEST)
 SPEC ?= $(if $(K8S_VERSION),$(SPECS_ROOT)/v$(K8S_VERSION),)
 
-.PHONY: setup generate generate-all ir test lint typecheck bench golden clean help
+.PHONY: setup generate generate-all ir test lint typecheck bench golden api-diff e2e clean help
 
 help:
-	@sed -n '1,4p' Makefile
+	@sed -n '1,5p' Makefile
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +52,10 @@ typecheck: generate
 
 test: lint typecheck
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+api-diff: setup
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make api-diff FROM=1.35 TO=1.36 [FORMAT=json] [REPORT=file]"; exit 2; }
+	@KUBECLIENT_SPECS=$(SPECS_ROOT) $(PY) -m generator diff $(FROM) $(TO) $(if $(FORMAT),--format $(FORMAT)) $(if $(REPORT),--out $(REPORT))
 
 # Rewrite tests/golden/ from specs/example after a deliberate change to the output.
 golden: setup

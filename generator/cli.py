@@ -69,7 +69,8 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
         prog="python -m generator",
         description="Generate a typed Kubernetes client package from OpenAPI v3 documents.",
         epilog="Other commands: 'python -m generator ir --spec ...' dumps the intermediate model "
-        "as JSON.",
+        "as JSON; 'python -m generator diff OLD NEW' reports the API changes between two "
+        "specs (or versions: 1.35 1.36).",
     )
     _common(generate)
     generate.add_argument("--out", required=True, type=Path, help="output directory")

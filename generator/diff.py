@@ -17,6 +17,10 @@ can fail with the package generated from NEW:
   required now (new or not), an enum value that is no longer allowed, a patch type
   the endpoint no longer accepts.
 
+Only what the generated package exposes can break: a resource without a typed
+client, an operation only on a deprecated ``/watch/`` path, a parameter of a
+streaming subresource (``**kwargs``) are listed, as compatible.
+
 Everything else that changed is listed as compatible (additions, wire-only type
 changes such as int32 -> int64, merge-strategy markers, defaults). Description-only
 changes are left out unless ``descriptions=True`` (``--verbose``).
@@ -33,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import naming
 from .ir import (
@@ -48,7 +52,13 @@ from .ir import (
     Universe,
 )
 from .render import py_type
-from .render_clients import SUBRESOURCE_NAMES, accessor_name
+from .render_clients import (
+    LIST_ONLY,
+    NOT_FOR_LIST_ALL,
+    NOT_FOR_WATCH,
+    SUBRESOURCE_NAMES,
+    accessor_name,
+)
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 
@@ -67,10 +77,11 @@ CATEGORIES = {
 
 APPLY_PATCH = "application/apply-patch+yaml"
 
-# Query parameters as the typed clients declare them (render_clients._param_type).
+# Query parameters as the typed clients declare them (render_clients.param_type).
 _PARAM_TYPES = {"string": "str", "integer": "int", "boolean": "bool", "number": "float"}
 
-# Client methods of the main resource's operations, by verb (render_clients.methods).
+# Client methods of the main resource's operations, by verb (as render_clients'
+# _ResourceRenderer.methods generates them; tests/test_diff.py checks they agree).
 _MAIN_METHODS: dict[str, tuple[str, ...]] = {
     "get": ("get",),
     "list": ("list", "list_all"),
@@ -90,9 +101,7 @@ class Change:
     action: str  # added | removed | changed
     group_version: str | None  # apiVersion of the section ("apps/v1", "v1"), if any
     module: str  # the models module of the section (apps_v1, meta_v1)
-    python: (
-        str  # what user code writes; "" when the generated package has no name for it
-    )
+    python: str  # what user code writes; "" if the generated package has no name
     wire: str  # the spec's name: schema id, field, plural, "GET /api/v1/pods" ...
     breaking: bool
     detail: str = ""  # what changed / why it breaks, plain text
@@ -170,12 +179,13 @@ def _field_type(t: TypeRef, universe: Universe) -> str:
     """The Python type a read of the field returns in the generated model."""
     if any(ref not in universe.schemas for ref in t.refs()):
         return _wire_type(t)  # a dangling ref: the generator would not render it
-    return py_type(t, universe, "").read
+    return py_type(t, universe, "").read  # seen from no module: core_v1.Pod
 
 
-def _param_type(t: TypeRef) -> str:
+def param_type(t: TypeRef) -> str:
+    """The Python type of a query parameter's keyword argument in the typed clients."""
     if t.kind == "array" and t.items is not None:
-        return f"list[{_param_type(t.items)}]"
+        return f"list[{param_type(t.items)}]"
     return _PARAM_TYPES.get(t.kind, "Any")
 
 
@@ -230,6 +240,38 @@ def _subresource_methods(
     return ()
 
 
+# Query parameters a method leaves out of its keyword arguments (render_clients).
+_NOT_DECLARED = {
+    "list": LIST_ONLY,
+    "list_all": NOT_FOR_LIST_ALL,
+    "watch": NOT_FOR_WATCH,
+}
+
+
+def parameter_methods(
+    op: Operation, resource: Resource, universe: Universe, name: str
+) -> tuple[str, ...]:
+    """The methods of ``op`` that take query parameter ``name`` as a keyword argument.
+
+    Streaming subresources (exec, attach, proxy ...) take ``**kwargs`` and ``evict``
+    builds its own request: a parameter change cannot break a call to them.
+    """
+    if op.subresource is not None and any(
+        s.name == op.subresource and s.streaming for s in resource.subresources
+    ):
+        return ()
+    return tuple(
+        m
+        for m in operation_methods(op, resource, universe)
+        if m != "evict" and name not in _NOT_DECLARED.get(m, frozenset())
+    )
+
+
+def _accessor(client: str) -> str:
+    """``pods`` of ``cs.core_v1.pods(namespace)``."""
+    return client.split("(")[0].rsplit(".", 1)[1]
+
+
 def _calls(client: str | None, methods: Iterable[str], argument: str = "") -> str:
     """``cs.core_v1.pods(namespace).{list, watch}(shard_selector=)``, or "" if none."""
     names = list(dict.fromkeys(methods))
@@ -259,6 +301,8 @@ class _Side:
 
 
 class _Comparer:
+    """Walks both releases and collects the Changes (see the module docstring)."""
+
     def __init__(self, old: Universe, new: Universe, descriptions: bool) -> None:
         self.old, self.new = _Side(old), _Side(new)
         self.descriptions = descriptions
@@ -267,15 +311,6 @@ class _Comparer:
         removed = self.old.gvs.keys() - self.new.gvs.keys()
         # Reported as a whole: nothing inside them is listed again.
         self.whole_gvs = added | removed
-        self.whole_modules = {
-            self.new.gvs[k].module
-            for k in added
-            if self.new.gvs[k].module not in self.old.modules
-        } | {
-            self.old.gvs[k].module
-            for k in removed
-            if self.old.gvs[k].module not in self.new.modules
-        }
 
     def add(
         self,
@@ -328,21 +363,26 @@ class _Comparer:
                 )
 
     def preferred_versions(self) -> None:
+        """Informational: which version a group's objects default to changed."""
         old = {g.name: g.preferred_version for g in self.old.universe.groups}
         for group in self.new.universe.groups:
             before = old.get(group.name)
             if before is None or before == group.preferred_version:
                 continue
-            key = (
-                f"{group.name}/{group.preferred_version}"
-                if group.name
-                else (group.preferred_version)
-            )
+            gv = next(v for v in group.versions if v.version == group.preferred_version)
             detail = (
                 f"now the preferred version of {group.name or 'core'} (was {before})"
             )
-            section = (key, self.new.gvs[key].module)
-            self.add("group-version", CHANGED, section, section[1], key, False, detail)
+            section = (gv.api_version, gv.module)
+            self.add(
+                "group-version",
+                CHANGED,
+                section,
+                gv.module,
+                gv.api_version,
+                False,
+                detail,
+            )
 
     # -- schemas
 
@@ -352,13 +392,13 @@ class _Comparer:
         if a is None or b is None:
             present = b if a is None else a
             assert present is not None
-            if present.module in self.whole_modules:
-                return
             side = self.new if a is None else self.old
+            section = side.section(present.module)
+            if section[0] in self.whole_gvs:
+                return
             category = "kind" if present.gvks else "model"
             detail = ", ".join(f"{g.api_version} {g.kind}" for g in present.gvks)
             action = ADDED if a is None else REMOVED
-            section = side.section(present.module)
             self.add(
                 category, action, section, _class_path(present), sid, b is None, detail
             )
@@ -431,25 +471,28 @@ class _Comparer:
                 self.add("field", ADDED, section, path, name, y.required, detail)
             elif y is None:
                 path = f"{_class_path(a)}.{x.name}"
-                self.add("field", REMOVED, self.old.section(a.module), path, name, True)
+                self.add("field", REMOVED, section, path, name, True)
             else:
                 details = self.field_pair(x, y)
                 if details:
                     path = f"{_class_path(b)}.{y.name}"
                     self.add("field", CHANGED, section, path, name, *_joined(details))
 
+    def type_change(self, x: TypeRef, y: TypeRef) -> tuple[str, bool]:
+        """Breaking when the Python type differs. (Types equal on the wire are not
+        compared: a renamed class they refer to is reported once, on the class.)"""
+        before = _field_type(x, self.old.universe)
+        after = _field_type(y, self.new.universe)
+        if before != after:
+            return f"type {before} -> {after}", True
+        return f"wire type {_wire_type(x)} -> {_wire_type(y)}", False
+
     def field_pair(self, x: Field, y: Field) -> list[tuple[str, bool]]:
         details: list[tuple[str, bool]] = []
         if x.name != y.name:
             details.append((f"Python name {x.name} -> {y.name}", True))
-        before = _field_type(x.type, self.old.universe)
-        after = _field_type(y.type, self.new.universe)
-        if before != after:
-            details.append((f"type {before} -> {after}", True))
-        elif x.type != y.type:
-            details.append(
-                (f"wire type {_wire_type(x.type)} -> {_wire_type(y.type)}", False)
-            )
+        if x.type != y.type:
+            details.append(self.type_change(x.type, y.type))
         if x.required != y.required:
             details.append(_required_change(y.required))
         details += _enum_changes(x.enum, y.enum)
@@ -541,12 +584,14 @@ class _ResourcePair:
             scope = {True: "namespaced", False: "cluster-scoped"}
             text = f"{scope[self.a.namespaced]} -> {scope[self.b.namespaced]}"
             details.append((text, self.typed))
+        # A renamed module or class is reported once, on the group-version or class.
         if self.client_a is not None and self.client_b is not None:
-            old, new = self.client_a.split("(")[0], self.client_b.split("(")[0]
+            old, new = _accessor(self.client_a), _accessor(self.client_b)
             if old != new:
-                details.append((f"accessor {old} -> {new}", True))
-        before, after = self.model(self.a, self.old_u), self.model(self.b, self.new_u)
-        if before != after:
+                details.append((f"accessor {old}() -> {new}()", True))
+        if self.a.schema != self.b.schema:
+            before = self.model(self.a, self.old_u)
+            after = self.model(self.b, self.new_u)
             details.append((f"model {before} -> {after}", self.typed))
         if details:
             python = self.client_b or self.client_a or ""
@@ -580,17 +625,16 @@ class _ResourcePair:
     def methods(
         resource: Resource, universe: Universe, sub: str | None, verb: str
     ) -> list[str]:
-        ops = [
-            op
-            for op in _all_operations(resource)
-            if op.subresource == sub and op.verb == verb
-        ]
         if verb == "watch" and sub is None:
             # watch() is sent as list?watch=true: the list operation's method
-            return (
-                ["watch"] if any(o.verb == "list" for o in resource.operations) else []
-            )
-        return [m for op in ops for m in operation_methods(op, resource, universe)]
+            listing = [op for op in resource.operations if op.verb == "list"]
+            return ["watch"] if listing else []
+        return [
+            m
+            for op in _all_operations(resource)
+            if op.subresource == sub and op.verb == verb
+            for m in operation_methods(op, resource, universe)
+        ]
 
     def subresources(self) -> None:
         old = {s.name: s for s in self.a.subresources}
@@ -628,8 +672,8 @@ class _ResourcePair:
     # -- operations and their parameters
 
     def operations(self) -> None:
-        old = {(op.method, op.path): op for op in _all_operations(self.a)}
-        new = {(op.method, op.path): op for op in _all_operations(self.b)}
+        old = {_op_key(op): op for op in _all_operations(self.a)}
+        new = {_op_key(op): op for op in _all_operations(self.b)}
         params: _ParamChanges = defaultdict(list)
         for key in sorted(old.keys() | new.keys()):
             x, y = old.get(key), new.get(key)
@@ -647,8 +691,10 @@ class _ResourcePair:
         assert op is not None
         resource, universe = (self.b, self.new_u) if x is None else (self.a, self.old_u)
         other = self.a if x is None else self.b
-        # Covered by the verb or subresource change already reported.
+        # Covered by the verb, subresource or scope change already reported.
         if not _has_verb(other, op.subresource, op.verb):
+            return
+        if op.all_namespaces and self.a.namespaced != self.b.namespaced:
             return
         methods = operation_methods(op, resource, universe)
         client = self.client_b if x is None else self.client_a
@@ -666,10 +712,13 @@ class _ResourcePair:
             ("body", x.body, y.body),
             ("response", x.response, y.response),
         ):
-            b_type = _maybe_type(before, self.old_u)
-            a_type = _maybe_type(after, self.new_u)
-            if b_type != a_type:
-                details.append((f"{what} type {b_type} -> {a_type}", typed))
+            if before is None or after is None:
+                if before != after:
+                    text = f"{what} {'added' if before is None else 'removed'}"
+                    details.append((text, typed))
+            elif before != after:
+                text, breaking = self.c.type_change(before, after)
+                details.append((f"{what} {text}", typed and breaking))
         gone = [t for t in x.body_content_types if t not in y.body_content_types]
         new = [t for t in y.body_content_types if t not in x.body_content_types]
         if gone:
@@ -686,37 +735,33 @@ class _ResourcePair:
             self.add("operation", CHANGED, python, _op_wire(y), *_joined(details))
 
     def parameters(self, x: Operation, y: Operation, out: _ParamChanges) -> None:
-        """Collect per-parameter changes; one report line per resource and change."""
-        old = {(p.location, p.name): p for p in x.parameters if p.location != "path"}
-        new = {(p.location, p.name): p for p in y.parameters if p.location != "path"}
-        for key in sorted(old.keys() | new.keys()):
-            p, q = old.get(key), new.get(key)
+        """Collect the query parameter changes of one operation into ``out``."""
+        old = {p.name: p for p in x.parameters if p.location == "query"}
+        new = {p.name: p for p in y.parameters if p.location == "query"}
+        sub = y.subresource or ""
+        for name in sorted(old.keys() | new.keys()):
+            p, q = old.get(name), new.get(name)
             if p is None:
                 assert q is not None
-                detail = f"type {_param_type(q.type)}" + (
-                    ", required" if q.required else ""
-                )
-                out[
-                    (y.subresource, q.name, q.py_name, ADDED, detail, q.required)
-                ].append(y)
+                detail = f"type {param_type(q.type)}"
+                detail += ", required" if q.required else ""
+                key = _ParamKey(sub, name, q.py_name, ADDED, detail, q.required)
             elif q is None:
-                out[(x.subresource, p.name, p.py_name, REMOVED, "", True)].append(x)
+                key = _ParamKey(sub, name, p.py_name, REMOVED, "", True)
             else:
                 details = self.parameter_pair(p, q)
-                if details:
-                    breaking, detail = _joined(details)
-                    out[
-                        (y.subresource, q.name, q.py_name, CHANGED, detail, breaking)
-                    ].append(y)
+                if not details:
+                    continue
+                breaking, detail = _joined(details)
+                key = _ParamKey(sub, name, q.py_name, CHANGED, detail, breaking)
+            out[key].append(y if q is not None else x)
 
     def parameter_pair(self, p: Parameter, q: Parameter) -> list[tuple[str, bool]]:
         details: list[tuple[str, bool]] = []
         if p.py_name != q.py_name:
             details.append((f"Python name {p.py_name} -> {q.py_name}", True))
-        if _param_type(p.type) != _param_type(q.type):
-            details.append(
-                (f"type {_param_type(p.type)} -> {_param_type(q.type)}", True)
-            )
+        if param_type(p.type) != param_type(q.type):
+            details.append((f"type {param_type(p.type)} -> {param_type(q.type)}", True))
         elif p.type != q.type:
             details.append(
                 (f"wire type {_wire_type(p.type)} -> {_wire_type(q.type)}", False)
@@ -728,29 +773,41 @@ class _ResourcePair:
         return details
 
     def report_parameters(self, params: _ParamChanges) -> None:
-        for key in sorted(params, key=lambda k: (k[0] or "", *k[1:5])):
-            sub, name, py_name, action, detail, breaking = key
+        """One line per resource and change (shardSelector added to list, watch and
+        deletecollection of pods is one line), naming every method it touches."""
+        for key in sorted(params):
             ops = params[key]
             resource, universe, client = (
                 (self.a, self.old_u, self.client_a)
-                if action == REMOVED
+                if key.action == REMOVED
                 else (self.b, self.new_u, self.client_b)
             )
             methods = [
-                m for op in ops for m in operation_methods(op, resource, universe)
+                m
+                for op in ops
+                for m in parameter_methods(op, resource, universe, key.name)
             ]
             # A keyword argument no method declares cannot break a call.
-            breaking = breaking and self.typed and bool(methods)
+            breaking = key.breaking and self.typed and bool(methods)
             verbs = ", ".join(sorted({_op_verb(op) for op in ops}))
-            where = resource.plural + (f"/{sub}" if sub else "")
-            wire = f"{name} ({where}: {verbs})"
-            python = _calls(client, methods, py_name)
-            self.add("parameter", action, python, wire, breaking, detail)
+            where = "/".join(filter(None, (resource.plural, key.subresource)))
+            wire = f"{key.name} ({where}: {verbs})"
+            python = _calls(client, methods, key.py_name)
+            self.add("parameter", key.action, python, wire, breaking, key.detail)
 
 
-_ParamChanges = defaultdict[
-    tuple[str | None, str, str, str, str, bool], list[Operation]
-]
+class _ParamKey(NamedTuple):
+    """One change of one query parameter of a resource (the operations collect)."""
+
+    subresource: str  # "" for the resource itself
+    name: str
+    py_name: str
+    action: str
+    detail: str
+    breaking: bool
+
+
+_ParamChanges = defaultdict[_ParamKey, list[Operation]]
 
 
 def _all_operations(resource: Resource) -> list[Operation]:
@@ -758,6 +815,12 @@ def _all_operations(resource: Resource) -> list[Operation]:
         *resource.operations,
         *(op for s in resource.subresources for op in s.operations),
     ]
+
+
+def _op_key(op: Operation) -> tuple[str, str, bool]:
+    """Pairs an operation across releases, also when the resource changed scope."""
+    path = op.path.replace("/namespaces/{namespace}/", "/", 1)
+    return op.method, path, op.all_namespaces
 
 
 def _has_verb(resource: Resource, sub: str | None, verb: str) -> bool:
@@ -782,10 +845,6 @@ def _operation_note(op: Operation) -> str:
     if op.all_namespaces:
         return f'{op.id}; across all namespaces (namespace "")'
     return op.id
-
-
-def _maybe_type(t: TypeRef | None, universe: Universe) -> str:
-    return "none" if t is None else _field_type(t, universe)
 
 
 def _required_change(required: bool) -> tuple[str, bool]:
