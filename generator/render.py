@@ -391,22 +391,14 @@ def render_package(
         kinds=kinds_registry(universe),
     )
     emit(f"{package}/__init__.py", "package/__init__.py.jinja")
-    for gv in universe.group_versions():
-        context = render_clients.clients_module_context(universe, gv)
-        if context["resources"]:
-            emit(
-                f"{package}/clients/{gv.module}.py",
-                "clients/module.py.jinja",
-                **context,
-            )
+    clients = render_clients.clients_context(universe)
+    emit(f"{package}/clients/_verbs.py", "clients/_verbs.py.jinja", **clients.verbs)
+    for module, context in clients.modules.items():
+        emit(f"{package}/clients/{module}.py", "clients/module.py.jinja", **context)
     files[f"{package}/clients/__init__.py"] = (
         '"""Typed clients, one module per API group-version."""\n'
     )
-    emit(
-        f"{package}/clientset.py",
-        "package/clientset.py.jinja",
-        **render_clients.clientset_context(universe),
-    )
+    emit(f"{package}/clientset.py", "package/clientset.py.jinja", **clients.clientset)
     emit(
         f"{package}/_api.py", "package/_api.py.jinja", resources=api_resources(universe)
     )

@@ -104,13 +104,21 @@ class _ResourceRenderer:
         self.resource = resource
         self.modules: set[str] = set()
         self.typing: set[str] = set()
+        # Methods are written for any resource: its kind is T, its list kind L
+        # (the generic mixins in clients/_verbs.py); the class binds them.
+        self._own: dict[str, str] = {}
         schema = universe.schemas[resource.schema or ""]
-        self.model = self.type_name(schema.id)
+        self.model_type = self.type_name(schema.id)
         list_schema = universe.schemas.get(resource.list_schema or "")
-        self.list_model = self.type_name(list_schema.id) if list_schema else None
+        self.list_type = self.type_name(list_schema.id) if list_schema else None
+        self._own = {schema.id: "T", **({list_schema.id: "L"} if list_schema else {})}
+        self.model = "T"
+        self.list_model = "L" if list_schema else None
         self.status = self.type_name("io.k8s.apimachinery.pkg.apis.meta.v1.Status")
 
     def type_name(self, schema_id: str) -> str:
+        if schema_id in self._own:
+            return self._own[schema_id]
         schema = self.universe.schemas.get(schema_id)
         if schema is None:
             return "Any"
@@ -147,10 +155,9 @@ class _ResourceRenderer:
         return [p for p in op.parameters if p.location == "query"]
 
     def doc(self, op: Operation | None, summary: str, args: list[str]) -> str:
-        text = (
-            op.description if op is not None and op.description else summary
-        ).strip()
-        text = text[0].upper() + text[1:] if text else summary
+        # The summary, not the operation's description: one method serves every
+        # resource with the same parameters, so it must not name a kind.
+        text = summary.strip()
         if not text.endswith("."):
             text += "."
         if args:
@@ -182,7 +189,7 @@ class _ResourceRenderer:
         op = self.op("get")
         if op is not None:
             kw, params, docs = self.keywords(op)
-            doc = self.doc(op, f"Read the {r.singular}", docs)
+            doc = self.doc(op, "Read an object by name", docs)
             methods.append(
                 Method(
                     "get",
@@ -198,7 +205,7 @@ class _ResourceRenderer:
         op = self.op("list")
         if op is not None and self.list_model is not None:
             kw, params, docs = self.keywords(op, LIST_ONLY)
-            doc = self.doc(op, "List", docs)
+            doc = self.doc(op, "List objects (one page with limit/continue_)", docs)
             methods.append(
                 Method(
                     "list",
@@ -215,7 +222,7 @@ class _ResourceRenderer:
             docs.append("page_size: Items per request.")
             doc = self.doc(
                 None,
-                f"Every {r.singular}, fetched page by page (following continue tokens)",
+                "Every object, fetched page by page (following continue tokens)",
                 docs,
             )
             methods.append(
@@ -237,7 +244,7 @@ class _ResourceRenderer:
                     "resourceVersion seen, and relist on 410 Gone, without duplicating "
                     "or losing events."
                 )
-                doc = self.doc(None, f"Watch changes to {r.plural}", docs)
+                doc = self.doc(None, "Watch changes to objects", docs)
                 methods.append(
                     Method(
                         "watch",
@@ -257,7 +264,7 @@ class _ResourceRenderer:
             op = self.op(verb)
             if op is not None:
                 kw, params, docs = self.keywords(op)
-                doc = self.doc(op, f"{summary} a {r.singular}", docs)
+                doc = self.doc(op, f"{summary} an object", docs)
                 methods.append(
                     Method(
                         verb,
@@ -280,7 +287,7 @@ class _ResourceRenderer:
             docs.append(
                 "preconditions: Delete only if the object still has this uid and/or resourceVersion."
             )
-            doc = self.doc(op, f"Delete a {r.singular}", docs)
+            doc = self.doc(op, "Delete an object by name", docs)
             methods.append(
                 Method(
                     "delete",
@@ -298,7 +305,7 @@ class _ResourceRenderer:
         if op is not None:
             kw, params, docs = self.keywords(op)
             returns = f"{self.list_model or 'Any'} | {self.status}"
-            doc = self.doc(op, f"Delete a collection of {r.plural}", docs)
+            doc = self.doc(op, "Delete the objects a selector selects", docs)
             methods.append(
                 Method(
                     "delete_collection",
@@ -330,11 +337,7 @@ class _ResourceRenderer:
         self.typing.add("Literal")
         kw, params, docs = self.keywords(op)
         timeout = "request_timeout: Timeout | None = None"
-        what = (
-            f"the {sub} of a {self.resource.singular}"
-            if sub
-            else f"a {self.resource.singular}"
-        )
+        what = f"the {sub} of an object" if sub else "an object"
         docs.insert(
             0,
             f"patch_type: {', '.join(types)}; the body is a list of operations for "
@@ -400,7 +403,7 @@ class _ResourceRenderer:
         if sub.streaming:
             doc = self.doc(
                 None,
-                f"{self.resource.plural}/{sub.name} needs a streaming (SPDY or WebSocket) "
+                f"The {sub.name} subresource needs a streaming (SPDY or WebSocket) "
                 "connection: not supported yet; raises NotImplementedError",
                 [],
             )
@@ -431,9 +434,7 @@ class _ResourceRenderer:
             ):
                 methods.append(self.text_method(op, py, sub_lit))
             elif op.verb == "get":
-                doc = self.doc(
-                    op, f"Read the {sub.name} of a {self.resource.singular}", docs
-                )
+                doc = self.doc(op, f"Read the {sub.name} of an object", docs)
                 call = [
                     pysource.py_str("GET"),
                     "name",
@@ -466,9 +467,7 @@ class _ResourceRenderer:
                 result = (
                     returns if op.verb == "update" else f"{returns} | {self.status}"
                 )
-                doc = self.doc(
-                    op, f"{summary} the {sub.name} of a {self.resource.singular}", docs
-                )
+                doc = self.doc(op, f"{summary} the {sub.name} of an object", docs)
                 call = [
                     pysource.py_str(http),
                     "_name_of(body)" if own else "name",
@@ -500,7 +499,7 @@ class _ResourceRenderer:
         kw, params, docs = self.keywords(op)
         timeout = "request_timeout: Timeout | None = None"
         follow = any(p.name == "follow" for p in self.query_params(op))
-        doc = self.doc(op, f"Read the {py} of a {self.resource.singular} as text", docs)
+        doc = self.doc(op, f"Read the {py} of an object as text", docs)
         call = ["name", sub_lit, PARAMS, "request_timeout"]
         if not follow:
             return Method(
@@ -545,7 +544,9 @@ class _ResourceRenderer:
         )
         api_version = gvk.api_version if gvk else "policy/v1"
         options = self.type_name("io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions")
+        module = body_type.partition(".")[0]
         body = [
+            *([f"from ..models import {module}"] if "." in body_type else []),
             "eviction: dict[str, Any] = {",
             f'    "apiVersion": {pysource.py_str(api_version)},',
             '    "kind": "Eviction",',
@@ -566,9 +567,12 @@ class _ResourceRenderer:
             "request_timeout: Timeout | None = None",
         ]
         call = [
+            pysource.py_str("POST"),
             "name",
-            f"{body_type}.from_dict(eviction, copy=False)",
-            "request_timeout=request_timeout",
+            pysource.py_str("eviction"),
+            "{}",
+            "request_timeout",
+            f"body={body_type}.from_dict(eviction, copy=False)",
         ]
         return Method(
             "evict",
@@ -576,117 +580,194 @@ class _ResourceRenderer:
             keywords,
             result,
             doc,
-            "create_eviction",
+            "_call_subresource",
             call,
             [],
+            cast=True,
             body=body,
         )
 
-    def context(self) -> dict[str, Any]:
+    def context(self, class_name: str, mixins: list[str]) -> dict[str, Any]:
         r = self.resource
-        methods = self.methods()
+        generic = f"[{self.model_type}, {self.list_type or 'Any'}]"
+        scope = "namespaced" if r.namespaced else "cluster-scoped"
         return {
-            "class_name": "",  # filled by the module
+            "class_name": class_name,
+            "bases": [f"_verbs.{m}{generic}" for m in mixins]
+            or [f"TypedResourceClient{generic}"],
             "plural": r.plural,
-            "kind": r.kind.kind if r.kind else r.plural,
             "namespaced": r.namespaced,
             "group": self.gv.group,
             "version": self.gv.version,
-            "model": self.model,
-            "list_model": self.list_model or "Any",
-            "has_list_model": self.list_model is not None,
-            "methods": methods,
+            "model": self.model_type,
+            "list_model": self.list_type,
             "accessor": accessor_name(r.kind.kind if r.kind else r.plural, r.plural),
             "doc": pysource.docstring(
-                f"{r.plural} in {self.gv.api_version} ({'namespaced' if r.namespaced else 'cluster-scoped'}).",
-                4,
+                f"{r.plural} in {self.gv.api_version} ({scope}).", 4
             ),
         }
 
 
-def clients_module_context(universe: Universe, gv: GroupVersion) -> dict[str, Any]:
-    resources = []
-    modules: set[str] = set()
+def resource_methods(universe: Universe, gv: GroupVersion, resource: Resource) -> list[Method]:
+    """The methods a resource's typed client has (each one a mixin of clients/_verbs.py)."""
+    return _ResourceRenderer(universe, gv, resource).methods()
+
+
+@dataclass
+class Mixin:
+    """One method, shared by every resource whose operation has the same parameters."""
+
+    name: str
+    method: Method
+
+
+def _key(method: Method) -> str:
+    return repr(
+        (
+            method.name,
+            method.positional,
+            method.keywords,
+            method.returns,
+            method.doc,
+            method.call,
+            method.call_args,
+            method.params,
+            method.cast,
+            method.overloads,
+            method.body,
+        )
+    )
+
+
+@dataclass
+class ClientsContext:
+    verbs: dict[str, Any]
+    modules: dict[str, dict[str, Any]]  # group-version module -> its template context
+    clientset: dict[str, Any]
+
+
+def clients_context(universe: Universe) -> ClientsContext:
+    """Every typed client: resource classes per group-version module, assembled from
+    generic one-method mixins (clients/_verbs.py), one per distinct operation shape.
+
+    Most resources share their operations' parameters, so the methods are written
+    once (about 60 mixins for v1.36) instead of once per resource (about 1,100).
+    """
+    mixins: dict[str, Mixin] = {}
+    names: set[str] = set()
+    type_modules: set[str] = set()
     typing_names: set[str] = set()
-    taken: set[str] = set()
-    queries: dict[tuple[tuple[str, str], ...], str] = {}
-    for resource in gv.resources:
-        if resource.kind is None or resource.schema not in universe.schemas:
-            continue
-        renderer = _ResourceRenderer(universe, gv, resource)
-        context = renderer.context()
-        name = naming.camel_case(context["kind"]) + "Client"
-        if name in taken:
-            name = naming.camel_case(resource.plural) + "Client"
-        taken.add(name)
-        context["class_name"] = name
-        for method in context["methods"]:
-            method.query = _query_constant(queries, method)
-        resources.append(context)
-        modules |= renderer.modules
-        typing_names |= renderer.typing
-    return {
-        "imports": _client_imports(resources, modules, typing_names),
-        "gv": gv,
-        "client_class": client_class_name(gv.module),
-        "resources": resources,
-        "model_modules": sorted(modules),
-        "typing_names": sorted(typing_names),
-        "queries": [(name, pairs) for pairs, name in queries.items()],
-        "api_version": gv.api_version,
-    }
+    modules: dict[str, dict[str, Any]] = {}
+    for gv in universe.group_versions():
+        resources = []
+        model_modules: set[str] = set()
+        taken: set[str] = set()
+        for resource in gv.resources:
+            if resource.kind is None or resource.schema not in universe.schemas:
+                continue
+            renderer = _ResourceRenderer(universe, gv, resource)
+            bases = []
+            for method in renderer.methods():
+                key = _key(method)
+                if key not in mixins:
+                    base = naming.camel_case(method.name)
+                    name, n = base, 2
+                    while name in names:
+                        name, n = f"{base}{n}", n + 1
+                    names.add(name)
+                    method.query = (
+                        f"_{naming.snake_case(name).upper()}"
+                        if PARAMS in method.call_args
+                        else ""
+                    )
+                    mixins[key] = Mixin(name, method)
+                bases.append(mixins[key].name)
+            type_modules |= renderer.modules
+            typing_names |= renderer.typing
+            model_modules |= {
+                t.partition(".")[0]
+                for t in (renderer.model_type, renderer.list_type)
+                if t
+            }
+            class_name = naming.camel_case(resource.kind.kind) + "Client"
+            if class_name in taken:
+                class_name = naming.camel_case(resource.plural) + "Client"
+            taken.add(class_name)
+            resources.append(renderer.context(class_name, bases))
+        if resources:
+            uses_any = any(r["list_model"] is None for r in resources)
+            modules[gv.module] = {
+                "gv": gv,
+                "api_version": gv.api_version,
+                "client_class": client_class_name(gv.module),
+                "resources": resources,
+                "imports": pysource.import_block(
+                    pysource.from_import("typing", {"Any"} if uses_any else set()),
+                    [
+                        *pysource.from_import("..", ["_api"]),
+                        *pysource.from_import(
+                            "..models", {*model_modules, "model_class"}
+                        ),
+                        *pysource.from_import("..resource", ["TypedResourceClient"]),
+                        *pysource.from_import("..rest", ["RESTClient"]),
+                        *pysource.from_import(".", ["_verbs"]),
+                    ],
+                ),
+            }
+    ordered = list(mixins.values())
+    return ClientsContext(
+        verbs={
+            "mixins": ordered,
+            "imports": _verbs_imports(ordered, type_modules, typing_names),
+        },
+        modules=modules,
+        clientset=clientset_context(universe),
+    )
 
 
-def _client_imports(
-    resources: list[dict[str, Any]], modules: set[str], typing_names: set[str]
-) -> str:
-    """The import block of a clients module: only what its methods use."""
+def _verbs_imports(
+    mixins: list[Mixin], modules: set[str], typing_names: set[str]
+) -> dict[str, str]:
+    """The import block of clients/_verbs.py: only what its methods use. Models are
+    only named in annotations there, so they are imported for type checkers only."""
     text = " ".join(
-        " ".join([m.returns, *m.positional, *m.keywords, *m.call_args, *m.body])
-        + (" cast" if m.cast else "")
-        + (" query" if m.query else "")
-        for r in resources
-        for m in r["methods"]
-    ) + " ".join(r["list_model"] for r in resources)
+        " ".join(
+            [
+                m.method.returns,
+                *m.method.positional,
+                *m.method.keywords,
+                *m.method.call_args,
+                *m.method.body,
+            ]
+        )
+        + (" cast" if m.method.cast else "")
+        + (" query" if m.method.query else "")
+        for m in mixins
+    )
 
     def used(*names: str) -> set[str]:
         return {n for n in names if re.search(rf"\b{n}\b", text)}
 
-    typing = (typing_names | used("Any", "cast")) & (
-        used(*typing_names, "Any", "cast") | typing_names
-    )
+    referenced = {n for n in modules if re.search(rf"\b{n}\.", text)}
+    typing = {"TYPE_CHECKING", "TypeVar"} | typing_names | used("Any", "cast")
     stdlib = [
         *pysource.from_import("collections.abc", used("Iterator")),
         *pysource.from_import("typing", typing),
     ]
     package = [
-        *pysource.from_import("..", ["_api"]),
-        *pysource.from_import("..models", {*modules, "model_class"}),
         *pysource.from_import(
             "..resource",
             {"TypedResourceClient"} | used("PatchBody", "_name_of", "query"),
         ),
-        *pysource.from_import("..rest", {"RESTClient"} | used("Timeout")),
+        *pysource.from_import("..rest", used("Timeout")),
         *pysource.from_import("..watch", used("WatchEvent")),
     ]
-    return pysource.import_block(stdlib, package)
-
-
-def _query_constant(
-    queries: dict[tuple[tuple[str, str], ...], str], method: Method
-) -> str:
-    """One module constant per distinct parameter list, named after its first user."""
-    pairs = tuple(method.params)
-    if PARAMS not in method.call_args:
-        return ""
-    if pairs not in queries:
-        base = "_" + method.name.upper()
-        taken = set(queries.values())
-        name, n = base, 2
-        while name in taken:
-            name, n = f"{base}_{n}", n + 1
-        queries[pairs] = name
-    return queries[pairs]
+    return {
+        "imports": pysource.import_block(stdlib, package),
+        "type_only": (
+            pysource.import_from("..models", sorted(referenced)) if referenced else ""
+        ),
+    }
 
 
 def clientset_context(universe: Universe) -> dict[str, Any]:

@@ -1,0 +1,105 @@
+"""A loopback Kubernetes API server for tests: kubectl, the official Python client,
+this package's clients and your own code can talk to it as to a real cluster::
+
+    from kubeclient.testing import ApiServer
+
+    with ApiServer(tls=True) as server:
+        path = server.write_kubeconfig(tmp_path / "kubeconfig")
+        subprocess.run(["kubectl", "--kubeconfig", path, "get", "pods"])
+
+or from a shell: ``python -m kubeclient.testing serve --tls --kubeconfig PATH``
+(prints ``ready <url>``, runs until SIGINT/SIGTERM).
+
+Everything lives in a socket-free core, ``ApiServer.handle(ServerRequest) ->
+ServerResponse``; the HTTP(S) layer only translates. Served: discovery (legacy and
+aggregated), /openapi/v3, CRUD with the real status codes and Status bodies,
+resourceVersion / generation / uid / managedFields, label and field selectors,
+pagination, watch (bookmarks, watch-list, 410 Expired), the four patch types,
+server-side apply, status and scale subresources, finalizers, dry-run, cascading
+deletion, namespace deletion, pod logs, eviction, binding, service account tokens,
+meta.k8s.io Tables for kubectl, bearer tokens and client certificates, and fault
+injection (``server.faults``).
+
+Simplified compared with a real API server:
+
+* No controllers, scheduler or kubelet: pods stay Pending until a test changes their
+  status; deployments create no replica sets. What the namespace controller, the
+  garbage collector and the service-account controller do is done synchronously
+  inside the request (a namespace's contents are deleted during its DELETE,
+  dependents right after their owner; a new namespace gets its "default"
+  ServiceAccount).
+* Graceful deletion is immediate: a pod is deleted at once whatever its grace
+  period (no Terminating phase without finalizers). Foreground deletion deletes the
+  dependents first and then the owner, without waiting for dependents held by
+  finalizers; blockOwnerDeletion is not honoured.
+* No version conversion: the versions of a resource share one storage and objects
+  are served with only their apiVersion rewritten.
+* Validation covers names (DNS-1123 subdomain / label, DNS-1035 for services, path
+  segments for RBAC), labels, annotations, generateName, immutable metadata,
+  finalizers on deleting objects, required pod containers, workload selectors and
+  ConfigMap keys; no other per-kind rules. Custom resources get metadata checks only.
+  Defaulting is limited to a few fields (pods, workloads, services, namespaces).
+* No admission (quota, limit ranges, pod security, PodDisruptionBudgets on eviction)
+  and no authorization: every authenticated request is allowed. Requests without
+  credentials get 401 (the real server would treat them as system:anonymous),
+  except /healthz, /livez, /readyz and /version.
+* Tables (kubectl get) have the real columns for pods, deployments, services,
+  namespaces, nodes, configmaps, secrets and service accounts; other kinds get the
+  default "Name / Created At" table.
+* JSON and YAML only: protobuf request bodies are refused (415), protobuf Accept
+  headers fall back to JSON. /openapi/v2 is served only in its protobuf form
+  (converted from the v3 documents, for kubectl 1.27/1.28), not as JSON.
+* Server-side apply: see ``patch`` for its simplifications; the
+  last-applied-configuration annotation is not kept in sync by the server.
+* Events of the versions of one resource share a history; watch bookmarks come every
+  ``bookmark_interval`` seconds (60 by default) and just before a timeout; a watcher
+  that falls further behind than the history (``history`` events, 10,000 by
+  default) is ended, as the real cacher drops slow watchers.
+* exec, attach and port-forward answer 400 "Upgrade request required"; proxy 503.
+* Delete of an object held by finalizers answers 200 with the object (202 only with
+  orphanDependents=false), as the real handler does.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .faults import Fault, Faults
+    from .server import ApiServer
+    from .status import ApiError
+    from .store import Store
+    from .wire import ConnectionDropped, ServerRequest, ServerResponse
+
+#: name -> module: loaded on first use, so importing the package costs nothing
+_EXPORTS = {
+    "ApiError": "status",
+    "ApiServer": "server",
+    "ConnectionDropped": "wire",
+    "Fault": "faults",
+    "Faults": "faults",
+    "ServerRequest": "wire",
+    "ServerResponse": "wire",
+    "Store": "store",
+}
+
+__all__ = [
+    "ApiError",
+    "ApiServer",
+    "ConnectionDropped",
+    "Fault",
+    "Faults",
+    "ServerRequest",
+    "ServerResponse",
+    "Store",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

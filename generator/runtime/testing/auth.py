@@ -1,0 +1,63 @@
+"""Authentication: bearer tokens and client certificates (the transport puts the
+certificate's CN/O into the request). Everything authenticated is allowed."""
+
+from __future__ import annotations
+
+import threading
+
+from .wire import ServerRequest
+
+User = tuple[str, tuple[str, ...]]  # name, groups
+
+#: Paths the real server's system:public-info-viewer role opens to anyone.
+PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
+
+
+class Auth:
+    def __init__(self, anonymous: bool = False) -> None:
+        self.anonymous = anonymous
+        self._lock = threading.Lock()
+        self._tokens: dict[str, User] = {}
+
+    def add_token(
+        self,
+        token: str,
+        user: str,
+        groups: tuple[str, ...] = ("system:authenticated",),
+    ) -> None:
+        with self._lock:
+            self._tokens[token] = (user, tuple(groups))
+
+    def remove_token(self, token: str) -> None:
+        with self._lock:
+            self._tokens.pop(token, None)
+
+    def user_for_token(self, token: str) -> User | None:
+        with self._lock:
+            return self._tokens.get(token)
+
+    def identify(self, request: ServerRequest) -> User | None:
+        if request.user:
+            return (request.user, (*request.groups, "system:authenticated"))
+        header = request.headers.get("authorization") or ""
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return self.user_for_token(value.strip())
+        return None
+
+    def allows(self, request: ServerRequest) -> bool:
+        """Valid credentials, or a public path, or anonymous mode. A request with
+        a bad token is refused even then, as the real server does."""
+        if request.headers.get("authorization"):
+            return self.identify(request) is not None or (
+                self.anonymous and not _bearer(request)
+            )
+        if request.user or self.anonymous:
+            return True
+        path = request.path.rstrip("/") or "/"
+        return any(path == p or path.startswith(p + "/") for p in PUBLIC_PATHS)
+
+
+def _bearer(request: ServerRequest) -> bool:
+    header = request.headers.get("authorization") or ""
+    return header.lower().startswith("bearer ")

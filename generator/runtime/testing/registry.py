@@ -1,0 +1,181 @@
+"""The resources the server serves: the generated ``RESOURCES`` plus whatever is
+registered at run time (custom resources, once a CRD is established).
+
+The versions of one group/plural share one storage, as they share one etcd key
+prefix on a real server (objects are not converted between versions: only their
+``apiVersion`` is rewritten on the way out).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._model import Model
+from ..resources import ResourceInfo
+
+#: Stores created with ``ReturnDeletedObject: true``: DELETE answers with the
+#: object instead of a Status (pkg/registry/*/storage).
+_RETURNS_DELETED = frozenset(
+    {
+        ("", "pods"),
+        ("", "services"),
+        ("", "serviceaccounts"),
+        ("", "persistentvolumes"),
+        ("", "persistentvolumeclaims"),
+        ("", "namespaces"),
+        ("apiextensions.k8s.io", "customresourcedefinitions"),
+    }
+)
+
+#: Resources whose status survives create (a kubelet registers its Node whole).
+_KEEPS_STATUS_ON_CREATE = frozenset({("", "nodes"), ("", "events")})
+
+#: Names validated as DNS-1123 labels rather than subdomains (ValidateNamespaceName,
+#: ValidateServiceName ...); everything else is a subdomain, or a path segment.
+_LABEL_NAMES = frozenset({("", "namespaces"), ("", "services")})
+_PATH_SEGMENT_NAMES = frozenset(
+    {
+        ("rbac.authorization.k8s.io", "roles"),
+        ("rbac.authorization.k8s.io", "clusterroles"),
+        ("rbac.authorization.k8s.io", "rolebindings"),
+        ("rbac.authorization.k8s.io", "clusterrolebindings"),
+        ("", "nodes"),
+        ("", "events"),
+        ("events.k8s.io", "events"),
+    }
+)
+
+
+@dataclass
+class Resource:
+    """One served group/version/resource and how the server treats it."""
+
+    info: ResourceInfo
+    #: openAPIV3Schema of a custom resource (None for built-in kinds)
+    schema: dict[str, Any] | None = None
+    custom: bool = False
+    _model: type[Model] | None = field(default=None, repr=False)
+    _model_loaded: bool = field(default=False, repr=False)
+
+    @property
+    def storage_key(self) -> tuple[str, str]:
+        return (self.info.group, self.info.plural)
+
+    @property
+    def model(self) -> type[Model] | None:
+        """The typed model (schema for strategic merge and apply), if any."""
+        if not self._model_loaded:
+            self._model_loaded = True
+            if not self.custom:
+                from ..models import model_class
+
+                self._model = model_class(self.info.api_version, self.info.kind)
+        return self._model
+
+    def has(self, subresource: str) -> bool:
+        return self.info.subresource(subresource) is not None
+
+    @property
+    def returns_deleted_object(self) -> bool:
+        return self.custom or self.storage_key in _RETURNS_DELETED
+
+    @property
+    def keeps_status_on_create(self) -> bool:
+        return self.storage_key in _KEEPS_STATUS_ON_CREATE
+
+    @property
+    def name_rule(self) -> str:
+        """ "label", "subdomain" or "segment": how metadata.name is validated."""
+        if self.storage_key in _LABEL_NAMES:
+            return "label"
+        if self.storage_key in _PATH_SEGMENT_NAMES:
+            return "segment"
+        return "subdomain"
+
+    @property
+    def tracks_generation(self) -> bool:
+        """Kinds with a spec bump metadata.generation (custom resources always)."""
+        if self.custom:
+            return True
+        model = self.model
+        return model is not None and "spec" in model._wire_fields_
+
+
+class Registry:
+    """Thread-safe lookup of served resources; grows and shrinks at run time."""
+
+    def __init__(self, resources: Iterable[ResourceInfo] = ()) -> None:
+        self._lock = threading.Lock()
+        self._by_gvr: dict[tuple[str, str, str], Resource] = {}
+        self._order: list[tuple[str, str]] = []  # group-versions, preferred first
+        #: bumped on every change: discovery documents and hashes depend on it
+        self.generation = 0
+        for info in resources:
+            self._add(Resource(info))
+
+    def _add(self, resource: Resource) -> None:
+        info = resource.info
+        self._by_gvr[(info.group, info.version, info.plural)] = resource
+        if (info.group, info.version) not in self._order:
+            self._order.append((info.group, info.version))
+        self.generation += 1
+
+    def register(
+        self, info: ResourceInfo, schema: dict[str, Any] | None = None
+    ) -> None:
+        """Serve a new resource (a CRD version): discovery, CRUD, watch. Custom
+        resources have no typed model: strategic merge patch on them is 415."""
+        with self._lock:
+            self._add(Resource(info, schema=schema, custom=True))
+
+    def unregister(self, group: str, version: str, plural: str) -> None:
+        with self._lock:
+            if self._by_gvr.pop((group, version, plural), None) is None:
+                return
+            if not any(g == group and v == version for g, v, _ in self._by_gvr):
+                self._order.remove((group, version))
+            self.generation += 1
+
+    def serves(self, group: str, version: str) -> bool:
+        return (group, version) in self._order
+
+    def get(self, group: str, version: str, plural: str) -> Resource | None:
+        return self._by_gvr.get((group, version, plural))
+
+    def by_kind(self, api_version: str, kind: str) -> Resource | None:
+        group, _, version = api_version.rpartition("/")
+        for (g, v, _), res in list(self._by_gvr.items()):
+            if g == group and v == version and res.info.kind == kind:
+                return res
+        return None
+
+    def group_versions(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return list(self._order)
+
+    def groups(self) -> list[tuple[str, list[str]]]:
+        """(group, versions preferred first), in discovery order."""
+        out: dict[str, list[str]] = {}
+        for group, version in self.group_versions():
+            out.setdefault(group, []).append(version)
+        return list(out.items())
+
+    def versions(self, group: str) -> list[str]:
+        return [v for g, v in self.group_versions() if g == group]
+
+    def resources(self, group: str, version: str) -> list[Resource]:
+        return [
+            r
+            for (g, v, _), r in list(self._by_gvr.items())
+            if g == group and v == version
+        ]
+
+    def all(self) -> list[Resource]:
+        return list(self._by_gvr.values())
+
+    def storage_versions(self, storage_key: tuple[str, str]) -> list[Resource]:
+        """Every served version of one stored resource (for garbage collection)."""
+        return [r for r in self.all() if r.storage_key == storage_key]

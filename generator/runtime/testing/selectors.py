@@ -1,0 +1,404 @@
+"""Label and field selectors: parsing as k8s.io/apimachinery/pkg/labels and
+pkg/fields do, and the per-resource field sets (GetAttrs / field label conversion).
+
+A selector is parsed once per request into a ``Selector`` whose ``matches(obj)``
+takes a wire dict.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .status import bad_request
+
+# --------------------------------------------------------------------------- labels
+
+_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+_LABEL_KEY = re.compile(
+    rf"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?{_NAME}$"
+)
+_LABEL_VALUE = re.compile(rf"^({_NAME})?$")
+_TOKEN = re.compile(r"\s*(!=|==|=|!|\(|\)|,|>|<|[^\s!=(),<>]+)")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    key: str
+    op: str  # exists, !, =, !=, in, notin, gt, lt
+    values: tuple[str, ...] = ()
+
+    def matches(self, labels: Mapping[str, Any]) -> bool:
+        present = self.key in labels
+        value = labels.get(self.key)
+        op = self.op
+        if op == "exists":
+            return present
+        if op == "!":
+            return not present
+        if op in ("=", "in"):
+            return present and value in self.values
+        if op in ("!=", "notin"):
+            return not present or value not in self.values
+        if not present:
+            return False
+        try:
+            number = int(str(value))
+        except ValueError:
+            return False
+        bound = int(self.values[0])
+        return number > bound if op == "gt" else number < bound
+
+    def __str__(self) -> str:
+        key, values = self.key, self.values
+        if self.op == "exists":
+            return key
+        if self.op == "!":
+            return f"!{key}"
+        if self.op in ("in", "notin"):
+            return f"{key} {self.op} ({','.join(sorted(values))})"
+        symbol = {"gt": ">", "lt": "<"}.get(self.op, self.op)
+        return f"{key}{symbol}{values[0]}"
+
+
+class LabelSelector:
+    def __init__(self, requirements: list[Requirement]) -> None:
+        self.requirements = requirements
+
+    def matches(self, obj: Mapping[str, Any]) -> bool:
+        if not self.requirements:
+            return True
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        return all(r.matches(labels) for r in self.requirements)
+
+    @property
+    def empty(self) -> bool:
+        return not self.requirements
+
+    def __str__(self) -> str:
+        return ",".join(str(r) for r in sorted(self.requirements, key=lambda r: r.key))
+
+
+def parse_labels(text: str) -> LabelSelector:
+    """labels.Parse; a malformed selector is 400 BadRequest."""
+    tokens = _tokenize(text)
+    requirements: list[Requirement] = []
+    pos = 0
+    while pos < len(tokens):
+        requirement, pos = _requirement(tokens, pos)
+        requirements.append(requirement)
+        if pos < len(tokens):
+            if tokens[pos] != ",":
+                raise bad_request(
+                    f"unable to parse requirement: found '{tokens[pos]}', expected: ','"
+                )
+            pos += 1
+            if pos == len(tokens):
+                raise bad_request("found '', expected: identifier after ','")
+    return LabelSelector(requirements)
+
+
+def _tokenize(text: str) -> list[str]:
+    tokens: list[str] = []
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None:  # pragma: no cover - the pattern accepts any character
+            raise bad_request(f"unable to parse requirement: {text!r}")
+        tokens.append(match.group(1))
+        pos = match.end()
+    return tokens
+
+
+def _requirement(tokens: list[str], pos: int) -> tuple[Requirement, int]:
+    if tokens[pos] == "!":
+        key = _key(tokens, pos + 1)
+        return Requirement(key, "!"), pos + 2
+    key = _key(tokens, pos)
+    pos += 1
+    if pos == len(tokens) or tokens[pos] == ",":
+        return Requirement(key, "exists"), pos
+    op = tokens[pos]
+    pos += 1
+    if op in ("in", "notin"):
+        values, pos = _value_set(tokens, pos)
+        return Requirement(key, op, values), pos
+    if op in ("=", "==", "!="):
+        value = "" if pos == len(tokens) or tokens[pos] == "," else tokens[pos]
+        _check_value(value)
+        step = 0 if value == "" else 1
+        return Requirement(key, "!=" if op == "!=" else "=", (value,)), pos + step
+    if op in (">", "<"):
+        number = tokens[pos] if pos < len(tokens) else ""
+        if not re.fullmatch(r"-?\d+", number):
+            raise bad_request(
+                f"unable to parse requirement: for 'Gt', 'Lt' operators, the value "
+                f"must be an integer: {number!r}"
+            )
+        return Requirement(key, "gt" if op == ">" else "lt", (number,)), pos + 1
+    raise bad_request(f"found '{op}', expected: '=', '!=', '==', 'in', notin'")
+
+
+def _key(tokens: list[str], pos: int) -> str:
+    key = tokens[pos] if pos < len(tokens) else ""
+    if not _LABEL_KEY.match(key) or len(key.rpartition("/")[2]) > 63:
+        raise bad_request(
+            f'unable to parse requirement: <nil>: Invalid value: "{key}": name part '
+            "must consist of alphanumeric characters, '-', '_' or '.', and must start "
+            "and end with an alphanumeric character"
+        )
+    return key
+
+
+def _value_set(tokens: list[str], pos: int) -> tuple[tuple[str, ...], int]:
+    if pos >= len(tokens) or tokens[pos] != "(":
+        raise bad_request("found '', expected: '('")
+    pos += 1
+    values: list[str] = []
+    while pos < len(tokens) and tokens[pos] != ")":
+        if tokens[pos] == ",":
+            if not values or tokens[pos - 1] == ",":
+                values.append("")
+            pos += 1
+            continue
+        _check_value(tokens[pos])
+        values.append(tokens[pos])
+        pos += 1
+    if pos >= len(tokens):
+        raise bad_request("found '', expected: ')'")
+    if not values:
+        raise bad_request(
+            "unable to parse requirement: values: Invalid value: \"\": for 'in', "
+            "'notin' operators, values set can't be empty"
+        )
+    return tuple(values), pos + 1
+
+
+def _check_value(value: str) -> None:
+    if len(value) > 63 or not _LABEL_VALUE.match(value):
+        raise bad_request(
+            f'unable to parse requirement: values[0]: Invalid value: "{value}": a '
+            "valid label must be an empty string or consist of alphanumeric "
+            "characters, '-', '_' or '.', and must start and end with an alphanumeric "
+            "character"
+        )
+
+
+def label_selector_string(selector: Any) -> str:
+    """metav1.FormatLabelSelector: a LabelSelector struct (or an RC's plain map)
+    as the query-string form, e.g. for Scale.status.selector."""
+    if not isinstance(selector, dict):
+        return ""
+    if "matchLabels" not in selector and "matchExpressions" not in selector:
+        selector = {"matchLabels": selector}  # ReplicationController: a plain map
+    requirements = [
+        Requirement(k, "=", (str(v),))
+        for k, v in (selector.get("matchLabels") or {}).items()
+    ]
+    ops = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}
+    for expr in selector.get("matchExpressions") or []:
+        op = ops.get(expr.get("operator", ""), "in")
+        requirements.append(
+            Requirement(expr.get("key", ""), op, tuple(expr.get("values") or ()))
+        )
+    return str(LabelSelector(requirements))
+
+
+# --------------------------------------------------------------------------- fields
+
+FieldGetter = Callable[[Mapping[str, Any]], str]
+
+
+def _path(*keys: str) -> FieldGetter:
+    def get(obj: Mapping[str, Any]) -> str:
+        value: Any = obj
+        for key in keys:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return "" if value is None else str(value)
+
+    return get
+
+
+def _event_source(obj: Mapping[str, Any]) -> str:
+    return _path("source", "component")(obj) or _path("reportingComponent")(obj)
+
+
+_EVENT_FIELDS: dict[str, FieldGetter] = {
+    **{
+        f"involvedObject.{k}": _path("involvedObject", k)
+        for k in ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion")
+    },
+    "involvedObject.fieldPath": _path("involvedObject", "fieldPath"),
+    "reason": _path("reason"),
+    "reportingComponent": _path("reportingComponent"),
+    "source": _event_source,
+    "type": _path("type"),
+}
+
+#: (group, plural) -> field label -> getter, beyond metadata.name/namespace
+#: (the resources' GetAttrs and ConvertFieldLabel in pkg/apis/*/v1/conversion.go).
+RESOURCE_FIELDS: dict[tuple[str, str], dict[str, FieldGetter]] = {
+    ("", "pods"): {
+        "spec.nodeName": _path("spec", "nodeName"),
+        "spec.restartPolicy": _path("spec", "restartPolicy"),
+        "spec.schedulerName": _path("spec", "schedulerName"),
+        "spec.serviceAccountName": _path("spec", "serviceAccountName"),
+        "spec.hostNetwork": _path("spec", "hostNetwork"),
+        "status.phase": _path("status", "phase"),
+        "status.podIP": _path("status", "podIP"),
+        "status.nominatedNodeName": _path("status", "nominatedNodeName"),
+    },
+    ("", "events"): _EVENT_FIELDS,
+    ("events.k8s.io", "events"): {
+        **{
+            f"regarding.{k}": _path("regarding", k)
+            for k in ("kind", "namespace", "name", "uid", "apiVersion", "fieldPath")
+        },
+        "reason": _path("reason"),
+        "reportingController": _path("reportingController"),
+        "type": _path("type"),
+    },
+    ("", "secrets"): {"type": _path("type")},
+    ("", "nodes"): {"spec.unschedulable": _path("spec", "unschedulable")},
+    ("", "namespaces"): {"status.phase": _path("status", "phase")},
+    ("", "replicationcontrollers"): {"status.replicas": _path("status", "replicas")},
+    ("apps", "replicasets"): {"status.replicas": _path("status", "replicas")},
+    ("batch", "jobs"): {"status.successful": _path("status", "successful")},
+    ("certificates.k8s.io", "certificatesigningrequests"): {
+        "spec.signerName": _path("spec", "signerName")
+    },
+}
+
+_COMMON_FIELDS: dict[str, FieldGetter] = {
+    "metadata.name": _path("metadata", "name"),
+    "metadata.namespace": _path("metadata", "namespace"),
+}
+
+
+@dataclass(frozen=True)
+class FieldTerm:
+    field: str
+    value: str
+    equal: bool
+    get: FieldGetter
+
+    def matches(self, obj: Mapping[str, Any]) -> bool:
+        return (self.get(obj) == self.value) == self.equal
+
+
+class FieldSelector:
+    def __init__(self, terms: list[FieldTerm]) -> None:
+        self.terms = terms
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+    def matches(self, obj: Mapping[str, Any]) -> bool:
+        return all(t.matches(obj) for t in self.terms)
+
+    def single_name(self) -> str | None:
+        """The name an exact ``metadata.name=x`` selects (a cheap lookup)."""
+        for term in self.terms:
+            if term.field == "metadata.name" and term.equal:
+                return term.value
+        return None
+
+
+def parse_fields(text: str, storage_key: tuple[str, str]) -> FieldSelector:
+    """fields.ParseSelector plus the resource's field label conversion."""
+    known = {**_COMMON_FIELDS, **RESOURCE_FIELDS.get(storage_key, {})}
+    terms: list[FieldTerm] = []
+    for part in _split_unescaped(text, ","):
+        if not part:
+            continue
+        field_name, op, value = _field_term(part)
+        getter = known.get(field_name)
+        if getter is None:
+            raise bad_request(f"field label not supported: {field_name}")
+        terms.append(FieldTerm(field_name, value, op != "!=", getter))
+    return FieldSelector(terms)
+
+
+def _field_term(part: str) -> tuple[str, str, str]:
+    for op in ("!=", "==", "="):
+        index = _find_unescaped(part, op)
+        if index >= 0:
+            return part[:index], op, _unescape(part[index + len(op) :])
+    raise bad_request(f"invalid selector: '{part}'; can't understand '{part}'")
+
+
+def _find_unescaped(text: str, needle: str) -> int:
+    i = 0
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text.startswith(needle, i):
+            return i
+        i += 1
+    return -1
+
+
+def _split_unescaped(text: str, sep: str) -> list[str]:
+    parts: list[str] = []
+    current = ""
+    i = 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            current += text[i : i + 2]
+            i += 2
+            continue
+        if text[i] == sep:
+            parts.append(current)
+            current = ""
+        else:
+            current += text[i]
+        i += 1
+    parts.append(current)
+    return parts
+
+
+def _unescape(value: str) -> str:
+    out = ""
+    i = 0
+    while i < len(value):
+        if value[i] == "\\" and i + 1 < len(value):
+            if value[i + 1] not in "\\,=":
+                raise bad_request(
+                    f"invalid field selector: invalid escape sequence: \\{value[i + 1]}"
+                )
+            out += value[i + 1]
+            i += 2
+            continue
+        if value[i] in ",=":
+            raise bad_request(f"invalid field selector: unescaped {value[i]} in value")
+        out += value[i]
+        i += 1
+    return out
+
+
+class Selection:
+    """A request's label and field selectors together."""
+
+    def __init__(self, labels: LabelSelector, fields: FieldSelector) -> None:
+        self.labels = labels
+        self.fields = fields
+
+    @property
+    def empty(self) -> bool:
+        return self.labels.empty and self.fields.empty
+
+    def matches(self, obj: Mapping[str, Any] | None) -> bool:
+        return obj is not None and self.labels.matches(obj) and self.fields.matches(obj)
+
+
+def selection(
+    label_text: str, field_text: str, storage_key: tuple[str, str]
+) -> Selection:
+    return Selection(parse_labels(label_text), parse_fields(field_text, storage_key))

@@ -1,0 +1,473 @@
+"""Subresources: status-like views (status, ephemeralcontainers, resize, finalize,
+approval), scale, pods/log, pods/eviction, pods/binding, serviceaccounts/token,
+the streaming ones (exec, attach, portforward, proxy), and the create-only
+review resources (SelfSubjectReview, SubjectAccessReview ...)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .._model import deepcopy_json, format_time, parse_time
+from . import handlers
+from .basics import (
+    DeleteOptions,
+    now,
+    present,
+    random_token,
+    success_status,
+)
+from .calls import Call
+from .logs import LogQuery
+from .merging import apply_patch
+from .selectors import label_selector_string
+from .status import (
+    ApiError,
+    Cause,
+    bad_request,
+    conflict,
+    invalid,
+    method_not_allowed,
+)
+from .wire import TEXT, ServerResponse, decode_body
+
+Handler = Callable[[Call], ServerResponse]
+
+
+def _pod(call: Call) -> dict[str, Any]:
+    assert call.name is not None
+    return call.core.objects.read(call.resource, call.object_namespace, call.name)
+
+
+# --------------------------------------------------------------------------- status-like
+
+
+def object_view(call: Call) -> ServerResponse:
+    """GET/PUT/PATCH of a subresource that shows the whole object."""
+    if call.method == "GET":
+        return handlers.get(call)
+    if call.method == "PUT":
+        return handlers.update(call)
+    if call.method == "PATCH":
+        return handlers.patch(call)
+    raise method_not_allowed()
+
+
+# --------------------------------------------------------------------------- scale
+
+
+def _scale(call: Call, obj: dict[str, Any]) -> dict[str, Any]:
+    meta = obj["metadata"]
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    scale_meta = {
+        k: meta[k]
+        for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+        if k in meta
+    }
+    scale: dict[str, Any] = {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": scale_meta,
+        "spec": {},
+        "status": {"replicas": int(status.get("replicas") or 0)},
+    }
+    if spec.get("replicas"):
+        scale["spec"]["replicas"] = spec["replicas"]
+    selector = label_selector_string(spec.get("selector"))
+    if selector:
+        scale["status"]["selector"] = selector
+    return scale
+
+
+def scale(call: Call) -> ServerResponse:
+    objects = call.core.objects
+    assert call.name is not None
+    if call.method == "GET":
+        return handlers.respond(call, 200, _scale(call, _pod(call)))
+    if call.method not in ("PUT", "PATCH"):
+        raise method_not_allowed()
+    with objects.lock:
+        old = _pod(call)
+        current = _scale(call, old)
+        if call.method == "PUT":
+            wanted = decode_body(call.request)
+        else:
+            kind = handlers.patch_type(call)
+            body = handlers.decode_patch(call, kind)
+            from ..models import model_class
+
+            wanted = apply_patch(
+                model_class("autoscaling/v1", "Scale"),
+                "merge" if kind == "apply" else kind,
+                current,
+                body,
+            )
+        if not isinstance(wanted, dict):
+            raise bad_request("the body must be a Scale object")
+        meta = wanted.get("metadata") or {}
+        if meta.get("name", call.name) != call.name:
+            raise bad_request(
+                f"the name of the object ({meta.get('name')}) does not match the name "
+                f"on the URL ({call.name})"
+            )
+        objects.check_version(call.resource, old, meta.get("resourceVersion"), "scale")
+        replicas = (wanted.get("spec") or {}).get("replicas", 0)
+        if not isinstance(replicas, int) or replicas < 0:
+            raise invalid(
+                "Scale",
+                "autoscaling",
+                call.name,
+                [
+                    Cause(
+                        "spec.replicas",
+                        f"Invalid value: {replicas}: must be greater "
+                        "than or equal to 0",
+                    )
+                ],
+            )
+        new = deepcopy_json(old)
+        new.setdefault("spec", {})["replicas"] = replicas
+        write = call.write(
+            apply=call.method == "PATCH"
+            and "apply" in call.request.headers.get("content-type", "")
+        )
+        stored = objects.commit_update(call.resource, old, new, write, "scale")
+    return handlers.respond(call, 200, _scale(call, stored))
+
+
+# --------------------------------------------------------------------------- logs
+
+
+def _container(call: Call, pod: dict[str, Any]) -> str:
+    spec = pod.get("spec") or {}
+    names = [c.get("name") for c in spec.get("containers") or []]
+    init = [c.get("name") for c in spec.get("initContainers") or []]
+    ephemeral = [c.get("name") for c in spec.get("ephemeralContainers") or []]
+    name = call.q("container")
+    pod_name = pod["metadata"]["name"]
+    if not name:
+        if len(names) == 1:
+            return str(names[0])
+        message = (
+            f"a container name must be specified for pod {pod_name}, choose one of: "
+            f"[{' '.join(map(str, names))}]"
+        )
+        if init:
+            message += f" or one of the init containers: [{' '.join(map(str, init))}]"
+        raise bad_request(message)
+    if name not in (*names, *init, *ephemeral):
+        raise bad_request(f"container {name} is not valid for pod {pod_name}")
+    return name
+
+
+def _log_query(call: Call) -> LogQuery:
+    since: float | None = None
+    seconds = call.int_param("sinceSeconds")
+    if seconds is not None:
+        if seconds < 1:
+            raise invalid(
+                "PodLogOptions",
+                "",
+                "",
+                [
+                    Cause(
+                        "sinceSeconds",
+                        f"Invalid value: {seconds}: must be greater than 0",
+                    )
+                ],
+            )
+        since = time.time() - seconds
+    if call.q("sinceTime"):
+        if seconds is not None:
+            raise invalid(
+                "PodLogOptions",
+                "",
+                "",
+                [
+                    Cause(
+                        "",
+                        "at most one of `sinceTime` or `sinceSeconds` may be specified",
+                        "FieldValueForbidden",
+                    )
+                ],
+            )
+        since = parse_time(call.q("sinceTime")).timestamp()
+    for name in ("tailLines", "limitBytes"):
+        value = call.int_param(name)
+        if value is not None and (value < 0 or (name == "limitBytes" and value == 0)):
+            raise invalid(
+                "PodLogOptions",
+                "",
+                "",
+                [Cause(name, f"Invalid value: {value}: must be greater than 0")],
+            )
+    return LogQuery(
+        tail_lines=call.int_param("tailLines"),
+        limit_bytes=call.int_param("limitBytes"),
+        timestamps=call.flag("timestamps"),
+        since=since,
+    )
+
+
+def log(call: Call) -> ServerResponse:
+    if call.method != "GET":
+        raise method_not_allowed()
+    pod = _pod(call)
+    container = _container(call, pod)
+    query = _log_query(call)
+    previous = call.flag("previous")
+    key = (call.object_namespace, pod["metadata"]["name"], container, previous)
+    logs = call.core.logs
+    if previous and not logs.has(key):
+        raise bad_request(
+            f'previous terminated container "{container}" in pod '
+            f'"{pod["metadata"]["name"]}" not found'
+        )
+    headers = {"content-type": TEXT}
+    if call.flag("follow") and not previous:
+        return ServerResponse(200, headers, stream=logs.follow(key, query))
+    return ServerResponse(200, headers, logs.read(key, query))
+
+
+# --------------------------------------------------------------------------- pods
+
+
+def eviction(call: Call) -> ServerResponse:
+    if call.method != "POST":
+        raise method_not_allowed()
+    body = decode_body(call.request)
+    if not isinstance(body, dict) or body.get("kind") not in (None, "Eviction"):
+        raise bad_request("the body must be an Eviction")
+    name = (body.get("metadata") or {}).get("name")
+    if name and name != call.name:
+        raise bad_request("name in URL does not match name in Eviction object")
+    _pod(call)  # 404 first
+    options = body.get("deleteOptions") or {}
+    write = call.write()
+    write.dry_run = write.dry_run or bool(options.get("dryRun"))
+    assert call.name is not None
+    pre = options.get("preconditions") or {}
+    call.core.objects.delete(
+        call.resource,
+        call.object_namespace,
+        call.name,
+        DeleteOptions(
+            propagation=options.get("propagationPolicy"),
+            grace_period=options.get("gracePeriodSeconds"),
+            uid=pre.get("uid"),
+            resource_version=pre.get("resourceVersion"),
+        ),
+        write,
+    )
+    return handlers.respond(call, 201, success_status(201))
+
+
+def binding(call: Call) -> ServerResponse:
+    """POST pods/x/binding, or POST namespaces/ns/bindings naming the pod."""
+    if call.method != "POST":
+        raise method_not_allowed()
+    body = decode_body(call.request)
+    if not isinstance(body, dict):
+        raise bad_request("the body must be a Binding")
+    core = call.core
+    pods = core.registry.get("", "v1", "pods")
+    assert pods is not None
+    name = call.name or (body.get("metadata") or {}).get("name") or ""
+    target = (body.get("target") or {}).get("name")
+    if not target:
+        raise invalid(
+            "Binding",
+            "",
+            name,
+            [Cause("target.name", "Required value", "FieldValueRequired")],
+        )
+    write = call.write()
+    with core.objects.lock:
+        old = core.objects.read(pods, call.object_namespace, name)
+        node = (old.get("spec") or {}).get("nodeName")
+        if old["metadata"].get("deletionTimestamp"):
+            raise conflict(
+                pods.info,
+                name,
+                f"pod {name} is being deleted, cannot be assigned to a host",
+                "binding",
+            )
+        if node:
+            raise conflict(
+                pods.info,
+                name,
+                f'pod {name} is already assigned to node "{node}"',
+                "binding",
+            )
+        new = deepcopy_json(old)
+        new.setdefault("spec", {})["nodeName"] = target
+        annotations = (body.get("metadata") or {}).get("annotations") or {}
+        if annotations:
+            new["metadata"].setdefault("annotations", {}).update(annotations)
+        conditions = new.setdefault("status", {}).setdefault("conditions", [])
+        conditions[:] = [c for c in conditions if c.get("type") != "PodScheduled"]
+        conditions.append(
+            {"type": "PodScheduled", "status": "True", "lastTransitionTime": now()}
+        )
+        core.objects.commit_update(pods, old, new, write, "binding")
+    return handlers.respond(call, 201, success_status(201))
+
+
+def token(call: Call) -> ServerResponse:
+    """serviceaccounts/x/token: a TokenRequest answered with a working token."""
+    if call.method != "POST":
+        raise method_not_allowed()
+    sa = _pod(call)
+    body = decode_body(call.request)
+    if not isinstance(body, dict):
+        raise bad_request("the body must be a TokenRequest")
+    spec = dict(body.get("spec") or {})
+    seconds = int(spec.get("expirationSeconds") or 3600)
+    if seconds < 600:
+        raise invalid(
+            "TokenRequest",
+            "authentication.k8s.io",
+            sa["metadata"]["name"],
+            [
+                Cause(
+                    "spec.expirationSeconds",
+                    f"Invalid value: {seconds}: may not specify a duration less than 10 minutes",
+                )
+            ],
+        )
+    spec["expirationSeconds"] = seconds
+    spec.setdefault("audiences", ["https://kubernetes.default.svc.cluster.local"])
+    spec.setdefault("boundObjectRef", None)
+    if spec["boundObjectRef"] is None:
+        del spec["boundObjectRef"]
+    value = "ey" + random_token(60)
+    user = f"system:serviceaccount:{call.object_namespace}:{sa['metadata']['name']}"
+    call.core.auth.add_token(
+        value,
+        user,
+        (
+            "system:serviceaccounts",
+            f"system:serviceaccounts:{call.object_namespace}",
+            "system:authenticated",
+        ),
+    )
+    expires = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+    result = {
+        "kind": "TokenRequest",
+        "apiVersion": "authentication.k8s.io/v1",
+        "metadata": {
+            "name": sa["metadata"]["name"],
+            "namespace": call.object_namespace,
+            "creationTimestamp": now(),
+        },
+        "spec": spec,
+        "status": {"token": value, "expirationTimestamp": format_time(expires)},
+    }
+    return handlers.respond(call, 201, result)
+
+
+def upgrade_required(call: Call) -> ServerResponse:
+    """exec, attach, portforward: a plain HTTP request gets what the real server
+    answers it (the streaming protocols are not served)."""
+    _pod(call)
+    raise bad_request("Upgrade request required")
+
+
+def proxy(call: Call) -> ServerResponse:
+    obj = _pod(call)
+    raise ApiError(
+        503,
+        "ServiceUnavailable",
+        f"no endpoints available for {call.resource.info.singular or call.resource.info.kind.lower()} "
+        f'"{obj["metadata"]["name"]}" (the test API server does not proxy)',
+    )
+
+
+SUBRESOURCES: dict[str, Handler] = {
+    "status": object_view,
+    "ephemeralcontainers": object_view,
+    "resize": object_view,
+    "finalize": object_view,
+    "approval": object_view,
+    "scale": scale,
+    "log": log,
+    "eviction": eviction,
+    "binding": binding,
+    "token": token,
+    "exec": upgrade_required,
+    "attach": upgrade_required,
+    "portforward": upgrade_required,
+    "proxy": proxy,
+}
+
+
+# --------------------------------------------------------------------------- reviews
+
+
+def _user_info(call: Call) -> dict[str, Any]:
+    user = call.core.auth.identify(call.request)
+    name, groups = user if user else ("system:anonymous", ("system:unauthenticated",))
+    return {"username": name, "groups": list(groups)}
+
+
+def _review(fill: Callable[[Call, dict[str, Any]], dict[str, Any]]) -> Handler:
+    def handle(call: Call) -> ServerResponse:
+        if call.method != "POST":
+            raise method_not_allowed()
+        body = decode_body(call.request)
+        call.core.objects.check_type(call.resource, body)
+        body.setdefault("metadata", {}).setdefault("creationTimestamp", None)
+        body["status"] = fill(call, body)
+        return handlers.respond(call, 201, present(call.resource, body))
+
+    return handle
+
+
+def _token_review(call: Call, body: dict[str, Any]) -> dict[str, Any]:
+    value = (body.get("spec") or {}).get("token") or ""
+    user = call.core.auth.user_for_token(value)
+    if user is None:
+        return {"user": {}, "error": "invalid bearer token"}
+    return {
+        "authenticated": True,
+        "user": {"username": user[0], "groups": list(user[1])},
+    }
+
+
+def _rules(call: Call, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+        "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+        "incomplete": False,
+    }
+
+
+#: Create-only resources computed on the spot, never stored (storage key -> handler).
+REVIEWS: dict[tuple[str, str], Handler] = {
+    ("authentication.k8s.io", "selfsubjectreviews"): _review(
+        lambda call, body: {"userInfo": _user_info(call)}
+    ),
+    ("authentication.k8s.io", "tokenreviews"): _review(_token_review),
+    ("authorization.k8s.io", "selfsubjectaccessreviews"): _review(
+        lambda call, body: {
+            "allowed": True,
+            "reason": "the test API server allows everything",
+        }
+    ),
+    ("authorization.k8s.io", "subjectaccessreviews"): _review(
+        lambda call, body: {
+            "allowed": True,
+            "reason": "the test API server allows everything",
+        }
+    ),
+    ("authorization.k8s.io", "localsubjectaccessreviews"): _review(
+        lambda call, body: {
+            "allowed": True,
+            "reason": "the test API server allows everything",
+        }
+    ),
+    ("authorization.k8s.io", "selfsubjectrulesreviews"): _review(_rules),
+    ("", "bindings"): binding,
+}

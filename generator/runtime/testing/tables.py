@@ -1,0 +1,306 @@
+"""Server-side printing: ``meta.k8s.io`` Tables for clients that ask
+(``Accept: application/json;as=Table;v=v1;g=meta.k8s.io``), as kubectl get does.
+
+A few kinds have their real columns (pkg/printers/internalversion); the rest get the
+default table convertor's "Name" and "Created At".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from .._model import parse_time
+
+Column = tuple[str, str, str, int]  # name, type, format, priority
+Cells = Callable[[dict[str, Any]], list[Any]]
+
+_DESCRIPTIONS = {
+    "Name": "Name must be unique within a namespace. Is required when creating "
+    "resources, although some resources may allow a client to request the generation "
+    "of an appropriate name automatically. Name is primarily intended for creation "
+    "idempotence and configuration definition. Cannot be updated.",
+    "Age": "CreationTimestamp is a timestamp representing the server time when this "
+    "object was created.",
+}
+
+
+def human_duration(seconds: float) -> str:
+    """k8s.io/apimachinery/pkg/util/duration.HumanDuration."""
+    if seconds < -1:
+        return "<invalid>"
+    s = max(int(seconds), 0)
+    if s < 120:
+        return f"{s}s"
+    minutes = s // 60
+    if minutes < 10:
+        rest = s % 60
+        return f"{minutes}m{rest}s" if rest else f"{minutes}m"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 8:
+        rest = minutes % 60
+        return f"{hours}h{rest}m" if rest else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    days = hours // 24
+    if hours < 24 * 8:
+        rest = hours % 24
+        return f"{days}d{rest}h" if rest else f"{days}d"
+    if hours < 24 * 365 * 2:
+        return f"{days}d"
+    years = days // 365
+    if hours < 24 * 365 * 8:
+        rest = days % 365
+        return f"{years}y{rest}d" if rest else f"{years}y"
+    return f"{years}y"
+
+
+def age(obj: dict[str, Any]) -> str:
+    created = (obj.get("metadata") or {}).get("creationTimestamp")
+    if not created:
+        return "<unknown>"
+    moment = parse_time(created)
+    return human_duration((datetime.now(timezone.utc) - moment).total_seconds())
+
+
+def _name(obj: dict[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("name") or "")
+
+
+def _pod_cells(pod: dict[str, Any]) -> list[Any]:
+    spec, status = pod.get("spec") or {}, pod.get("status") or {}
+    statuses = status.get("containerStatuses") or []
+    ready = sum(1 for s in statuses if s.get("ready"))
+    restarts = sum(int(s.get("restartCount") or 0) for s in statuses)
+    reason = status.get("reason") or status.get("phase") or "Unknown"
+    for s in statuses:
+        waiting = (s.get("state") or {}).get("waiting") or {}
+        if waiting.get("reason"):
+            reason = waiting["reason"]
+    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        reason = "Terminating"
+    return [
+        _name(pod),
+        f"{ready}/{len(spec.get('containers') or [])}",
+        reason,
+        restarts,
+        age(pod),
+        status.get("podIP") or "<none>",
+        spec.get("nodeName") or "<none>",
+        status.get("nominatedNodeName") or "<none>",
+        "<none>",
+    ]
+
+
+def _deployment_cells(dep: dict[str, Any]) -> list[Any]:
+    spec, status = dep.get("spec") or {}, dep.get("status") or {}
+    containers = ((spec.get("template") or {}).get("spec") or {}).get(
+        "containers"
+    ) or []
+    selector = (spec.get("selector") or {}).get("matchLabels") or {}
+    return [
+        _name(dep),
+        f"{status.get('readyReplicas') or 0}/{spec.get('replicas') or 0}",
+        status.get("updatedReplicas") or 0,
+        status.get("availableReplicas") or 0,
+        age(dep),
+        ",".join(c.get("name", "") for c in containers),
+        ",".join(c.get("image", "") for c in containers),
+        ",".join(f"{k}={v}" for k, v in sorted(selector.items())),
+    ]
+
+
+def _service_cells(svc: dict[str, Any]) -> list[Any]:
+    spec = svc.get("spec") or {}
+    ports = ",".join(
+        f"{p.get('port')}{':' + str(p['nodePort']) if p.get('nodePort') else ''}/"
+        f"{p.get('protocol') or 'TCP'}"
+        for p in spec.get("ports") or []
+    )
+    selector = spec.get("selector") or {}
+    return [
+        _name(svc),
+        spec.get("type") or "ClusterIP",
+        spec.get("clusterIP") or "<none>",
+        ",".join(spec.get("externalIPs") or []) or "<none>",
+        ports or "<none>",
+        age(svc),
+        ",".join(f"{k}={v}" for k, v in sorted(selector.items())) or "<none>",
+    ]
+
+
+def _node_cells(node: dict[str, Any]) -> list[Any]:
+    conditions = (node.get("status") or {}).get("conditions") or []
+    ready = next((c for c in conditions if c.get("type") == "Ready"), None)
+    state = "Ready" if ready and ready.get("status") == "True" else "NotReady"
+    if (node.get("spec") or {}).get("unschedulable"):
+        state += ",SchedulingDisabled"
+    labels = (node.get("metadata") or {}).get("labels") or {}
+    roles = sorted(
+        k.rpartition("/")[2] for k in labels if k.startswith("node-role.kubernetes.io/")
+    )
+    info = (node.get("status") or {}).get("nodeInfo") or {}
+    return [
+        _name(node),
+        state,
+        ",".join(roles) or "<none>",
+        age(node),
+        info.get("kubeletVersion") or "",
+    ]
+
+
+def _configmap_cells(cm: dict[str, Any]) -> list[Any]:
+    entries = len(cm.get("data") or {}) + len(cm.get("binaryData") or {})
+    return [_name(cm), entries, age(cm)]
+
+
+_TABLES: dict[tuple[str, str], tuple[list[Column], Cells]] = {
+    ("", "pods"): (
+        [
+            ("Name", "string", "name", 0),
+            ("Ready", "string", "", 0),
+            ("Status", "string", "", 0),
+            ("Restarts", "string", "", 0),
+            ("Age", "string", "", 0),
+            ("IP", "string", "", 1),
+            ("Node", "string", "", 1),
+            ("Nominated Node", "string", "", 1),
+            ("Readiness Gates", "string", "", 1),
+        ],
+        _pod_cells,
+    ),
+    ("apps", "deployments"): (
+        [
+            ("Name", "string", "name", 0),
+            ("Ready", "string", "", 0),
+            ("Up-to-date", "string", "", 0),
+            ("Available", "string", "", 0),
+            ("Age", "string", "", 0),
+            ("Containers", "string", "", 1),
+            ("Images", "string", "", 1),
+            ("Selector", "string", "", 1),
+        ],
+        _deployment_cells,
+    ),
+    ("", "services"): (
+        [
+            ("Name", "string", "name", 0),
+            ("Type", "string", "", 0),
+            ("Cluster-IP", "string", "", 0),
+            ("External-IP", "string", "", 0),
+            ("Port(s)", "string", "", 0),
+            ("Age", "string", "", 0),
+            ("Selector", "string", "", 1),
+        ],
+        _service_cells,
+    ),
+    ("", "namespaces"): (
+        [
+            ("Name", "string", "name", 0),
+            ("Status", "string", "", 0),
+            ("Age", "string", "", 0),
+        ],
+        lambda ns: [_name(ns), (ns.get("status") or {}).get("phase") or "", age(ns)],
+    ),
+    ("", "configmaps"): (
+        [
+            ("Name", "string", "name", 0),
+            ("Data", "string", "", 0),
+            ("Age", "string", "", 0),
+        ],
+        _configmap_cells,
+    ),
+    ("", "secrets"): (
+        [
+            ("Name", "string", "name", 0),
+            ("Type", "string", "", 0),
+            ("Data", "string", "", 0),
+            ("Age", "string", "", 0),
+        ],
+        lambda s: [
+            _name(s),
+            s.get("type") or "Opaque",
+            len(s.get("data") or {}),
+            age(s),
+        ],
+    ),
+    ("", "serviceaccounts"): (
+        [
+            ("Name", "string", "name", 0),
+            ("Secrets", "string", "", 0),
+            ("Age", "string", "", 0),
+        ],
+        lambda sa: [_name(sa), len(sa.get("secrets") or []), age(sa)],
+    ),
+    ("", "nodes"): (
+        [
+            ("Name", "string", "name", 0),
+            ("Status", "string", "", 0),
+            ("Roles", "string", "", 0),
+            ("Age", "string", "", 0),
+            ("Version", "string", "", 0),
+        ],
+        _node_cells,
+    ),
+}
+
+_DEFAULT: tuple[list[Column], Cells] = (
+    [("Name", "string", "name", 0), ("Created At", "date", "", 0)],
+    lambda obj: [_name(obj), (obj.get("metadata") or {}).get("creationTimestamp")],
+)
+
+
+def _column(column: Column) -> dict[str, Any]:
+    name, kind, fmt, priority = column
+    return {
+        "name": name,
+        "type": kind,
+        "format": fmt,
+        "description": _DESCRIPTIONS.get(name, name),
+        "priority": priority,
+    }
+
+
+def _row_object(
+    obj: dict[str, Any], include: str, version: str
+) -> dict[str, Any] | None:
+    if include == "None":
+        return None
+    if include == "Object":
+        return obj
+    return {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": f"meta.k8s.io/{version}",
+        "metadata": obj.get("metadata") or {},
+    }
+
+
+def table(
+    storage_key: tuple[str, str],
+    objs: list[dict[str, Any]],
+    *,
+    list_meta: dict[str, Any] | None = None,
+    version: str = "v1",
+    include: str = "Metadata",
+    columns: bool = True,
+) -> dict[str, Any]:
+    defs, cells = _TABLES.get(storage_key, _DEFAULT)
+    rows = []
+    for obj in objs:
+        row: dict[str, Any] = {"cells": cells(obj)}
+        shown = _row_object(obj, include, version)
+        if shown is not None:
+            row["object"] = shown
+        rows.append(row)
+    out: dict[str, Any] = {
+        "kind": "Table",
+        "apiVersion": f"meta.k8s.io/{version}",
+        "metadata": list_meta or {},
+    }
+    if columns:
+        out["columnDefinitions"] = [_column(c) for c in defs]
+    out["rows"] = rows
+    return out
