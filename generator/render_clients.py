@@ -608,7 +608,9 @@ class _ResourceRenderer:
         }
 
 
-def resource_methods(universe: Universe, gv: GroupVersion, resource: Resource) -> list[Method]:
+def resource_methods(
+    universe: Universe, gv: GroupVersion, resource: Resource
+) -> list[Method]:
     """The methods a resource's typed client has (each one a mixin of clients/_verbs.py)."""
     return _ResourceRenderer(universe, gv, resource).methods()
 

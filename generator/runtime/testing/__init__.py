@@ -66,6 +66,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .fake import Action, FakeClientSet, FakeTransport, fake_clientset
     from .faults import Fault, Faults
     from .server import ApiServer
     from .status import ApiError
@@ -74,25 +75,33 @@ if TYPE_CHECKING:
 
 #: name -> module: loaded on first use, so importing the package costs nothing
 _EXPORTS = {
+    "Action": "fake",
     "ApiError": "status",
     "ApiServer": "server",
     "ConnectionDropped": "wire",
     "Fault": "faults",
     "Faults": "faults",
+    "FakeClientSet": "fake",
+    "FakeTransport": "fake",
     "ServerRequest": "wire",
     "ServerResponse": "wire",
     "Store": "store",
+    "fake_clientset": "fake",
 }
 
 __all__ = [
+    "Action",
     "ApiError",
     "ApiServer",
     "ConnectionDropped",
     "Fault",
+    "FakeClientSet",
+    "FakeTransport",
     "Faults",
     "ServerRequest",
     "ServerResponse",
     "Store",
+    "fake_clientset",
 ]
 
 
