@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from .runtime.openapi import json_pointer
 
-
-def json_pointer(parts: Iterable[object]) -> str:
-    """RFC 6901 pointer for a path of keys and indexes (``/paths/~1api~1v1/get``)."""
-    return "".join(
-        "/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts
-    )
+__all__ = ["GeneratorError", "SpecError", "json_pointer"]
 
 
 class GeneratorError(Exception):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +20,11 @@ from typing import Any
 
 import yaml
 
-from . import crd
 from .errors import GeneratorError, SpecError, json_pointer
+from .runtime import crd
+from .runtime.openapi import SCHEMA_REF_PREFIX, iter_refs, schema_refs
 
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
-SCHEMA_REF_PREFIX = "#/components/schemas/"
 GVK_EXTENSION = "x-kubernetes-group-version-kind"
 
 
@@ -171,7 +171,12 @@ def crd_spec_documents(
     """The OpenAPI documents a cluster would serve for these CRDs."""
     documents = []
     for source, manifest in crds:
-        for label, content in crd.crd_documents(manifest, source, known):
+        try:
+            served = crd.crd_documents(manifest, known)
+        except crd.CRDError as err:
+            raise SpecError(source, err.pointer, err.message) from None
+        for version, content in served:
+            label = f"{source}#{version}"
             digest = hashlib.sha256(
                 json.dumps(content, sort_keys=True).encode()
             ).hexdigest()
@@ -323,33 +328,6 @@ def _gvk_list(value: Any) -> list[dict[str, str]]:
     return list(value) if isinstance(value, list) else []
 
 
-# Keys whose values are data or name maps, not schemas: a "$ref" key in them is not a reference.
-_DATA_KEYS = frozenset({"default", "example", "examples", "enum", "const"})
-_NAME_MAPS = frozenset(
-    {"properties", "patternProperties", "content", "responses", "schemas"}
-)
-
-
-def iter_refs(value: Any, path: list[object]) -> Iterable[tuple[Any, list[object]]]:
-    """Every ``$ref`` keyword under ``value`` (not property *names* like JSONSchemaProps'
-    ``$ref`` field, not example data), with its location."""
-    stack: list[tuple[Any, list[object], bool]] = [(value, path, False)]
-    while stack:
-        node, where, name_map = stack.pop()
-        if isinstance(node, dict):
-            if not name_map and "$ref" in node:
-                yield node["$ref"], where
-            for key, child in node.items():
-                if name_map:
-                    stack.append((child, [*where, key], False))
-                elif key not in _DATA_KEYS and not (
-                    isinstance(key, str) and key.startswith("x-")
-                ):
-                    stack.append((child, [*where, key], key in _NAME_MAPS))
-        elif isinstance(node, list):
-            stack.extend((child, [*where, i], False) for i, child in enumerate(node))
-
-
 def _check_refs(
     value: Any, source: str, path: list[object], known: dict[str, Any] | None = None
 ) -> None:
@@ -480,24 +458,16 @@ def served_path(path: str) -> str:
     return "/".join(fixed) or "root"
 
 
-def _schema_refs(schema: Any) -> set[str]:
-    return {
-        ref[len(SCHEMA_REF_PREFIX) :]
-        for ref, _ in iter_refs(schema, [])
-        if isinstance(ref, str) and ref.startswith(SCHEMA_REF_PREFIX)
-    }
-
-
 def served_documents(spec: Spec) -> dict[str, dict[str, Any]]:
     """The merged spec split back into per group-version documents, each with the
     schemas its paths reach: what a test API server serves at /openapi/v3/<path>."""
     by_doc: dict[str, dict[str, Any]] = {}
     for path in sorted(spec.paths):
         by_doc.setdefault(served_path(path), {})[path] = spec.paths[path][0]
-    direct = {name: _schema_refs(schema) for name, schema in spec.schemas.items()}
+    direct = {name: schema_refs(schema) for name, schema in spec.schemas.items()}
     documents = {}
     for key, paths in sorted(by_doc.items()):
-        pending = sorted(_schema_refs(paths))
+        pending = sorted(schema_refs(paths))
         reached: set[str] = set()
         while pending:
             name = pending.pop()

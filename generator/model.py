@@ -33,7 +33,8 @@ from .ir import (
     TypeRef,
     Universe,
 )
-from .load import GVK_EXTENSION, SCHEMA_REF_PREFIX, Spec, served_documents
+from .load import GVK_EXTENSION, Spec, served_documents
+from .runtime.openapi import SCHEMA_REF_PREFIX
 
 # Names the generated model modules use for themselves; classes and fields avoid them.
 RUNTIME_NAMES = frozenset(

@@ -1,6 +1,7 @@
 """CustomResourceDefinitions -> the OpenAPI v3 documents a cluster would serve for them.
 
-Part of room 1 (load): a CRD manifest (apiextensions.k8s.io/v1) becomes one
+Shared by the generator (room 1, load: CRD manifests as input) and the test API
+server (which serves a custom resource once its CRD is created). A CRD manifest (apiextensions.k8s.io/v1) becomes one
 document per served version, as kube-apiserver's CRD OpenAPI builder publishes
 at /openapi/v3/apis/<group>/<version>: the kind and its list under
 ``<reversed group>.<version>.<Kind>`` with ``x-kubernetes-group-version-kind``,
@@ -21,7 +22,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import SpecError, json_pointer
+from .openapi import closure, json_pointer
 
 CRD_API_VERSION = "apiextensions.k8s.io/v1"
 META = "io.k8s.apimachinery.pkg.apis.meta.v1"
@@ -38,6 +39,15 @@ META_SCHEMAS = {
 EXTERNAL = "x-kubeclient-external"
 
 _ALLOWED_TYPES = {"object", "array", "string", "integer", "number", "boolean"}
+
+
+class CRDError(ValueError):
+    """A CRD this cannot serve: ``pointer`` is the JSON pointer of the problem."""
+
+    def __init__(self, pointer: str, message: str) -> None:
+        super().__init__(f"{pointer}: {message}" if pointer else message)
+        self.pointer = pointer
+        self.message = message
 
 
 def is_crd(document: Any) -> bool:
@@ -59,51 +69,43 @@ def _ref(name: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- checks
 
 
-def _require(
-    value: Any, kind: type, source: str, where: list[object], what: str
-) -> Any:
+def _require(value: Any, kind: type, where: list[object], what: str) -> Any:
     if not isinstance(value, kind):
-        raise SpecError(
-            source, json_pointer(where), f"{what} must be a {kind.__name__}"
-        )
+        raise CRDError(json_pointer(where), f"{what} must be a {kind.__name__}")
     return value
 
 
-def check_structural(schema: Any, source: str, where: list[object]) -> None:
+def check_structural(schema: Any, where: list[object]) -> None:
     """A structural schema (as the API server requires since apiextensions v1):
     every node has a type, unless it is int-or-string or preserves unknown fields."""
     if not isinstance(schema, dict):
-        raise SpecError(source, json_pointer(where), "a schema must be an object")
+        raise CRDError(json_pointer(where), "a schema must be an object")
     node_type = schema.get("type")
     free = schema.get("x-kubernetes-int-or-string") or schema.get(
         "x-kubernetes-preserve-unknown-fields"
     )
     if node_type is None and not free:
-        raise SpecError(
-            source,
+        raise CRDError(
             json_pointer(where),
             "not a structural schema: 'type' is missing (CRDs need a type on every "
             "node, or x-kubernetes-int-or-string / x-kubernetes-preserve-unknown-fields)",
         )
     if node_type is not None and node_type not in _ALLOWED_TYPES:
-        raise SpecError(
-            source, json_pointer([*where, "type"]), f"unknown type {node_type!r}"
-        )
+        raise CRDError(json_pointer([*where, "type"]), f"unknown type {node_type!r}")
     for key in ("$ref", "definitions", "dependencies", "id", "$schema"):
         if key in schema:
-            raise SpecError(
-                source,
+            raise CRDError(
                 json_pointer([*where, key]),
                 f"{key!r} is not allowed in a CRD schema",
             )
     for name, prop in (schema.get("properties") or {}).items():
-        check_structural(prop, source, [*where, "properties", name])
+        check_structural(prop, [*where, "properties", name])
     items = schema.get("items")
     if items is not None:
-        check_structural(items, source, [*where, "items"])
+        check_structural(items, [*where, "items"])
     extra = schema.get("additionalProperties")
     if isinstance(extra, dict):
-        check_structural(extra, source, [*where, "additionalProperties"])
+        check_structural(extra, [*where, "additionalProperties"])
 
 
 # --------------------------------------------------------------------------- schemas
@@ -462,52 +464,46 @@ def _paths(
 
 
 def crd_documents(
-    crd: dict[str, Any], source: str, known: dict[str, dict[str, Any]]
+    crd: dict[str, Any], known: dict[str, dict[str, Any]]
 ) -> list[tuple[str, dict[str, Any]]]:
-    """(label, OpenAPI document) for every served version of a CRD.
+    """(version, OpenAPI document) for every served version of a CRD.
 
     ``known`` holds the schemas of the other inputs: the meta types are copied
     from it, or become external references when it lacks them.
     """
     if crd.get("apiVersion") != CRD_API_VERSION:
-        raise SpecError(
-            source,
+        raise CRDError(
             "/apiVersion",
             f"only {CRD_API_VERSION} CustomResourceDefinitions are supported, not {crd.get('apiVersion')!r}",
         )
-    spec = _require(crd.get("spec"), dict, source, ["spec"], "spec")
-    group = _require(spec.get("group"), str, source, ["spec", "group"], "spec.group")
-    names = _require(spec.get("names"), dict, source, ["spec", "names"], "spec.names")
+    spec = _require(crd.get("spec"), dict, ["spec"], "spec")
+    group = _require(spec.get("group"), str, ["spec", "group"], "spec.group")
+    names = _require(spec.get("names"), dict, ["spec", "names"], "spec.names")
     for key in ("kind", "plural"):
-        _require(
-            names.get(key), str, source, ["spec", "names", key], f"spec.names.{key}"
-        )
+        _require(names.get(key), str, ["spec", "names", key], f"spec.names.{key}")
     scope = spec.get("scope")
     if scope not in ("Namespaced", "Cluster"):
-        raise SpecError(
-            source, "/spec/scope", f"scope must be Namespaced or Cluster, not {scope!r}"
+        raise CRDError(
+            "/spec/scope", f"scope must be Namespaced or Cluster, not {scope!r}"
         )
     versions = _require(
-        spec.get("versions"), list, source, ["spec", "versions"], "spec.versions"
+        spec.get("versions"), list, ["spec", "versions"], "spec.versions"
     )
     documents = []
     for index, version in enumerate(versions):
         where: list[object] = ["spec", "versions", index]
-        _require(version, dict, source, where, "a version")
+        _require(version, dict, where, "a version")
         if not version.get("served", False):
             continue
-        name = _require(
-            version.get("name"), str, source, [*where, "name"], "the version name"
-        )
+        name = _require(version.get("name"), str, [*where, "name"], "the version name")
         schema = (version.get("schema") or {}).get("openAPIV3Schema")
         schema_where = [*where, "schema", "openAPIV3Schema"]
         if schema is None:
-            raise SpecError(
-                source,
+            raise CRDError(
                 json_pointer(schema_where),
                 "a served version needs a structural schema (openAPIV3Schema)",
             )
-        check_structural(schema, source, schema_where)
+        check_structural(schema, schema_where)
         kind = names["kind"]
         list_kind = names.get("listKind") or f"{kind}List"
         kind_id = schema_id(group, name, kind)
@@ -518,7 +514,7 @@ def crd_documents(
         }
         for meta_id, external in META_SCHEMAS.items():
             if meta_id in known:
-                schemas.update(_closure(meta_id, known))
+                schemas.update(closure([meta_id], known))
             else:
                 schemas[meta_id] = (
                     {"type": "object", EXTERNAL: external}
@@ -540,24 +536,7 @@ def crd_documents(
             "paths": paths,
             "components": {"schemas": dict(sorted(schemas.items()))},
         }
-        documents.append((f"{source}#{name}", document))
+        documents.append((name, document))
     if not documents:
-        raise SpecError(source, "/spec/versions", "the CRD serves no version")
+        raise CRDError("/spec/versions", "the CRD serves no version")
     return documents
-
-
-def _closure(name: str, known: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """A schema and every schema it refers to, from the known ones."""
-    from .load import SCHEMA_REF_PREFIX, iter_refs
-
-    result: dict[str, dict[str, Any]] = {}
-    pending = [name]
-    while pending:
-        current = pending.pop()
-        if current in result or current not in known:
-            continue
-        result[current] = known[current]
-        for ref, _ in iter_refs(known[current], []):
-            if isinstance(ref, str) and ref.startswith(SCHEMA_REF_PREFIX):
-                pending.append(ref[len(SCHEMA_REF_PREFIX) :])
-    return result
