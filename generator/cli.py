@@ -153,6 +153,8 @@ def load_universe(
     if timer:
         timer.lap("load")
     universe = build_universe(spec)
+    for warning in universe.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if timer:
         timer.lap("model")
     return universe

@@ -188,6 +188,8 @@ class Universe:
     #: the spec as a cluster serves it at /openapi/v3/<path> (for the test API server);
     #: not part of the model proper, so not dumped
     served: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: what the generator made the best of (printed by the CLI)
+    warnings: tuple[str, ...] = ()
 
     def group_versions(self) -> list[GroupVersion]:
         return [gv for group in self.groups for gv in group.versions]
@@ -210,4 +212,5 @@ class Universe:
             "groups": convert(self.groups),
             "modules": convert(self.modules),
             "schemas": convert(self.schemas),
+            "warnings": list(self.warnings),
         }

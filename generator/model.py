@@ -807,7 +807,25 @@ def build_universe(spec: Spec) -> Universe:
         ),
         schemas=schemas,
         served=served_documents(spec),
+        warnings=tuple(_warnings(groups)),
     )
+
+
+def _warnings(groups: Iterable[Group]) -> Iterable[str]:
+    """Gaps in the spec the output works around (client-go would too)."""
+    for group in groups:
+        for gv in group.versions:
+            for r in gv.resources:
+                if "list" in r.verbs and r.kind is not None and r.list_schema is None:
+                    yield (
+                        f"{gv.api_version} {r.plural}: the spec has the kind {r.kind.kind} "
+                        "but no list kind; list() and delete_collection() return plain dicts"
+                    )
+                if r.kind is not None and r.schema is None:
+                    yield (
+                        f"{gv.api_version} {r.plural}: the spec names the kind "
+                        f"{r.kind.kind} but has no schema for it; no typed client"
+                    )
 
 
 def _class_order(ids: list[str], schemas: dict[str, Schema]) -> list[str]:

@@ -113,7 +113,7 @@ class _ResourceRenderer:
         self.list_type = self.type_name(list_schema.id) if list_schema else None
         self._own = {schema.id: "T", **({list_schema.id: "L"} if list_schema else {})}
         self.model = "T"
-        self.list_model = "L" if list_schema else None
+        self.list_model = "L"
         self.status = self.type_name("io.k8s.apimachinery.pkg.apis.meta.v1.Status")
 
     def type_name(self, schema_id: str) -> str:
@@ -203,7 +203,7 @@ class _ResourceRenderer:
                 )
             )
         op = self.op("list")
-        if op is not None and self.list_model is not None:
+        if op is not None:  # without a list kind in the spec, L is Any (plain dicts)
             kw, params, docs = self.keywords(op, LIST_ONLY)
             doc = self.doc(op, "List objects (one page with limit/continue_)", docs)
             methods.append(

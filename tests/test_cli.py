@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BUILD, CACHE, REPO, spec_dir, spec_versions
+from .conftest import BUILD, CACHE, REPO, spec_dir, spec_versions, upstream_testdata
 from .specbuilder import (
     base_schemas,
     document,
@@ -178,17 +178,51 @@ def test_every_kubernetes_version_generates_and_type_checks(version: str) -> Non
         check=False,
     )
     assert mypy.returncode == 0, mypy.stdout
+    # the model round trip and the typed clients, against this version's test server
     smoke = subprocess.run(
         [
             sys.executable,
-            "-c",
-            "import kubeclient\n"
-            "p = kubeclient.from_dict({'apiVersion': 'v1', 'kind': 'Pod', 'metadata': {'name': 'x'}, 'x': 1})\n"
-            "assert p.to_dict()['x'] == 1 and p.metadata.name == 'x'\n",
+            str(REPO / "tests" / "scripts" / "version_smoke.py"),
+            str(upstream_testdata()),
         ],
-        env={"PYTHONPATH": str(out)},
+        env={**os.environ, "PYTHONPATH": str(out)},
         capture_output=True,
         text=True,
         check=False,
     )
     assert smoke.returncode == 0, smoke.stderr
+    assert smoke.stdout.startswith(f"ok v{version}"), smoke.stdout
+
+
+def test_a_kind_without_a_list_kind_is_generated_with_a_warning(tmp_path: Path) -> None:
+    schemas = base_schemas()
+    schemas["com.example.v1.Widget"] = kind_schema(
+        "example.com", "v1", "Widget", {"size": {"type": "integer"}}
+    )
+    paths = resource_paths(
+        "example.com", "v1", "widgets", "Widget", "com.example.v1.Widget"
+    )
+    collection = paths["/apis/example.com/v1/namespaces/{namespace}/widgets"]
+    collection["get"]["responses"]["200"]["content"] = {
+        "application/json": {"schema": {"type": "object"}}
+    }
+    spec = write(tmp_path / "spec.json", document(schemas, paths))
+    result = cli(
+        "--spec", str(spec), "--out", str(tmp_path / "out"), "--package", "pkg"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "widgets: the spec has the kind Widget but no list kind" in result.stderr
+    code = (
+        "from pkg.clients.example_v1 import WidgetClient\n"
+        "assert hasattr(WidgetClient, 'list') and hasattr(WidgetClient, 'list_all')\n"
+        "from pkg.models.example_v1 import Widget\n"
+        "assert Widget(size=1).to_dict()['size'] == 1\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(tmp_path / "out")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
