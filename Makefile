@@ -57,6 +57,14 @@ api-diff: setup
 	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make api-diff FROM=1.35 TO=1.36 [FORMAT=json] [REPORT=file]"; exit 2; }
 	@KUBECLIENT_SPECS=$(SPECS_ROOT) $(PY) -m generator diff $(FROM) $(TO) $(if $(FORMAT),--format $(FORMAT)) $(if $(REPORT),--out $(REPORT))
 
+# The ClientSet scenarios against a real cluster ($$KUBECONFIG); not part of make test.
+e2e: setup generate
+	@if [ -z "$$KUBECONFIG" ] && [ ! -f "$$HOME/.kube/config" ]; then \
+		echo "make e2e: skipped: no cluster (set KUBECONFIG to a test cluster's kubeconfig)"; \
+	else \
+		KUBECLIENT_E2E=1 $(PY) -m pytest -q tests/test_clientset_server.py; \
+	fi
+
 # Rewrite tests/golden/ from specs/example after a deliberate change to the output.
 golden: setup
 	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_crd_golden.py
