@@ -12,6 +12,8 @@ Sections:
   client    from kubeclient import ClientSet; a typed get's round trip against a bare
             requests.get of the same URL; list_all of 10,000 pods against the
             official client (time, peak memory), all on the loopback test server
+  server    the test API server: GETs per second from one client, a 10,000-event
+            watch with bounded memory (bench/bench_server.py)
   decode    a 5,000-pod PodList (bench/podlist.py) from bytes: typed objects and
             every pod's name; a walk touching every field; encoding back to
             JSON; peak memory -- against json.loads/json.dumps of the same bytes,
@@ -623,7 +625,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "sections", nargs="*", default=["generate", "import", "decode", "client"]
+        "sections",
+        nargs="*",
+        default=["generate", "import", "decode", "client", "server"],
     )
     parser.add_argument("--list-pods", type=int, default=10_000)
     parser.add_argument(
@@ -657,6 +661,9 @@ def main() -> None:
         bench_decode(args, package_dir)
     if "client" in args.sections:
         bench_client(args, package_dir)
+    if "server" in args.sections:
+        print("\n== test API server (bench/bench_server.py)", flush=True)
+        subprocess.run([sys.executable, str(BENCH / "bench_server.py")], check=False)
     shutil.rmtree(package_dir.parent, ignore_errors=True)
     missed = [r for r in RESULTS if r[3] == "MISSED"]
     print(f"\n{len(RESULTS)} figures, {len(missed)} missed targets")
