@@ -7,6 +7,7 @@ output is also what black would write, so formatting it again changes nothing.
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 
@@ -40,9 +41,10 @@ def py_str(text: str) -> str:
 
 
 def _docstring_line(line: str) -> str:
-    line = "".join(
-        _escape_char(c) if _needs_escape(c) and c != "\n" else c for c in line
-    )
+    if "\\" in line or not line.isprintable():  # the common case needs no escape
+        line = "".join(
+            _escape_char(c) if _needs_escape(c) and c != "\n" else c for c in line
+        )
     # No run of three quotes may close the literal early.
     return re.sub(r'"{3,}', lambda m: '\\"' * len(m.group()), line)
 
@@ -82,16 +84,20 @@ def wrap_text(text: str, width: int, first_width: int | None = None) -> list[str
     return lines
 
 
+@functools.lru_cache(maxsize=4096)
 def docstring(text: str, indent: int) -> str:
     """A triple-quoted docstring in the exact shape black gives docstrings.
 
     black strips the first line, dedents the others by their common indent,
     keeps a one-line docstring on one line, and pads a closing quote mark.
+    (Cached: Kubernetes repeats descriptions, apiVersion's and kind's above all.)
     """
     pad = " " * indent
-    text = "".join(
-        " " if (c != "\n" and not c.isprintable() and c.isspace()) else c for c in text
-    )
+    if not text.replace("\n", "").isprintable():
+        text = "".join(
+            " " if (c != "\n" and not c.isprintable() and c.isspace()) else c
+            for c in text
+        )
     lines = [
         _docstring_line(line)
         for line in wrap_text(text, LINE_LENGTH - indent, LINE_LENGTH - indent - 3)
