@@ -153,45 +153,54 @@ def import_time(code: str, env: dict[str, str], runs: int) -> float:
     return min(times)
 
 
-def bench_import(args: argparse.Namespace, package_dir: Path) -> None:
-    print(
-        f"\n== import (best of {args.runs * 3} interpreter starts, minus a bare interpreter)"
-    )
+def import_costs(
+    package_dir: Path, runs: int, codes: list[str]
+) -> dict[str, float | None]:
+    """Seconds each statement costs over a bare interpreter (None: not installed)."""
     # Bytecode compiled ahead, as pip does on install (PYTHONDONTWRITEBYTECODE may
     # be set, and compiling core_v1 alone takes longer than importing it).
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", str(package_dir)], check=True
     )
     env = {**os.environ, "PYTHONPATH": str(package_dir)}
-    runs = args.runs * 3
     bare = import_time("pass", env, runs)
-    ours = import_time("from kubeclient.models.core_v1 import Pod", env, runs) - bare
-    report(
-        "from kubeclient.models.core_v1 import Pod",
-        f"{ours * 1000:.0f} ms",
-        "< 60 ms",
-        ours < 0.060,
-    )
-    whole = import_time("import kubeclient", env, runs) - bare
-    report("import kubeclient", f"{whole * 1000:.0f} ms", "(no target)", None)
-    for label, code in (
-        ("official: import kubernetes.client", "import kubernetes.client"),
-        (
-            "lightkube: from lightkube.models.core_v1 import Pod",
-            "from lightkube.models.core_v1 import Pod",
-        ),
-    ):
+    costs: dict[str, float | None] = {}
+    for code in codes:
         try:
-            other = import_time(code, env, max(3, runs // 3)) - bare
+            costs[code] = import_time(code, env, runs) - bare
         except subprocess.CalledProcessError:
-            report(label, "not installed", "", None)
-            continue
+            costs[code] = None
+    return costs
+
+
+def report_import(
+    label: str, cost: float | None, target: float | None, ours: float | None = None
+) -> None:
+    if cost is None:
+        report(label, "not installed", "", None)
+    elif target is not None:
         report(
-            label,
-            f"{other * 1000:.0f} ms",
-            f"ours {other / max(ours, 1e-9):.1f}x faster",
-            None,
+            label, f"{cost * 1000:.0f} ms", f"< {target * 1000:.0f} ms", cost < target
         )
+    elif ours:
+        report(label, f"{cost * 1000:.0f} ms", f"ours {cost / ours:.1f}x faster", None)
+    else:
+        report(label, f"{cost * 1000:.0f} ms", "(no target)", None)
+
+
+def bench_import(args: argparse.Namespace, package_dir: Path) -> None:
+    runs = args.runs * 3
+    print(f"\n== import (best of {runs} interpreter starts, minus a bare interpreter)")
+    pod = "from kubeclient.models.core_v1 import Pod"
+    official = "import kubernetes.client"
+    lightkube = "from lightkube.models.core_v1 import Pod"
+    costs = import_costs(
+        package_dir, runs, [pod, "import kubeclient", official, lightkube]
+    )
+    report_import(pod, costs[pod], 0.060)
+    report_import("import kubeclient", costs["import kubeclient"], None)
+    report_import(f"official: {official}", costs[official], None, costs[pod])
+    report_import(f"lightkube: {lightkube}", costs[lightkube], None, costs[pod])
 
 
 # --------------------------------------------------------------------------- decode
@@ -521,34 +530,13 @@ with ThreadPoolExecutor(4) as pool:
 
 def bench_client(args: argparse.Namespace, package_dir: Path) -> None:
     print("\n== client (test API server in its own process, plain HTTP, loopback)")
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(package_dir)], check=True
-    )
-    env = {**os.environ, "PYTHONPATH": str(package_dir)}
-    runs = args.runs * 3
-    bare = import_time("pass", env, runs)
-    ours = import_time("from kubeclient import ClientSet", env, runs) - bare
-    report(
+    clientset, official = (
         "from kubeclient import ClientSet",
-        f"{ours * 1000:.0f} ms",
-        "< 120 ms",
-        ours < 0.120,
+        "from kubernetes.client import CoreV1Api",
     )
-    try:
-        official = (
-            import_time(
-                "from kubernetes.client import CoreV1Api", env, max(3, runs // 3)
-            )
-            - bare
-        )
-        report(
-            "official: from kubernetes.client import CoreV1Api",
-            f"{official * 1000:.0f} ms",
-            "(reference)",
-            None,
-        )
-    except subprocess.CalledProcessError:
-        report("official client", "not installed", "", None)
+    costs = import_costs(package_dir, args.runs * 3, [clientset, official])
+    report_import(clientset, costs[clientset], 0.120)
+    report_import(f"official: {official}", costs[official], None, costs[clientset])
     server = ServerProcess(package_dir)
     try:
         requests_env = {**os.environ, "PYTHONPATH": str(package_dir)}
