@@ -125,3 +125,36 @@ def test_cluster_mode_errors(
         run("--from-cluster", "--spec", str(tmp_path), "--out", str(tmp_path / "o"))
         == 1
     )
+
+
+def test_crds_of_the_cluster_are_generated(server: Any, tmp_path: Path) -> None:
+    import kubeclient
+    import yaml
+    from kubeclient import ClientSet
+
+    from .conftest import REPO
+
+    manifest = yaml.safe_load(
+        (REPO / "specs" / "example" / "crontab-crd.yaml").read_text()
+    )
+    crds = ClientSet(server.config()).apiextensions_v1.custom_resource_definitions()
+    crds.create(kubeclient.from_dict(manifest))  # type: ignore[arg-type]
+    try:
+        kubeconfig = server.write_kubeconfig(tmp_path / "kubeconfig")
+        assert (
+            run(
+                "--from-cluster",
+                "--kubeconfig",
+                str(kubeconfig),
+                "--out",
+                str(tmp_path / "out"),
+            )
+            == 0
+        )
+    finally:
+        crds.delete("crontabs.stable.example.com")
+    package = tmp_path / "out" / "kubeclient"
+    models = (package / "models" / "stable_v1.py").read_text()
+    assert "class CronTab(Model" in models and "class CronTabSpec(Model" in models
+    clients = (package / "clients" / "stable_v1.py").read_text()
+    assert "class CronTabClient(" in clients and "_verbs.GetScale[" in clients

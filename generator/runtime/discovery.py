@@ -193,51 +193,120 @@ def _aggregated_resources(
         )
         for sub in r.get("subresources") or ():
             sub_kind = sub.get("responseKind") or {}
+            sub_group = str(sub_kind.get("group") or "")
+            sub_version = str(sub_kind.get("version") or "")
+            if (sub_group or group, sub_version or version) == (group, version):
+                sub_group = sub_version = ""  # the list's own group-version
             yield APIResource(
                 name=f"{plural}/{sub.get('subresource', '')}",
                 singular_name="",
                 namespaced=namespaced,
                 kind=str(sub_kind.get("kind", "")),
                 verbs=_strings(sub.get("verbs")),
-                group=(
-                    str(sub_kind.get("group", ""))
-                    if sub_kind.get("group", group) != group
-                    else ""
-                ),
-                version=(
-                    str(sub_kind.get("version", ""))
-                    if sub_kind.get("version", version) != version
-                    else ""
-                ),
+                group=sub_group,
+                version=sub_version,
             )
+
+
+# --------------------------------------------------------------------------- wire forms
+
+
+def _group_version_ref(gv: str) -> dict[str, str]:
+    return {"groupVersion": gv, "version": gv.rpartition("/")[2]}
+
+
+def _group_list_body(groups: list[APIGroup]) -> dict[str, Any]:
+    """An APIGroupList (the legacy group first, named ""), as kubectl caches it."""
+    return {
+        "kind": "APIGroupList",
+        "apiVersion": "v1",
+        "groups": [
+            {
+                "name": g.name,
+                "versions": [_group_version_ref(v) for v in g.versions],
+                "preferredVersion": _group_version_ref(g.preferred_version),
+            }
+            for g in groups
+        ],
+    }
+
+
+def _resource_list_body(rl: APIResourceList) -> dict[str, Any]:
+    resources = []
+    for r in rl.resources:
+        entry: dict[str, Any] = {
+            "name": r.name,
+            "singularName": r.singular_name,
+            "namespaced": r.namespaced,
+        }
+        if r.group:
+            entry["group"] = r.group
+        if r.version:
+            entry["version"] = r.version
+        entry["kind"] = r.kind
+        entry["verbs"] = list(r.verbs)
+        if r.short_names:
+            entry["shortNames"] = list(r.short_names)
+        if r.categories:
+            entry["categories"] = list(r.categories)
+        resources.append(entry)
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": rl.group_version,
+        "resources": resources,
+    }
+
+
+def _core_group(versions: dict[str, Any]) -> APIGroup:
+    """The legacy group from /api's APIVersions."""
+    found = _strings(versions.get("versions"))
+    return APIGroup("", found, (found or ("v1",))[0])
+
+
+def _is_aggregated(content_type: str) -> bool:
+    return "as=APIGroupDiscoveryList" in content_type.replace(" ", "")
 
 
 # --------------------------------------------------------------------------- disk cache
 
+#: kubectl's overlyCautiousIllegalFileCharacters
+_ILLEGAL_FILE_CHARACTERS = re.compile(r"[^(\w/.)]")
+_SERVER_GROUPS = "servergroups.json"
+
+
+def cache_folder(root: str | os.PathLike[str], host: str) -> Path:
+    """kubectl's computeDiscoverCacheDir: ``https://127.0.0.1:6443`` ->
+    ``<root>/127.0.0.1_6443``."""
+    schemeless = host.replace("https://", "", 1).replace("http://", "", 1)
+    return Path(root) / _ILLEGAL_FILE_CHARACTERS.sub("_", schemeless)
+
+
+def _resources_file(group_version: str) -> str:
+    return f"{group_version}/serverresources.json"
+
 
 class _DiskCache:
-    """kubectl's layout: <dir>/<host_port>/servergroups.json, <group>/<version>/serverresources.json."""
+    """kubectl's layout: <dir>/<host_port>/servergroups.json (an APIGroupList) and
+    <group>/<version>/serverresources.json (APIResourceLists); files older than
+    the TTL are ignored."""
 
     def __init__(self, root: Path, host: str, ttl: float) -> None:
-        self.dir = root / re.sub(
-            r"[^A-Za-z0-9.\-]", "_", re.sub(r"^https?://", "", host)
-        )
+        self.dir = cache_folder(root, host)
         self.ttl = ttl
 
-    def _path(self, key: str) -> Path:
-        return self.dir / key
-
-    def read(self, key: str) -> Any:
-        path = self._path(key)
+    def read(self, key: str) -> dict[str, Any] | None:
+        path = self.dir / key
         try:
             if time.time() - path.stat().st_mtime > self.ttl:
                 return None
-            return json.loads(path.read_text())
+            value = json.loads(path.read_text())
         except (OSError, ValueError):
             return None  # missing, expired or damaged: ask the server
+        return value if isinstance(value, dict) else None
 
-    def write(self, key: str, value: Any) -> None:
-        path = self._path(key)
+    def write(self, key: str, value: dict[str, Any]) -> None:
+        path = self.dir / key
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(
@@ -257,6 +326,11 @@ class _DiskCache:
 
 
 class DiscoveryClient:
+    """What the server serves. Groups come from aggregated discovery (2 requests
+    for everything) when the server offers it, else from /api and /apis, with one
+    request per group-version for its resources; everything is kept in memory
+    (and on disk with a cache folder) until ``invalidate()``."""
+
     def __init__(
         self,
         rest: RESTClient,
@@ -273,7 +347,10 @@ class DiscoveryClient:
             if cache_dir is not None
             else None
         )
-        self._memory: dict[str, Any] = {}
+        self._groups: list[APIGroup] | None = None
+        self._resources: dict[str, APIResourceList] = {}
+        #: group-versions an aggregated answer marked stale (until invalidate())
+        self._stale: dict[str, BaseException] = {}
 
     @classmethod
     def for_config(cls, config: Config, **kwargs: Any) -> DiscoveryClient:
@@ -281,26 +358,11 @@ class DiscoveryClient:
 
     def invalidate(self) -> None:
         """Forget what was discovered (memory and disk): the next call asks the server."""
-        self._memory.clear()
+        self._groups = None
+        self._resources.clear()
+        self._stale.clear()
         if self._disk is not None:
             self._disk.clear()
-
-    # -- raw fetching with caches
-
-    def _fetch(self, key: str, path: str, accept: str = "application/json") -> Any:
-        if key in self._memory:
-            return self._memory[key]
-        value = self._disk.read(key) if self._disk is not None else None
-        if value is None:
-            result = self.rest.get().abs_path(path).accept(accept).do()
-            value = {
-                "contentType": result.headers.get("Content-Type", ""),
-                "body": result.json(),
-            }
-            if self._disk is not None:
-                self._disk.write(key, value)
-        self._memory[key] = value
-        return value
 
     def server_version(self) -> VersionInfo:
         data = self.rest.get().abs_path("/version").do().json()
@@ -314,20 +376,87 @@ class DiscoveryClient:
             build_date=str(data.get("buildDate", "")),
         )
 
+    # -- fetching
+
+    def _get(self, path: str) -> tuple[str, dict[str, Any]]:
+        """(content type, body) of a discovery document."""
+        accept = ACCEPT_DISCOVERY if self.aggregated else "application/json"
+        result = self.rest.get().abs_path(path).accept(accept).do()
+        body = result.json()
+        return result.headers.get("Content-Type", ""), (
+            body if isinstance(body, dict) else {}
+        )
+
+    def _fetch_groups(self) -> list[APIGroup]:
+        """/api and /apis, each answered in the aggregated form when the server has
+        it (groups and resources at once) or as APIVersions / APIGroupList."""
+        groups: list[APIGroup] = []
+        lists: list[APIResourceList] = []
+        stale: dict[str, BaseException] = {}
+        for path in ("/api", "/apis"):
+            content_type, body = self._get(path)
+            if _is_aggregated(content_type):
+                more_groups, more_lists = _aggregated(body, stale)
+                groups += more_groups
+                lists += more_lists
+            elif path == "/api":
+                groups.append(_core_group(body))
+            else:
+                groups += [
+                    _group(g) for g in body.get("groups") or () if isinstance(g, dict)
+                ]
+        if self._disk is not None:
+            self._disk.write(_SERVER_GROUPS, _group_list_body(groups))
+        for rl in lists:
+            self._remember(rl)
+        self._stale = stale
+        return groups
+
+    def _remember(self, rl: APIResourceList) -> None:
+        self._resources[rl.group_version] = rl
+        if self._disk is not None:
+            self._disk.write(_resources_file(rl.group_version), _resource_list_body(rl))
+
+    def server_groups(self) -> list[APIGroup]:
+        """Every group with its versions (the legacy group first, named "")."""
+        if self._groups is None:
+            cached = self._disk.read(_SERVER_GROUPS) if self._disk is not None else None
+            if cached is not None:
+                self._groups = [
+                    _group(g) for g in cached.get("groups") or () if isinstance(g, dict)
+                ]
+            else:
+                self._groups = self._fetch_groups()
+        return list(self._groups)
+
+    def server_resources_for_group_version(self, group_version: str) -> APIResourceList:
+        """The resources of one group-version (memory, disk, then the server)."""
+        found = self._resources.get(group_version)
+        if found is not None:
+            return found
+        key = _resources_file(group_version)
+        cached = self._disk.read(key) if self._disk is not None else None
+        if cached is not None:
+            found = _resource_list(cached)
+            self._resources[group_version] = found
+            return found
+        path = (
+            f"/apis/{group_version}"
+            if "/" in group_version
+            else f"/api/{group_version}"
+        )
+        body = self.rest.get().abs_path(path).do().json()
+        found = _resource_list(body if isinstance(body, dict) else {})
+        self._remember(found)
+        return found
+
     def _discover(
         self,
     ) -> tuple[list[APIGroup], list[APIResourceList], dict[str, BaseException]]:
-        """Everything, from aggregated discovery if offered, else group by group."""
-        failed: dict[str, BaseException] = {}
-        if self.aggregated:
-            core = self._fetch("aggregated-api.json", "/api", ACCEPT_DISCOVERY)
-            if "as=APIGroupDiscoveryList" in core["contentType"].replace(" ", ""):
-                groups, lists = _aggregated(core["body"], failed)
-                rest = self._fetch("aggregated-apis.json", "/apis", ACCEPT_DISCOVERY)
-                more_groups, more_lists = _aggregated(rest["body"], failed)
-                return groups + more_groups, lists + more_lists, failed
+        """Every group and the resources of each of its versions; what failed."""
         groups = self.server_groups()
-        lists = []
+        lists: list[APIResourceList] = []
+        failed: dict[str, BaseException] = dict(self._stale)
         for group in groups:
             for gv in group.versions:
                 try:
@@ -335,29 +464,6 @@ class DiscoveryClient:
                 except ApiError as err:  # e.g. 503 from an aggregated API server
                     failed[gv] = err
         return groups, lists, failed
-
-    def server_groups(self) -> list[APIGroup]:
-        """Every group with its versions (the legacy group first, named "")."""
-        versions = self._fetch("api.json", "/api")["body"]
-        core = APIGroup(
-            "",
-            tuple(_strings(versions.get("versions"))),
-            (_strings(versions.get("versions")) or ("v1",))[0],
-        )
-        groups = self._fetch("servergroups.json", "/apis")["body"]
-        return [
-            core,
-            *(_group(g) for g in groups.get("groups") or () if isinstance(g, dict)),
-        ]
-
-    def server_resources_for_group_version(self, group_version: str) -> APIResourceList:
-        path = (
-            f"/apis/{group_version}"
-            if "/" in group_version
-            else f"/api/{group_version}"
-        )
-        key = f"{group_version}/serverresources.json"
-        return _resource_list(self._fetch(key, path)["body"])
 
     def server_groups_and_resources(
         self,
@@ -464,8 +570,10 @@ class RESTMapper:
         return found[0]
 
     def kind_for(self, resource: str) -> GroupVersionKind:
-        """``pods``, ``po``, ``pod``, ``deployments.apps``, ``deployments.v1.apps`` -> GVK."""
+        """``pods``, ``po``, ``pod``, ``Pods``, ``deployments.apps``,
+        ``deployments.v1.apps`` -> GVK (the preferred version unless named)."""
         name, _, rest = resource.partition(".")
+        name = name.lower()  # as client-go's coerceResourceForMatching
         version, group = "", rest
         if rest:
             head, _, tail = rest.partition(".")

@@ -17,8 +17,21 @@ resourceVersion / generation / uid / managedFields, label and field selectors,
 pagination, watch (bookmarks, watch-list, 410 Expired), the four patch types,
 server-side apply, status and scale subresources, finalizers, dry-run, cascading
 deletion, namespace deletion, pod logs, eviction, binding, service account tokens,
-meta.k8s.io Tables for kubectl, bearer tokens and client certificates, and fault
-injection (``server.faults``).
+meta.k8s.io Tables for kubectl, bearer tokens and client certificates, fault
+injection (``server.faults``) and a record of the requests (``server.requests``).
+``ApiServer(aggregated_discovery=False)`` answers discovery as a server < 1.26.
+
+CustomResourceDefinitions (apiextensions.k8s.io/v1, created through the API or
+seeded) are served at once: their versions' resources (CRUD, list, watch, json /
+merge / apply patches, strategic merge refused with 415 as the real server, status
+and scale subresources through the CRD's paths, additionalPrinterColumns Tables),
+in discovery (legacy and aggregated) and in /openapi/v3 (documents built by
+``crd.crd_documents`` with this server's own meta schemas). The CRD gets its
+status as from the naming and establishing controllers (acceptedNames, name
+conflicts within the group, NamesAccepted, Established); an update changes what
+is served; a CRD failing validation is 422 Invalid with the real causes; DELETE
+runs the cleanup finalizer: every custom resource is deleted (watchers get
+DELETED events, then their watches end) and the resources stop being served.
 
 Simplified compared with a real API server:
 
@@ -37,15 +50,38 @@ Simplified compared with a real API server:
 * Validation covers names (DNS-1123 subdomain / label, DNS-1035 for services, path
   segments for RBAC), labels, annotations, generateName, immutable metadata,
   finalizers on deleting objects, required pod containers, workload selectors and
-  ConfigMap keys; no other per-kind rules. Custom resources get metadata checks only.
-  Defaulting is limited to a few fields (pods, workloads, services, namespaces).
+  ConfigMap keys; no other per-kind rules. Defaulting is limited to a few fields
+  (pods, workloads, services, namespaces, CRDs).
+* Custom resources: metadata is validated as for any object and the body against
+  the version's structural schema, simplified: unknown fields are pruned (warning,
+  or 400 with fieldValidation=Strict; metadata is not pruned) and ``default``
+  values filled in; checked are type, nullable, required, enum, minimum/maximum,
+  min/maxLength, min/maxItems, pattern and int-or-string, not allOf/anyOf/oneOf/
+  not, formats, list-type uniqueness, CEL rules (x-kubernetes-validations) nor the
+  value at the scale subresource's specReplicasPath. No selectableFields (field
+  selectors know metadata.name and metadata.namespace), no conversion webhooks
+  (the versions share one storage, as for built-in kinds).
+* CRDs: the controllers run synchronously inside the request, so a CRD is served
+  when the POST returns (the POST answers it as stored before them, with empty
+  acceptedNames, as the real server; a GET shows it Established). Validation
+  covers names (metadata.name = <plural>.<group>, DNS-1035 names, kind/listKind),
+  group, scope, versions (one storage version, unique names, a structural schema
+  each), scale paths, storedVersions and the immutable fields; not default values,
+  printer columns, CEL rules, conversion webhook settings nor the
+  api-approved.kubernetes.io annotation of *.k8s.io groups; values of whole
+  structs are abbreviated in messages. Custom resources held by finalizers keep a
+  deleted CRD Terminating until they are gone (creates refused meanwhile), without
+  the real minute-long wait. Watches of a version end when it stops being served,
+  not when only its schema changes. CRD groups come after the built-in ones in
+  discovery, by name, versions by kube-aware priority.
 * No admission (quota, limit ranges, pod security, PodDisruptionBudgets on eviction)
   and no authorization: every authenticated request is allowed. Requests without
   credentials get 401 (the real server would treat them as system:anonymous),
   except /healthz, /livez, /readyz and /version.
 * Tables (kubectl get) have the real columns for pods, deployments, services,
-  namespaces, nodes, configmaps, secrets and service accounts; other kinds get the
-  default "Name / Created At" table.
+  namespaces, nodes, configmaps, secrets and service accounts, custom resources
+  their CRD's additionalPrinterColumns (simple JSON paths only); other kinds get
+  the default "Name / Created At" table.
 * JSON and YAML only: protobuf request bodies are refused (415), protobuf Accept
   headers fall back to JSON. /openapi/v2 is served only in its protobuf form
   (converted from the v3 documents, for kubectl 1.27/1.28), not as JSON.

@@ -8,6 +8,7 @@ subresource, HTTP method). Faults and authentication apply before routing.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -19,6 +20,7 @@ from . import discovery, handlers
 from .auth import Auth
 from .basics import Write
 from .calls import Call
+from .crds import CustomResources
 from .faults import Faults, dropped
 from .logs import PodLogs
 from .objects import INITIAL_NAMESPACES, Objects
@@ -27,6 +29,7 @@ from .status import (
     ApiError,
     method_not_allowed,
     no_resource,
+    terminating_create,
     unauthorized,
 )
 from .store import Store
@@ -68,6 +71,7 @@ class Core:
         anonymous: bool = False,
         history: int = 10_000,
         bookmark_interval: float = 60.0,
+        aggregated_discovery: bool = True,
     ) -> None:
         self.registry = Registry(resources)
         self.store = Store(history)
@@ -76,6 +80,11 @@ class Core:
         self.auth = Auth(anonymous)
         self.faults = Faults()
         self.openapi = discovery.OpenAPI()
+        self.custom_resources = CustomResources(self)
+        #: False: serve only the per-group discovery endpoints (a server < 1.26)
+        self.aggregated_discovery = aggregated_discovery
+        #: (method, path) of the latest requests handled, oldest first
+        self.requests: deque[tuple[str, str]] = deque(maxlen=10_000)
         self.kubernetes_version = kubernetes_version
         self.bookmark_interval = bookmark_interval
         self.server_address = "127.0.0.1:6443"
@@ -128,6 +137,7 @@ class Core:
     # ------------------------------------------------------------------ handling
 
     def handle(self, request: ServerRequest) -> ServerResponse:
+        self.requests.append((request.method, request.path))
         faults = self.faults.take(request) if self.faults.armed else []
         try:
             for fault in faults:
@@ -218,6 +228,8 @@ def _dispatch(call: Call) -> ServerResponse:
             return review(call)
         if method == "POST" and info.namespaced and call.namespace is None:
             raise method_not_allowed()
+        if method == "POST" and call.resource.terminating:
+            raise terminating_create(info)
         entry = _COLLECTION.get(method)
     elif call.watch_path:
         entry = (None, handlers.list_or_watch) if method == "GET" else None
@@ -249,7 +261,7 @@ def _aggregated_version(request: ServerRequest) -> str | None:
 
 def _discovery_root(legacy: bool) -> Route:
     def handle(core: Core, request: ServerRequest, rest: list[str]) -> ServerResponse:
-        version = _aggregated_version(request)
+        version = _aggregated_version(request) if core.aggregated_discovery else None
         if version is not None:
             body = discovery.aggregated(core.registry, legacy, version)
             response = json_response(200, body)

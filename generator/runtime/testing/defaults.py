@@ -88,7 +88,36 @@ def _default_service(
             port.setdefault("targetPort", port["port"])
 
 
+def _default_crd(
+    crd: dict[str, Any], old: dict[str, Any] | None, allocate_ip: Callable[[], str]
+) -> None:
+    """SetDefaults_CustomResourceDefinitionSpec, and the strategy's status: reset
+    on create, the storage version always among storedVersions."""
+    spec = crd.get("spec")
+    if not isinstance(spec, dict):
+        return
+    names = spec.get("names")
+    if isinstance(names, dict) and isinstance(names.get("kind"), str):
+        names.setdefault("singular", names["kind"].lower())
+        names.setdefault("listKind", names["kind"] + "List")
+    conversion = spec.setdefault("conversion", {"strategy": "None"})
+    if isinstance(conversion, dict) and conversion.get("strategy") == "Webhook":
+        webhook = conversion.get("webhook")
+        if isinstance(webhook, dict):
+            webhook.setdefault("conversionReviewVersions", ["v1beta1"])
+    if old is None:
+        crd["status"] = {"acceptedNames": {"plural": "", "kind": ""}}
+    status = crd.setdefault("status", {})
+    stored = status.setdefault("storedVersions", [])
+    for version in spec.get("versions") or ():
+        if isinstance(version, dict) and version.get("storage"):
+            if version.get("name") not in stored:
+                stored.append(version.get("name"))
+            break
+
+
 DEFAULTS: dict[tuple[str, str], Default] = {
+    ("apiextensions.k8s.io", "customresourcedefinitions"): _default_crd,
     ("", "pods"): _default_pod,
     ("apps", "deployments"): _default_workload,
     ("apps", "replicasets"): _default_workload,

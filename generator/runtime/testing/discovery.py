@@ -135,9 +135,9 @@ def api_resource_list(registry: Registry, group: str, version: str) -> dict[str,
 # --------------------------------------------------------------------------- aggregated
 
 
-def _response_kind(kind: Any, group: str, version: str) -> dict[str, str]:
-    if kind is None:
-        return {"group": "", "version": "", "kind": ""}
+def _response_kind(kind: Any, group: str, version: str, own: str) -> dict[str, str]:
+    if kind is None:  # the resource's own kind, as the legacy list says
+        return {"group": "", "version": "", "kind": own}
     same = (kind.group, kind.version) == (group, version)
     return {
         "group": "" if same else kind.group,
@@ -163,7 +163,9 @@ def _discovery_resource(res: Resource) -> dict[str, Any]:
         entry["subresources"] = [
             {
                 "subresource": sub.name,
-                "responseKind": _response_kind(sub.kind, info.group, info.version),
+                "responseKind": _response_kind(
+                    sub.kind, info.group, info.version, info.kind
+                ),
                 "verbs": _sub_verbs(sub),
             }
             for sub in info.subresources
@@ -212,35 +214,72 @@ def aggregated_content_type(version: str) -> str:
 
 class OpenAPI:
     """The /openapi/v3 documents (``openapi_v3.json.gz`` beside this module),
-    loaded on first use; each served as JSON bytes with its hash."""
+    loaded on first use, plus the documents of custom resources (set as CRDs come
+    and go); each served as JSON bytes with its hash."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._docs: dict[str, bytes] | None = None
         self._hashes: dict[str, str] = {}
+        self._custom: dict[str, bytes] = {}
+        self._known: dict[str, Any] | None = None
         self._v2: bytes | None = None
+
+    def _read(self) -> dict[str, Any]:
+        source = importlib_resources.files(__package__).joinpath("openapi_v3.json.gz")
+        try:
+            data: dict[str, Any] = json.loads(gzip.decompress(source.read_bytes()))
+        except FileNotFoundError:
+            data = {}
+        return data
 
     def _load(self) -> dict[str, bytes]:
         with self._lock:
             if self._docs is None:
                 docs: dict[str, bytes] = {}
-                source = importlib_resources.files(__package__).joinpath(
-                    "openapi_v3.json.gz"
-                )
-                try:
-                    data = json.loads(gzip.decompress(source.read_bytes()))
-                except FileNotFoundError:
-                    data = {}
-                for path, doc in data.items():
+                for path, doc in self._read().items():
                     docs[path] = json.dumps(doc, separators=(",", ":")).encode()
                 self._docs = docs
-                self._hashes = {
-                    p: hashlib.sha512(d).hexdigest().upper() for p, d in docs.items()
-                }
+                self._hashes.update(
+                    (p, _digest(d)) for p, d in docs.items() if p not in self._custom
+                )
             return self._docs
 
-    def index(self) -> dict[str, Any]:
+    def known_schemas(self, names: list[str]) -> dict[str, Any]:
+        """The named built-in schemas and what they refer to (the meta types a CRD
+        document copies), read once from the built-in documents."""
+        with self._lock:
+            if self._known is None:
+                from ..openapi import closure
+
+                schemas: dict[str, Any] = {}
+                for doc in self._read().values():
+                    schemas.update((doc.get("components") or {}).get("schemas") or {})
+                self._known = closure(names, schemas)
+            return self._known
+
+    def set_custom(self, documents: dict[str, dict[str, Any]]) -> None:
+        """Serve exactly these custom resource documents (path -> document)."""
+        encoded = {
+            path: json.dumps(doc, separators=(",", ":")).encode()
+            for path, doc in documents.items()
+        }
+        with self._lock:
+            for path in self._custom:
+                self._hashes.pop(path, None)
+            self._custom = encoded
+            if self._docs is not None:
+                self._hashes.update((p, _digest(d)) for p, d in self._docs.items())
+            self._hashes.update((p, _digest(d)) for p, d in encoded.items())
+            self._v2 = None
+
+    def _all(self) -> dict[str, bytes]:
         docs = self._load()
+        custom = self._custom
+        return {**docs, **custom} if custom else docs
+
+    def index(self) -> dict[str, Any]:
+        docs = self._all()
         return {
             "paths": {
                 path: {
@@ -251,13 +290,13 @@ class OpenAPI:
         }
 
     def document(self, path: str) -> tuple[bytes, str] | None:
-        docs = self._load()
-        data = docs.get(path)
+        data = self._all().get(path)
         return None if data is None else (data, self._hashes[path])
 
     def v2(self, version: str) -> bytes:
-        """The Swagger 2.0 protobuf kubectl 1.27/1.28 ask for (built once)."""
-        docs = self._load()
+        """The Swagger 2.0 protobuf kubectl 1.27/1.28 ask for (built once per set
+        of documents)."""
+        docs = self._all()
         with self._lock:
             if self._v2 is None:
                 from .openapi_v2 import document
@@ -265,3 +304,7 @@ class OpenAPI:
                 parsed = (json.loads(data) for path, data in sorted(docs.items()))
                 self._v2 = document(parsed, version)
             return self._v2
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha512(data).hexdigest().upper()

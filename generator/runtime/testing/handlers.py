@@ -81,6 +81,7 @@ def respond(
             list_meta=meta,
             version=version,
             include=call.q("includeObject") or "Metadata",
+            layout=call.resource.printer,
         )
         fmt = JSON
     else:
@@ -250,6 +251,7 @@ def _table_render(call: Call, version: str) -> Any:
 
     include = call.q("includeObject") or "Metadata"
     key = call.resource.storage_key
+    layout = call.resource.printer
 
     def render(obj: dict[str, Any], first: bool) -> bytes:
         meta = {"resourceVersion": (obj.get("metadata") or {}).get("resourceVersion")}
@@ -261,6 +263,7 @@ def _table_render(call: Call, version: str) -> Any:
                 version=version,
                 include=include,
                 columns=first,
+                layout=layout,
             )
         )
 

@@ -27,6 +27,7 @@ from .basics import (
 from .defaults import DEFAULTS
 from .merging import apply_config, apply_patch, merge_subresource, run_apply
 from .registry import Registry, Resource
+from .schemas import apply_defaults, prune
 from .status import (
     MODIFIED,
     ApiError,
@@ -54,6 +55,10 @@ _SYSTEM_META = (
     "generation",
 )
 _POLICIES = ("Foreground", "Background", "Orphan")
+#: (resource, stored object, options, write) -> (object, deleted now)
+Deleter = Callable[
+    [Resource, dict[str, Any], DeleteOptions, Write], tuple[dict[str, Any], bool]
+]
 _GENERATE_ATTEMPTS = 8
 
 
@@ -64,6 +69,10 @@ class Objects:
         self.lock = store.lock
         #: called with (resource, deleted object) after every real deletion
         self.on_delete: list[Callable[[Resource, dict[str, Any]], None]] = []
+        #: called with (resource, stored object) after every stored create/update
+        self.on_write: list[Callable[[Resource, dict[str, Any]], None]] = []
+        #: storage key -> what DELETE does instead (CRDs: the cleanup finalizer)
+        self.deleters: dict[tuple[str, str], Deleter] = {}
         self._cluster_ips = iter(
             f"10.96.{i // 254}.{i % 254 + 1}" for i in range(1, 254 * 254)
         )
@@ -124,6 +133,7 @@ class Objects:
                 return obj
             stored = self.store.put(resource.storage_key, obj)
             self._after_create(resource, stored)
+            self._written(resource, stored)
             return stored
 
     def check_type(self, resource: Resource, obj: Any) -> None:
@@ -156,11 +166,15 @@ class Objects:
     def check_fields(
         self, resource: Resource, obj: dict[str, Any], write: Write
     ) -> None:
-        """fieldValidation: unknown fields are an error, a warning, or ignored."""
-        if write.field_validation == "Ignore":
+        """fieldValidation: unknown fields are an error, a warning, or ignored
+        (custom resources: pruned, as their structural schema says)."""
+        if resource.custom:
+            unknown = prune(obj, resource.schema) if resource.schema else []
+        elif write.field_validation == "Ignore":
             return
-        unknown = unknown_fields(obj, resource.model)
-        if not unknown:
+        else:
+            unknown = unknown_fields(obj, resource.model)
+        if not unknown or write.field_validation == "Ignore":
             return
         if write.field_validation == "Strict":
             texts = [f'unknown field "{path}"' for path in unknown]
@@ -234,9 +248,22 @@ class Objects:
             meta["generation"] = 1
         if resource.has("status") and not resource.keeps_status_on_create:
             obj.pop("status", None)
+        self._default(resource, obj, None)
+
+    def _default(
+        self, resource: Resource, obj: dict[str, Any], old: dict[str, Any] | None
+    ) -> None:
+        if resource.custom:
+            if resource.schema is not None:
+                apply_defaults(obj, resource.schema)
+            return
         default = DEFAULTS.get(resource.storage_key)
         if default is not None:
-            default(obj, None, self._allocate_ip)
+            default(obj, old, self._allocate_ip)
+
+    def _written(self, resource: Resource, stored: dict[str, Any]) -> None:
+        for listener in self.on_write:
+            listener(resource, stored)
 
     def _after_create(self, resource: Resource, obj: dict[str, Any]) -> None:
         """Controllers' immediate reactions: a new namespace gets its default
@@ -341,12 +368,10 @@ class Objects:
         if resource.info.namespaced:
             meta["namespace"] = old_meta["namespace"]
         self._check_finalizers(resource, old, new)
-        default = DEFAULTS.get(resource.storage_key)
-        if default is not None:
-            default(new, old, self._allocate_ip)
+        self._default(resource, new, old)
         if resource.tracks_generation and spec_of(old) != spec_of(new):
             meta["generation"] = int(old_meta.get("generation") or 0) + 1
-        validate(resource, new)
+        validate(resource, new, old)
         if managed:
             new = self._record(old, new, resource, write, subresource)
         if new == old:
@@ -360,7 +385,9 @@ class Objects:
             assert gone is not None
             self._deleted(resource, gone)
             return gone
-        return self.store.put(resource.storage_key, new)
+        stored = self.store.put(resource.storage_key, new)
+        self._written(resource, stored)
+        return stored
 
     def _check_finalizers(
         self, resource: Resource, old: dict[str, Any], new: dict[str, Any]
@@ -490,6 +517,9 @@ class Objects:
         with self.lock:
             old = self.read(resource, namespace, name)
             self._check_preconditions(resource, old, options)
+            deleter = self.deleters.get(resource.storage_key)
+            if deleter is not None:
+                return deleter(resource, old, options, write)
             if resource.storage_key == _NS:
                 return self._delete_namespace(resource, old, write)
             if policy == "Orphan" and not write.dry_run:

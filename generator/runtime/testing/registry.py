@@ -8,13 +8,15 @@ prefix on a real server (objects are not converted between versions: only their
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._model import Model
 from ..resources import ResourceInfo
+from .tables import Layout
 
 #: Stores created with ``ReturnDeletedObject: true``: DELETE answers with the
 #: object instead of a Status (pkg/registry/*/storage).
@@ -49,6 +51,16 @@ _PATH_SEGMENT_NAMES = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class ScalePaths:
+    """A custom resource's scale subresource: where replicas and selector live
+    (``.spec.replicas`` ...), as the CRD's ``subresources.scale`` names them."""
+
+    spec_replicas: str
+    status_replicas: str
+    label_selector: str | None = None
+
+
 @dataclass
 class Resource:
     """One served group/version/resource and how the server treats it."""
@@ -57,6 +69,15 @@ class Resource:
     #: openAPIV3Schema of a custom resource (None for built-in kinds)
     schema: dict[str, Any] | None = None
     custom: bool = False
+    scale: ScalePaths | None = None
+    #: the CustomResourceDefinition serving it ("" when registered by hand)
+    owner: str = ""
+    #: its CRD is being deleted: creates are refused
+    terminating: bool = False
+    #: the resourceVersion at which it stopped being served (open watches end there)
+    removed_at: int | None = None
+    #: Table columns and cells (custom resources: from additionalPrinterColumns)
+    printer: Layout | None = field(default=None, repr=False)
     _model: type[Model] | None = field(default=None, repr=False)
     _model_loaded: bool = field(default=False, repr=False)
 
@@ -104,40 +125,100 @@ class Resource:
         return model is not None and "spec" in model._wire_fields_
 
 
+_KUBE_VERSION = re.compile(r"^v([1-9][0-9]*)(?:(alpha|beta)([1-9][0-9]*))?$")
+_STAGES = {None: 0, "beta": 1, "alpha": 2}
+
+
+def version_priority(version: str) -> tuple[int, int, int, str]:
+    """Sort key of apimachinery's CompareKubeAwareVersionStrings: GA before beta
+    before alpha, higher major then higher minor first, other strings last."""
+    match = _KUBE_VERSION.match(version)
+    if match is None:
+        return (3, 0, 0, version)
+    major, stage, minor = match.groups()
+    return (_STAGES[stage], -int(major), -int(minor or 0), "")
+
+
 class Registry:
-    """Thread-safe lookup of served resources; grows and shrinks at run time."""
+    """Thread-safe lookup of served resources; grows and shrinks at run time.
+
+    Built-in group-versions keep the order they were given in (preferred first);
+    group-versions added at run time follow, groups by name and versions by
+    kube-aware priority, as the aggregator orders CRD groups (priority 1000).
+    """
 
     def __init__(self, resources: Iterable[ResourceInfo] = ()) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._by_gvr: dict[tuple[str, str, str], Resource] = {}
         self._order: list[tuple[str, str]] = []  # group-versions, preferred first
         #: bumped on every change: discovery documents and hashes depend on it
         self.generation = 0
         for info in resources:
-            self._add(Resource(info))
+            self._by_gvr[(info.group, info.version, info.plural)] = Resource(info)
+            if (info.group, info.version) not in self._order:
+                self._order.append((info.group, info.version))
+        self._builtin = tuple(self._order)
+
+    def _reorder(self) -> None:
+        served = {(g, v) for g, v, _ in self._by_gvr}
+        order = [gv for gv in self._builtin if gv in served]
+        extra = sorted(
+            served - set(order), key=lambda gv: (gv[0], version_priority(gv[1]))
+        )
+        self._order = order + extra
+        self.generation += 1
 
     def _add(self, resource: Resource) -> None:
         info = resource.info
         self._by_gvr[(info.group, info.version, info.plural)] = resource
-        if (info.group, info.version) not in self._order:
-            self._order.append((info.group, info.version))
-        self.generation += 1
 
     def register(
-        self, info: ResourceInfo, schema: dict[str, Any] | None = None
+        self,
+        info: ResourceInfo,
+        schema: dict[str, Any] | None = None,
+        *,
+        scale: ScalePaths | None = None,
     ) -> None:
         """Serve a new resource (a CRD version): discovery, CRUD, watch. Custom
         resources have no typed model: strategic merge patch on them is 415."""
         with self._lock:
-            self._add(Resource(info, schema=schema, custom=True))
+            self._add(Resource(info, schema=schema, custom=True, scale=scale))
+            self._reorder()
 
-    def unregister(self, group: str, version: str, plural: str) -> None:
+    def unregister(
+        self, group: str, version: str, plural: str, removed_at: int = 0
+    ) -> None:
         with self._lock:
-            if self._by_gvr.pop((group, version, plural), None) is None:
+            gone = self._by_gvr.pop((group, version, plural), None)
+            if gone is None:
                 return
-            if not any(g == group and v == version for g, v, _ in self._by_gvr):
-                self._order.remove((group, version))
-            self.generation += 1
+            gone.removed_at = removed_at
+            self._reorder()
+
+    def sync_owned(
+        self, owner: str, resources: Sequence[Resource], removed_at: int
+    ) -> None:
+        """Serve exactly ``resources`` for ``owner`` (a CRD): resources it no longer
+        serves are removed, kept ones are updated in place (open watches keep
+        their Resource), new ones are added."""
+        with self._lock:
+            wanted = {r.info.gvr: r for r in resources}
+            for key, served in list(self._by_gvr.items()):
+                if served.owner == owner and key not in wanted:
+                    del self._by_gvr[key]
+                    served.removed_at = removed_at
+            for gvr, resource in wanted.items():
+                current = self._by_gvr.get(gvr)
+                if current is not None and current.owner == owner:
+                    current.info = resource.info
+                    current.schema = resource.schema
+                    current.scale = resource.scale
+                    current.terminating = resource.terminating
+                    current.printer = resource.printer
+                else:
+                    resource.owner = owner
+                    self._by_gvr[gvr] = resource
+            self._reorder()
 
     def serves(self, group: str, version: str) -> bool:
         return (group, version) in self._order
@@ -153,8 +234,7 @@ class Registry:
         return None
 
     def group_versions(self) -> list[tuple[str, str]]:
-        with self._lock:
-            return list(self._order)
+        return list(self._order)
 
     def groups(self) -> list[tuple[str, list[str]]]:
         """(group, versions preferred first), in discovery order."""
@@ -179,3 +259,6 @@ class Registry:
     def storage_versions(self, storage_key: tuple[str, str]) -> list[Resource]:
         """Every served version of one stored resource (for garbage collection)."""
         return [r for r in self.all() if r.storage_key == storage_key]
+
+    def owned(self, owner: str) -> list[Resource]:
+        return [r for r in self.all() if r.owner == owner]

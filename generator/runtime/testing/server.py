@@ -8,6 +8,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -44,8 +45,11 @@ class ApiServer:
             ...
 
     ``url``, ``token`` (an admin bearer token), ``ca_file`` (TLS), ``store`` (the
-    storage engine), ``faults`` (fault injection), ``handle(request)`` (the core,
-    without sockets).
+    storage engine), ``faults`` (fault injection), ``requests`` (what was asked),
+    ``handle(request)`` (the core, without sockets).
+
+    ``aggregated_discovery=False`` makes it answer as a server older than 1.26:
+    /api and /apis ignore the aggregated discovery Accept header.
     """
 
     def __init__(
@@ -59,6 +63,7 @@ class ApiServer:
         history: int = 10_000,
         bookmark_interval: float = 60.0,
         resources: Sequence[ResourceInfo] | None = None,
+        aggregated_discovery: bool = True,
     ) -> None:
         core_args: dict[str, Any] = {}
         if resources is not None:
@@ -68,6 +73,7 @@ class ApiServer:
             anonymous=anonymous,
             history=history,
             bookmark_interval=bookmark_interval,
+            aggregated_discovery=aggregated_discovery,
             **core_args,
         )
         self.token = token or secrets.token_urlsafe(24)
@@ -107,6 +113,12 @@ class ApiServer:
     @property
     def registry(self) -> Registry:
         return self.core.registry
+
+    @property
+    def requests(self) -> deque[tuple[str, str]]:
+        """(method, path) of the requests handled so far (the latest 10,000),
+        oldest first; ``server.requests.clear()`` to start counting afresh."""
+        return self.core.requests
 
     @property
     def ca_file(self) -> str | None:
@@ -224,11 +236,14 @@ class ApiServer:
     def register(
         self, info: ResourceInfo, schema: dict[str, Any] | None = None
     ) -> None:
-        """Serve another resource from now on (a custom resource)."""
+        """Serve another resource from now on, without a CRD (discovery, CRUD,
+        watch; ``schema``: an openAPIV3Schema to validate and prune with).
+        Creating a CustomResourceDefinition does this and more."""
         self.core.registry.register(info, schema)
 
     def unregister(self, group: str, version: str, plural: str) -> None:
-        self.core.registry.unregister(group, version, plural)
+        """Stop serving a resource registered by hand (open watches end)."""
+        self.core.registry.unregister(group, version, plural, self.core.store.rv)
 
     # ------------------------------------------------------------------ lifecycle
 

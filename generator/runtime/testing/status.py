@@ -180,6 +180,20 @@ def method_not_allowed() -> ApiError:
     )
 
 
+def terminating_create(info: ResourceInfo) -> ApiError:
+    """What the CRD handler answers a create while its CRD is being deleted."""
+    details: dict[str, Any] = {}
+    if info.group:
+        details["group"] = info.group
+    details["kind"] = info.plural
+    return ApiError(
+        405,
+        "MethodNotAllowed",
+        "create not allowed while custom resource definition is terminating",
+        details,
+    )
+
+
 def no_resource() -> ApiError:
     return ApiError(
         404, "NotFound", "the server could not find the requested resource", {}

@@ -58,9 +58,33 @@ def object_view(call: Call) -> ServerResponse:
 # --------------------------------------------------------------------------- scale
 
 
+def _path(text: str) -> list[str]:
+    """``.spec.replicas`` -> ["spec", "replicas"] (a CRD's simple JSON path)."""
+    return [part for part in text.split(".") if part]
+
+
+def _nested(obj: dict[str, Any], path: list[str]) -> Any:
+    value: Any = obj
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
 def _scale(call: Call, obj: dict[str, Any]) -> dict[str, Any]:
+    """The Scale view of a workload, or of a custom resource through its CRD's
+    specReplicasPath / statusReplicasPath / labelSelectorPath."""
     meta = obj["metadata"]
-    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    paths = call.resource.scale
+    if paths is not None:
+        replicas = _nested(obj, _path(paths.spec_replicas))
+        current = _nested(obj, _path(paths.status_replicas))
+        selector = (
+            _nested(obj, _path(paths.label_selector)) if paths.label_selector else None
+        )
+    else:
+        spec, status = obj.get("spec") or {}, obj.get("status") or {}
+        replicas, current = spec.get("replicas"), status.get("replicas")
+        selector = label_selector_string(spec.get("selector"))
     scale_meta = {
         k: meta[k]
         for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
@@ -71,14 +95,27 @@ def _scale(call: Call, obj: dict[str, Any]) -> dict[str, Any]:
         "apiVersion": "autoscaling/v1",
         "metadata": scale_meta,
         "spec": {},
-        "status": {"replicas": int(status.get("replicas") or 0)},
+        "status": {"replicas": _count(current)},
     }
-    if spec.get("replicas"):
-        scale["spec"]["replicas"] = spec["replicas"]
-    selector = label_selector_string(spec.get("selector"))
-    if selector:
+    if replicas:
+        scale["spec"]["replicas"] = replicas
+    if selector and isinstance(selector, str):
         scale["status"]["selector"] = selector
     return scale
+
+
+def _count(value: Any) -> int:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return int(value) if ok else 0
+
+
+def _set_replicas(call: Call, obj: dict[str, Any], replicas: int) -> None:
+    paths = call.resource.scale
+    keys = _path(paths.spec_replicas) if paths is not None else ["spec", "replicas"]
+    target = obj
+    for key in keys[:-1]:
+        target = target.setdefault(key, {})
+    target[keys[-1]] = replicas
 
 
 def scale(call: Call) -> ServerResponse:
@@ -128,7 +165,7 @@ def scale(call: Call) -> ServerResponse:
                 ],
             )
         new = deepcopy_json(old)
-        new.setdefault("spec", {})["replicas"] = replicas
+        _set_replicas(call, new, replicas)
         write = call.write(
             apply=call.method == "PATCH"
             and "apply" in call.request.headers.get("content-type", "")

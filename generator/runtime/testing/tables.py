@@ -1,12 +1,16 @@
 """Server-side printing: ``meta.k8s.io`` Tables for clients that ask
 (``Accept: application/json;as=Table;v=v1;g=meta.k8s.io``), as kubectl get does.
 
-A few kinds have their real columns (pkg/printers/internalversion); the rest get the
-default table convertor's "Name" and "Created At".
+A few kinds have their real columns (pkg/printers/internalversion); custom
+resources get "Name" and their CRD's additionalPrinterColumns ("Age" when it has
+none), as the CRD table convertor; the rest get the default table convertor's
+"Name" and "Created At".
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -15,6 +19,7 @@ from .._model import parse_time
 
 Column = tuple[str, str, str, int]  # name, type, format, priority
 Cells = Callable[[dict[str, Any]], list[Any]]
+Layout = tuple[list[Column], Cells]
 
 _DESCRIPTIONS = {
     "Name": "Name must be unique within a namespace. Is required when creating "
@@ -253,6 +258,75 @@ _DEFAULT: tuple[list[Column], Cells] = (
 )
 
 
+# --------------------------------------------------------------------------- CRDs
+
+_PATH_PART = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
+_AGE_COLUMN = {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
+
+
+def _find(obj: Any, path: str) -> Any:
+    """A simple JSON path (``.spec.replicas``, ``.status.items[0].name``)."""
+    value = obj
+    for key, index in _PATH_PART.findall(path):
+        if key:
+            value = value.get(key) if isinstance(value, dict) else None
+        else:
+            items = value if isinstance(value, list) else []
+            value = items[int(index)] if int(index) < len(items) else None
+        if value is None:
+            return None
+    return value
+
+
+def _cell(kind: str, value: Any) -> Any:
+    """cellForJSONValue (strings printed as the JSONPath printer prints them)."""
+    if value is None:
+        return None
+    if kind == "string":
+        if isinstance(value, (dict, list)):
+            return json.dumps(value, separators=(",", ":"))
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+    if kind == "integer" and isinstance(value, (int, float)):
+        return int(value)
+    if kind == "number" and isinstance(value, (int, float)):
+        return float(value)
+    if kind == "boolean" and isinstance(value, bool):
+        return value
+    if kind == "date" and isinstance(value, str):
+        try:
+            moment = parse_time(value)
+        except ValueError:
+            return "<invalid>"
+        return human_duration((datetime.now(timezone.utc) - moment).total_seconds())
+    return None
+
+
+def custom_layout(printer_columns: list[dict[str, Any]]) -> Layout:
+    """The CRD table convertor: Name, then the additionalPrinterColumns."""
+    extra = [c for c in printer_columns if isinstance(c, dict)] or [_AGE_COLUMN]
+    defs: list[Column] = [("Name", "string", "name", 0)]
+    defs += [
+        (
+            str(c.get("name") or ""),
+            str(c.get("type") or "string"),
+            str(c.get("format") or ""),
+            int(c.get("priority") or 0),
+        )
+        for c in extra
+    ]
+
+    def cells(obj: dict[str, Any]) -> list[Any]:
+        row: list[Any] = [_name(obj)]
+        for column in extra:
+            value = _find(obj, str(column.get("jsonPath") or ""))
+            row.append(_cell(str(column.get("type") or "string"), value))
+        return row
+
+    return defs, cells
+
+
 def _column(column: Column) -> dict[str, Any]:
     name, kind, fmt, priority = column
     return {
@@ -286,8 +360,9 @@ def table(
     version: str = "v1",
     include: str = "Metadata",
     columns: bool = True,
+    layout: Layout | None = None,
 ) -> dict[str, Any]:
-    defs, cells = _TABLES.get(storage_key, _DEFAULT)
+    defs, cells = layout or _TABLES.get(storage_key, _DEFAULT)
     rows = []
     for obj in objs:
         row: dict[str, Any] = {"cells": cells(obj)}

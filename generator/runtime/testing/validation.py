@@ -1,6 +1,7 @@
 """Object validation: names and metadata as apimachinery validates them, a few
 kind-specific rules, and strict field validation (unknown fields) from the typed
-models. Custom resources get the metadata checks only.
+models. Custom resources are checked against their CRD's schema (schemas.py),
+CustomResourceDefinitions as the apiextensions-apiserver does (crd_validation.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from .._model import Field, ListCodec, MapCodec, Model, ModelCodec
 from .registry import Resource
 from .status import Cause, invalid, invalid_value
 
+_CRDS = ("apiextensions.k8s.io", "customresourcedefinitions")
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(
     r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
@@ -208,11 +210,23 @@ def name_rule(resource: Resource) -> str:
     return resource.name_rule
 
 
-def validate(resource: Resource, obj: dict[str, Any]) -> None:
-    """Raise 422 Invalid with every cause found, as the real server reports them."""
+def validate(
+    resource: Resource, obj: dict[str, Any], old: dict[str, Any] | None = None
+) -> None:
+    """Raise 422 Invalid with every cause found, as the real server reports them
+    (``old``: the stored object, on update)."""
     meta = obj.get("metadata") or {}
     causes = list(_metadata_causes(meta, name_rule(resource)))
-    if not resource.custom:
+    if resource.custom:
+        if resource.schema is not None:
+            from .schemas import schema_causes
+
+            causes.extend(schema_causes(obj, resource.schema))
+    elif resource.storage_key == _CRDS:
+        from .crd_validation import crd_causes
+
+        causes.extend(crd_causes(obj, old))
+    else:
         causes.extend(_kind_causes(resource, obj))
     if causes:
         raise invalid(

@@ -3,7 +3,9 @@
 A stream is a generator reading the store's history with its own cursor: no
 queue, no registration, nothing to release but the generator itself. Events are
 filtered per watcher as the cacher does: an object entering the selection is
-ADDED, one leaving it DELETED (its previous state, at the event's version).
+ADDED, one leaving it DELETED (its previous state, at the event's version). A
+stream ends once its resource is no longer served (a deleted CRD), after the
+events up to that point.
 """
 
 from __future__ import annotations
@@ -147,6 +149,9 @@ class _Watch:
                     if data is not None:
                         sent = True
                         yield data
+            removed = spec.resource.removed_at
+            if removed is not None and cursor >= removed:
+                return  # no longer served (its CRD is gone): the watch ends
             if spec.bookmarks and time.monotonic() >= next_bookmark:
                 next_bookmark = time.monotonic() + spec.bookmark_interval
                 yield self.bookmark(cursor)
