@@ -34,6 +34,7 @@ from .ir import (
     Universe,
 )
 from .load import GVK_EXTENSION, Spec, served_documents
+from .runtime._model import MODEL_METHODS
 from .runtime.openapi import SCHEMA_REF_PREFIX
 
 # Names the generated model modules use for themselves; classes and fields avoid them.
@@ -61,7 +62,6 @@ RUNTIME_NAMES = frozenset(
 ANNOTATION_BUILTINS = frozenset(
     {"str", "int", "float", "bool", "list", "dict", "datetime"}
 )
-MODEL_METHODS = frozenset({"to_dict", "from_dict", "to_json", "from_json"})
 
 # Argument names typed client methods use themselves; query parameters avoid them.
 CLIENT_METHOD_NAMES = frozenset(

@@ -356,7 +356,7 @@ class _ResourceRenderer:
                 [*kw, timeout],
                 returns,
                 self.doc(op, f"Patch {what}", docs),
-                "_patch" if own else "_patch_any",
+                "_patch",
                 ["name", "body", "patch_type", PARAMS, "request_timeout", *subresource],
                 params,
                 cast=not own,

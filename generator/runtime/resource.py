@@ -223,23 +223,9 @@ class ResourceClient(Generic[T, L]):
         *,
         subresource: str | None = None,
     ) -> T:
-        """A patch answered with the resource's own kind (main resource, status ...)."""
+        """A patch; the answer is the resource's kind (main resource, status ...) or,
+        for a subresource such as scale, the kind it serves (typed by kind)."""
         return self._decode_response(
-            self._send_patch(name, body, patch_type, params, timeout, subresource)
-        )
-
-    def _patch_any(
-        self,
-        name: str,
-        body: PatchBody,
-        patch_type: str,
-        params: Params,
-        timeout: Timeout | None,
-        *,
-        subresource: str | None = None,
-    ) -> Any:
-        """A patch of a subresource answered with another kind (Scale ...)."""
-        return self._decode_object(
             self._send_patch(name, body, patch_type, params, timeout, subresource)
         )
 

@@ -11,7 +11,7 @@ Typed clients, the dynamic client and the fake clientset all go through here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._model import Model, dumps, wrap
@@ -257,6 +257,3 @@ def lines(response: Response) -> Iterator[str]:
             yield line.decode("utf-8", errors="replace")
     finally:
         response.close()
-
-
-Decoder = Callable[[dict[str, Any]], Any]

@@ -696,7 +696,7 @@ class PatchScale(TypedResourceClient[T, L]):
         """
         return cast(
             "autoscaling_v1.Scale",
-            self._patch_any(
+            self._patch(
                 name,
                 body,
                 patch_type,
