@@ -40,7 +40,7 @@ generate-all: setup
 	done
 
 ir: setup
-	$(PY) -m generator ir --spec $(SPEC)
+	@$(PY) -m generator ir --spec $(SPEC)
 
 lint: setup
 	$(VENV)/bin/ruff check generator tests bench

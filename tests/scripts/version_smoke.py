@@ -39,6 +39,31 @@ def round_trip(testdata: Path) -> int:
     return checked
 
 
+def every_resource_has_a_typed_client() -> int:
+    """Each resource of the spec (with a kind) is reachable as cs.<gv>.<accessor>()."""
+    import inspect
+
+    from kubeclient._api import RESOURCES
+    from kubeclient.resource import TypedResourceClient
+
+    cs = ClientSet(transport=object())  # type: ignore[arg-type]  # nothing is sent
+    found: dict[tuple[str, str, str], type] = {}
+    for module in dir(cs):
+        if module.startswith("_") or "_v" not in module:
+            continue
+        client = getattr(cs, module)
+        for name, accessor in inspect.getmembers(client, inspect.ismethod):
+            if name.startswith("_"):
+                continue
+            params = inspect.signature(accessor).parameters
+            typed = accessor("default") if params else accessor()
+            assert isinstance(typed, TypedResourceClient), (module, name)
+            found[typed.resource.gvr] = type(typed)
+    missing = [r.gvr for r in RESOURCES if r.model and r.gvr not in found]
+    assert not missing, missing
+    return len(found)
+
+
 def clients() -> None:
     from kubeclient.models.apps_v1 import Deployment
     from kubeclient.models.core_v1 import ConfigMap
@@ -91,5 +116,6 @@ def clients() -> None:
 
 if __name__ == "__main__":
     count = round_trip(Path(sys.argv[1]))
+    typed = every_resource_has_a_typed_client()
     clients()
-    print(f"ok {kubeclient.KUBERNETES_VERSION} {count} fixtures")
+    print(f"ok {kubeclient.KUBERNETES_VERSION} {count} fixtures, {typed} typed clients")
