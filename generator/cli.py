@@ -88,6 +88,12 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     generate.add_argument(
         "--no-cache", action="store_true", help="do not read or write the cache"
     )
+    generate.add_argument(
+        "--base-package",
+        metavar="NAME",
+        help="for CRD manifests given alone: a generated package (e.g. kubeclient) whose "
+        "runtime and meta types the new package uses instead of its own",
+    )
     generate.add_argument("--timings", action="store_true", help="print time per phase")
 
     ir = argparse.ArgumentParser(
@@ -135,6 +141,7 @@ def load_universe(
     jobs: int | None,
     timer: Timer | None = None,
     cluster: argparse.Namespace | None = None,
+    base_package: str | None = None,
 ) -> Universe:
     from .load import load_documents, load_spec
     from .model import build_universe
@@ -152,7 +159,7 @@ def load_universe(
         spec = load_spec(paths, validate=validate, cache_dir=cache_dir, jobs=jobs)
     if timer:
         timer.lap("load")
-    universe = build_universe(spec)
+    universe = build_universe(spec, base_package)
     for warning in universe.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if timer:
@@ -171,6 +178,14 @@ def check_source(args: argparse.Namespace) -> list[str]:
             "--kubeconfig, --context and --save-spec go with --from-cluster"
         )
     return list(args.spec or [])
+
+
+def check_base_package(name: str | None) -> str | None:
+    if name is not None and not all(
+        part.isidentifier() and not keyword.iskeyword(part) for part in name.split(".")
+    ):
+        raise GeneratorError(f"--base-package {name!r} is not a Python package name")
+    return name
 
 
 def check_package_name(name: str) -> str:
@@ -194,6 +209,7 @@ def generate(args: argparse.Namespace) -> None:
         jobs=args.jobs,
         cluster=args if args.from_cluster else None,
         timer=timer,
+        base_package=check_base_package(args.base_package),
     )
     rendered = render_package(universe, package)
     timer.lap("render")

@@ -190,6 +190,10 @@ class Universe:
     served: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     #: what the generator made the best of (printed by the CLI)
     warnings: tuple[str, ...] = ()
+    #: a generated package whose runtime and meta types this one uses (CRDs alone)
+    base_package: str | None = None
+    #: schema id -> "module.Class" in the base package, for types defined there
+    external: dict[str, str] = field(default_factory=dict)
 
     def group_versions(self) -> list[GroupVersion]:
         return [gv for group in self.groups for gv in group.versions]
@@ -213,4 +217,6 @@ class Universe:
             "modules": convert(self.modules),
             "schemas": convert(self.schemas),
             "warnings": list(self.warnings),
+            "basePackage": self.base_package,
+            "external": convert(self.external),
         }

@@ -34,6 +34,7 @@ from .ir import (
     Universe,
 )
 from .load import GVK_EXTENSION, Spec, served_documents
+from .runtime import crd
 from .runtime._model import MODEL_METHODS
 from .runtime.openapi import SCHEMA_REF_PREFIX
 
@@ -175,8 +176,15 @@ def _builtin_group(group: str) -> bool:
 
 
 class _Builder:
-    def __init__(self, spec: Spec) -> None:
+    def __init__(self, spec: Spec, base_package: str | None = None) -> None:
         self.spec = spec
+        self.base_package = base_package
+        #: schemas the input leaves to a base package (CRD meta types)
+        self.external = {
+            k: str(v[crd.EXTERNAL])
+            for k, v in spec.schemas.items()
+            if v.get(crd.EXTERNAL)
+        }
         self.schemas = spec.schemas
         self.class_ids = sorted(
             k for k, v in self.schemas.items() if _is_class_schema(v)
@@ -260,7 +268,8 @@ class _Builder:
                 n += 1
             used.add(name)
             names[key] = name
-        self.all_modules = used
+        # modules of the base package are named in annotations too
+        self.all_modules = used | {e.split(".")[0] for e in self.external.values()}
         for group, version in gv_keys:
             self.gv_module[(group, version)] = names[("gv", group, version)]
         for sid, package in packages.items():
@@ -353,7 +362,7 @@ class _Builder:
 
     def _ref_type(self, target: str) -> TypeRef:
         schema = self.schemas[target]
-        if _is_class_schema(schema):
+        if _is_class_schema(schema) or target in self.external:
             return TypeRef("ref", ref=target)
         # Alias schemas: Time, MicroTime, Quantity, IntOrString, FieldsV1, JSON ...
         if schema.get("type") == "string" and schema.get("format") == "date-time":
@@ -776,13 +785,20 @@ class _PathReader:
 # --------------------------------------------------------------------------- entry
 
 
-def build_universe(spec: Spec) -> Universe:
-    """The whole IR for a merged spec."""
+def build_universe(spec: Spec, base_package: str | None = None) -> Universe:
+    """The whole IR for a merged spec (``base_package``: see Universe.base_package)."""
     if not spec.schemas and not spec.paths:
         raise GeneratorError(
             "the spec has neither schemas nor paths: nothing to generate"
         )
-    builder = _Builder(spec)
+    builder = _Builder(spec, base_package)
+    if builder.external and base_package is None:
+        names = ", ".join(sorted(n.rsplit(".", 1)[-1] for n in builder.external))
+        raise GeneratorError(
+            f"the CustomResourceDefinitions refer to types the input does not define "
+            f"({names}): give the Kubernetes spec too (another --spec), or "
+            "--base-package NAME, a generated package that has them"
+        )
     builder.assign_modules()
     builder.assign_class_names()
     schemas = builder.build_schemas()
@@ -808,6 +824,8 @@ def build_universe(spec: Spec) -> Universe:
         schemas=schemas,
         served=served_documents(spec),
         warnings=tuple(_warnings(groups)),
+        base_package=base_package,
+        external=dict(sorted(builder.external.items())),
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import jinja2
 
 from . import pysource, render_clients
 from .ir import Field, Schema, Subresource, TypeRef, Universe
+from .render_clients import runtime_prefix
 
 TEMPLATES_DIR = Path(
     os.environ.get(
@@ -86,6 +86,16 @@ def py_type(t: TypeRef, universe: Universe, module: str) -> PyType:
         return PyType("datetime", codec, frozenset({codec, "datetime"}), frozenset())
     if t.kind == "ref":
         assert t.ref is not None
+        if t.ref in universe.external:  # a class of the base package
+            qualified = universe.external[t.ref]
+            where, _, name = qualified.partition(".")
+            absolute = f"{universe.base_package}.models.{where}:{name}"
+            return PyType(
+                qualified,
+                pysource.py_str(absolute),
+                frozenset(),
+                frozenset({qualified.split(".")[0]}),
+            )
         target = universe.schemas[t.ref]
         if target.module == module:
             return PyType(
@@ -157,6 +167,10 @@ def _write_type(t: TypeRef, universe: Universe, module: str) -> str:
 
 
 # --------------------------------------------------------------------------- models
+
+
+def external_modules(universe: Universe) -> set[str]:
+    return {qualified.split(".")[0] for qualified in universe.external.values()}
 
 
 def _field_args(f: Field, codec: str | None) -> list[str]:
@@ -242,7 +256,15 @@ def model_module_context(
         ),
     ]
     runtime = names - {"Any", "datetime", "Sequence", "Mapping"}
-    imports = pysource.import_block(stdlib, pysource.from_import(".._model", runtime))
+    imports = pysource.import_block(
+        stdlib, pysource.from_import(f"{runtime_prefix(universe, 1)}_model", runtime)
+    )
+    local = sorted(m for m in modules if m not in external_modules(universe))
+    base = sorted(m for m in modules if m in external_modules(universe))
+    type_imports = [
+        *([pysource.import_from(".", local)] if local else []),
+        *pysource.from_import(f"{universe.base_package}.models", base),
+    ]
     return {
         "module": mod,
         "package": package,
@@ -251,7 +273,7 @@ def model_module_context(
         "all_names": [c["name"] for c in classes],
         "imports": imports,
         "type_modules": sorted(modules),
-        "type_modules_import": pysource.import_from(".", sorted(modules)),
+        "type_modules_import": "\n    ".join(type_imports),
         "kubernetes_version": universe.kubernetes_version,
     }
 
@@ -358,19 +380,21 @@ def package_version(universe: Universe) -> str:
     return "0.0.0"
 
 
-def render_package(
-    universe: Universe,
-    package: str,
-    extra: Callable[[jinja2.Environment, dict[str, Any]], dict[str, str]] | None = None,
-) -> RenderedPackage:
+def render_package(universe: Universe, package: str) -> RenderedPackage:
     env = environment()
     files: dict[str, str | bytes] = {}
     python: set[str] = set()
+    base = universe.base_package
     common = {
         "package": package,
         "kubernetes_version": universe.kubernetes_version,
         "version": package_version(universe),
         "generator": GENERATOR_NAME,
+        "base_package": base,
+        # where the runtime is, from the package root and from a subpackage
+        "rt": runtime_prefix(universe, 0),
+        "rt_up": runtime_prefix(universe, 1),
+        "rt_package": base or ".",
     }
 
     def emit(path: str, template: str, **context: Any) -> None:
@@ -403,7 +427,7 @@ def render_package(
         f"{package}/_api.py", "package/_api.py.jinja", resources=api_resources(universe)
     )
     files[f"{package}/py.typed"] = ""
-    for source in sorted(RUNTIME_DIR.rglob("*.py")):
+    for source in [] if base else sorted(RUNTIME_DIR.rglob("*.py")):
         relative = source.relative_to(RUNTIME_DIR).as_posix()
         if relative == "__init__.py":
             continue  # the package's own __init__ is rendered (subpackages' are copied)
@@ -414,11 +438,6 @@ def render_package(
         files[f"{package}/testing/openapi_v3.json.gz"] = gzip.compress(
             served.encode(), 6, mtime=0
         )
-    if extra is not None:
-        for path, content in extra(env, common).items():
-            files[path] = content
-            if path.endswith(".py"):
-                python.add(path)
     subpackages = sorted(
         path[: -len("/__init__.py")].replace("/", ".")
         for path in files

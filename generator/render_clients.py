@@ -40,6 +40,14 @@ NOT_FOR_WATCH = frozenset({"watch", "continue", "limit"})
 NOT_FOR_LIST_ALL = frozenset({"watch", "continue", "limit"})
 
 
+def runtime_prefix(universe: Universe, depth: int) -> str:
+    """How a module ``depth`` packages below the root imports the runtime: relatively
+    (``..``), or from the base package when this one is CRDs alone."""
+    if universe.base_package:
+        return f"{universe.base_package}."
+    return "." * (depth + 1)
+
+
 def client_class_name(module: str) -> str:
     return naming.camel_case(module) + "Client"
 
@@ -119,6 +127,10 @@ class _ResourceRenderer:
     def type_name(self, schema_id: str) -> str:
         if schema_id in self._own:
             return self._own[schema_id]
+        external = self.universe.external.get(schema_id)
+        if external is not None:  # defined in the base package
+            self.modules.add(external.split(".")[0])
+            return external
         schema = self.universe.schemas.get(schema_id)
         if schema is None:
             return "Any"
@@ -660,6 +672,7 @@ def clients_context(universe: Universe) -> ClientsContext:
     type_modules: set[str] = set()
     typing_names: set[str] = set()
     modules: dict[str, dict[str, Any]] = {}
+    rt = runtime_prefix(universe, 1)
     for gv in universe.group_versions():
         resources = []
         model_modules: set[str] = set()
@@ -710,8 +723,8 @@ def clients_context(universe: Universe) -> ClientsContext:
                         *pysource.from_import(
                             "..models", {*model_modules, "model_class"}
                         ),
-                        *pysource.from_import("..resource", ["TypedResourceClient"]),
-                        *pysource.from_import("..rest", ["RESTClient"]),
+                        *pysource.from_import(f"{rt}resource", ["TypedResourceClient"]),
+                        *pysource.from_import(f"{rt}rest", ["RESTClient"]),
                         *pysource.from_import(".", ["_verbs"]),
                     ],
                 ),
@@ -720,7 +733,7 @@ def clients_context(universe: Universe) -> ClientsContext:
     return ClientsContext(
         verbs={
             "mixins": ordered,
-            "imports": _verbs_imports(ordered, type_modules, typing_names),
+            "imports": _verbs_imports(ordered, type_modules, typing_names, universe),
         },
         modules=modules,
         clientset=clientset_context(universe),
@@ -728,7 +741,7 @@ def clients_context(universe: Universe) -> ClientsContext:
 
 
 def _verbs_imports(
-    mixins: list[Mixin], modules: set[str], typing_names: set[str]
+    mixins: list[Mixin], modules: set[str], typing_names: set[str], universe: Universe
 ) -> dict[str, str]:
     """The import block of clients/_verbs.py: only what its methods use. Models are
     only named in annotations there, so they are imported for type checkers only."""
@@ -751,6 +764,8 @@ def _verbs_imports(
         return {n for n in names if re.search(rf"\b{n}\b", text)}
 
     referenced = {n for n in modules if re.search(rf"\b{n}\.", text)}
+    base_modules = {q.split(".")[0] for q in universe.external.values()}
+    rt = runtime_prefix(universe, 1)
     typing = {"TYPE_CHECKING", "TypeVar"} | typing_names | used("Any", "cast")
     stdlib = [
         *pysource.from_import("collections.abc", used("Iterator")),
@@ -758,16 +773,23 @@ def _verbs_imports(
     ]
     package = [
         *pysource.from_import(
-            "..resource",
+            f"{rt}resource",
             {"TypedResourceClient"} | used("PatchBody", "_name_of", "query"),
         ),
-        *pysource.from_import("..rest", used("Timeout")),
-        *pysource.from_import("..watch", used("WatchEvent")),
+        *pysource.from_import(f"{rt}rest", used("Timeout")),
+        *pysource.from_import(f"{rt}watch", used("WatchEvent")),
     ]
     return {
         "imports": pysource.import_block(stdlib, package),
         "type_only": (
-            pysource.import_from("..models", sorted(referenced)) if referenced else ""
+            "\n    ".join(
+                [
+                    *pysource.from_import("..models", referenced - base_modules),
+                    *pysource.from_import(
+                        f"{universe.base_package}.models", referenced & base_modules
+                    ),
+                ]
+            )
         ),
     }
 

@@ -188,3 +188,135 @@ def test_bad_crds_are_named_precisely(tmp_path: Path) -> None:
 
     with pytest.raises(SpecError, match="scope must be"):
         load_spec([meta, crd(tmp_path, bad_scope)], cache_dir=CACHE)
+
+
+# --------------------------------------------------------------------------- separate package
+
+CRDS = [EXAMPLE / "crontab-crd.yaml", EXAMPLE / "backup-crd.yaml"]
+GOLDEN_SEPARATE = REPO / "tests" / "golden" / "example_crds"
+
+
+@pytest.fixture(scope="module")
+def separate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The CRDs alone, as a package that uses kubeclient's runtime and meta types."""
+    from generator.cli import main
+
+    out = tmp_path_factory.mktemp("crds")
+    args = [a for crd_file in CRDS for a in ("--spec", str(crd_file))]
+    code = main(
+        [
+            *args,
+            "--out",
+            str(out),
+            "--package",
+            "example_crds",
+            "--base-package",
+            "kubeclient",
+            "--cache-dir",
+            str(CACHE),
+        ]
+    )
+    assert code == 0
+    return out
+
+
+def test_separate_package_matches_its_golden_files(separate: Path) -> None:
+    actual = {
+        p.relative_to(separate).as_posix(): p.read_bytes()
+        for p in sorted(separate.rglob("*"))
+        if p.is_file() and ".cache" not in p.parts
+    }
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        shutil.rmtree(GOLDEN_SEPARATE, ignore_errors=True)
+        for relative, content in actual.items():
+            (GOLDEN_SEPARATE / relative).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN_SEPARATE / relative).write_bytes(content)
+    expected = {
+        p.relative_to(GOLDEN_SEPARATE).as_posix(): p.read_bytes()
+        for p in GOLDEN_SEPARATE.rglob("*")
+        if p.is_file()
+    }
+    assert sorted(actual) == sorted(
+        expected
+    ), "run `make golden` if the change is intended"
+    assert all(
+        actual[k] == v for k, v in expected.items()
+    ), "run `make golden` if intended"
+    assert not (
+        separate / "example_crds" / "_model.py"
+    ).exists()  # the base package's runtime
+
+
+def test_separate_package_against_the_test_server(
+    separate: Path, generated: Path
+) -> None:
+    code = f"""
+import yaml, kubeclient
+from kubeclient import ClientSet
+from kubeclient.testing import ApiServer
+from example_crds import ClientSet as CrdClientSet
+from example_crds.models.stable_v1 import CronTab, CronTabSpec
+from kubeclient.models.meta_v1 import ObjectMeta, Status
+with ApiServer() as server:
+    crd = kubeclient.from_dict(yaml.safe_load(open({str(CRDS[0])!r})))
+    ClientSet(server.config()).apiextensions_v1.custom_resource_definitions().create(crd)
+    crontabs = CrdClientSet(server.config()).stable_v1.cron_tabs("default")
+    made = crontabs.create(CronTab(metadata=ObjectMeta(name="nightly"), spec=CronTabSpec(cron_spec="0 0 * * *", image="backup", replicas=1)))
+    assert isinstance(made, CronTab) and made.metadata.uid
+    made.spec.image = "backup:2"
+    assert crontabs.update(made).spec.image == "backup:2"
+    assert crontabs.patch("nightly", {{"spec": {{"replicas": 3}}}}, "merge").spec.replicas == 3
+    assert crontabs.get_scale("nightly").spec.replicas == 3
+    assert [c.metadata.name for c in crontabs.list_all()] == ["nightly"]
+    gone = crontabs.delete("nightly")
+    assert isinstance(gone, (CronTab, Status)), type(gone)
+print("ok")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": f"{generated}{os.pathsep}{separate}"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_separate_package_type_checks(separate: Path, generated: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--cache-dir=/dev/null",
+            "-p",
+            "example_crds",
+        ],
+        cwd=separate,
+        env={**os.environ, "MYPYPATH": f"{generated}{os.pathsep}{separate}"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_crds_alone_need_the_spec_or_a_base_package(tmp_path: Path) -> None:
+    from generator.cli import main
+
+    assert (
+        main(
+            [
+                "--spec",
+                str(CRDS[0]),
+                "--out",
+                str(tmp_path / "o"),
+                "--cache-dir",
+                str(CACHE),
+            ]
+        )
+        == 1
+    )
+    assert not (tmp_path / "o").exists()

@@ -183,8 +183,10 @@ class Codec:
 
 class ModelCodec(Codec):
     """A reference to a model class, by name: ``"Container"`` in the declaring
-    module, or ``"meta_v1.ObjectMeta"`` in a sibling module. Resolved on first use,
-    so importing one group-version never imports the others."""
+    module, ``"meta_v1.ObjectMeta"`` in a sibling module, or
+    ``"kubeclient.models.meta_v1:ObjectMeta"`` in another package (a base package
+    of CRD models). Resolved on first use, so importing one group-version never
+    imports the others."""
 
     __slots__ = ("ref", "module", "_cls")
 
@@ -209,13 +211,18 @@ class ModelCodec(Codec):
         return cls
 
     def _resolve(self) -> type[Model]:
+        if ":" in self.ref:  # "pkg.models.meta_v1:ObjectMeta": another package's class
+            absolute, _, class_name = self.ref.partition(":")
+            return self._checked(getattr(importlib.import_module(absolute), class_name))
         module_name, _, class_name = self.ref.rpartition(".")
         if module_name:
             package = self.module.rpartition(".")[0]
             module = importlib.import_module(f"{package}.{module_name}")
         else:
             module = sys.modules[self.module]
-        cls = getattr(module, class_name)
+        return self._checked(getattr(module, class_name))
+
+    def _checked(self, cls: object) -> type[Model]:
         if not (isinstance(cls, type) and issubclass(cls, Model)):
             raise TypeError(f"{self.ref} in {self.module} is not a Model class")
         return cls
@@ -235,7 +242,7 @@ class ModelCodec(Codec):
         raise TypeError(f"expected {self.ref} or a mapping, got {type(value).__name__}")
 
     def annotation(self) -> str:
-        return self.ref.rpartition(".")[2]
+        return self.ref.replace(":", ".").rpartition(".")[2]
 
 
 def parse_time(raw: str) -> datetime:
