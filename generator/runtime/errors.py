@@ -413,6 +413,12 @@ class ResponseTimeout(ConnectionFailed):
     """The server sent no response (or no more data) within the read timeout."""
 
 
+class ResponseDecodeError(ValueError):
+    """A successful response whose body is not the JSON the client expected (a proxy's
+    HTML page, a truncated body ...); the message names the request and quotes an
+    excerpt."""
+
+
 class WatchDecodeError(ValueError):
     """A watch stream line is not a watch event; the message quotes an excerpt."""
 

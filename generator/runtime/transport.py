@@ -43,6 +43,7 @@ from ._model import loads
 from .config import Config
 from .errors import (
     ConnectionFailed,
+    ResponseDecodeError,
     ResponseTimeout,
     ServerWarning,
     StreamInterrupted,
@@ -91,7 +92,16 @@ class Response:
         return self._body
 
     def json(self) -> Any:
-        return loads(self.content())
+        body = self.content()
+        try:
+            return loads(body)
+        except ValueError:
+            kind = self.headers.get("Content-Type") or "no content type"
+            excerpt = body[:200].decode("utf-8", errors="replace")
+            raise ResponseDecodeError(
+                f"{self._method} {self._path}: {self.status} response is not JSON "
+                f"({kind}): {excerpt!r}"
+            ) from None
 
     def iter_chunks(self, size: int = 65536) -> Iterator[bytes]:
         """The body in pieces of at most ``size`` bytes, as they arrive.

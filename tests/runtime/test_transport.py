@@ -329,6 +329,24 @@ def test_headers_and_body(serve: Callable[..., Server], connect: Any) -> None:
     assert list(patch.iter_chunks(4))[:2] == [b'{"da', b'ta":']
 
 
+def test_a_body_that_is_not_json_is_named_precisely(
+    serve: Callable[..., Server], connect: Any
+) -> None:
+    from generator.runtime.errors import ResponseDecodeError
+
+    page = b"<html><body>502 from a proxy in the way</body></html>"
+    server = serve(
+        lambda seen, handler: Reply(200, page, [("Content-Type", "text/html")])
+    )
+    transport, _ = connect(server.url)
+    response = transport.request("GET", "/api/v1/namespaces")
+    with pytest.raises(ResponseDecodeError) as err:
+        response.json()
+    message = str(err.value)
+    assert "GET /api/v1/namespaces: 200 response is not JSON (text/html)" in message
+    assert "502 from a proxy" in message
+
+
 def test_get_sends_no_content_type(serve: Callable[..., Server], connect: Any) -> None:
     server = serve(ok)
     transport, _ = connect(server.url)
