@@ -416,3 +416,45 @@ def test_generated_package_is_black_clean_and_mypy_strict(
         8,
         9,
     ], result.stdout
+
+
+@pytest.mark.parametrize("where", [".", "kubeclient"])
+def test_package_installs_with_pip(generated: Path, tmp_path: Path, where: str) -> None:
+    """``pip install ./generated`` and ``pip install generated/kubeclient`` both work."""
+    target = tmp_path / "site"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(generated / where),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    installed = target / "kubeclient"
+    assert (installed / "py.typed").exists() and (
+        installed / "models" / "core_v1.py"
+    ).exists()
+    assert (installed / "testing" / "openapi_v3.json.gz").exists() or not (
+        generated / "kubeclient" / "testing" / "openapi_v3.json.gz"
+    ).exists()
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import kubeclient, kubeclient.clientset, kubeclient.testing; print(kubeclient.__file__)",
+        ],
+        env={"PYTHONPATH": str(target), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0 and check.stdout.startswith(str(target)), check.stderr
