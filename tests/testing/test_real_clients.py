@@ -4,6 +4,7 @@ and the official Python client, against the TLS server with a token."""
 from __future__ import annotations
 
 import importlib
+import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -42,14 +43,19 @@ spec:
 
 
 def kubectl_binary(version: str) -> Path:
-    path = KUBECTL_DIR / f"kubectl.{version}"
-    if not path.exists():
+    """``kubectl.<version>`` where the machine image ships it, else on PATH."""
+    name = f"kubectl.{version}"
+    path = KUBECTL_DIR / name
+    if path.exists():
+        return path
+    found = shutil.which(name)
+    if found is None:
         pytest.fail(
-            f"kubectl {version} is expected at {path} (the machine image ships "
-            f"kubectl.1.27 ... kubectl.1.33 in {KUBECTL_DIR}); install it there",
+            f"kubectl {version} is expected at {path} or as {name} on PATH (the "
+            f"machine image ships kubectl.1.27 ... kubectl.1.33 in {KUBECTL_DIR})",
             pytrace=False,
         )
-    return path
+    return Path(found)
 
 
 class Kubectl:
