@@ -30,8 +30,10 @@ __all__ = [
     "AlreadyExists",
     "ApiError",
     "BadRequest",
+    "Cancelled",
     "Conflict",
     "ConnectionFailed",
+    "DeadlineExceeded",
     "Expired",
     "Forbidden",
     "Gone",
@@ -421,6 +423,14 @@ class ResponseDecodeError(ValueError):
 
 class WatchDecodeError(ValueError):
     """A watch stream line is not a watch event; the message quotes an excerpt."""
+
+
+class Cancelled(Exception):
+    """The call's :class:`~.context.Context` was cancelled; its connection is closed."""
+
+
+class DeadlineExceeded(Cancelled):
+    """The call's :class:`~.context.Context` reached its deadline."""
 
 
 class ServerWarning(UserWarning):

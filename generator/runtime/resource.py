@@ -18,6 +18,7 @@ from .rest import ParamValue, Request, RESTClient, Timeout, lines, patch_content
 from .watch import Watcher, WatchEvent, iter_watch_events
 
 if TYPE_CHECKING:
+    from .context import Context
     from .transport import Response
 
 T = TypeVar("T")
@@ -137,13 +138,22 @@ class ResourceClient(Generic[T, L]):
 
     # -- verbs (the typed and dynamic facades call these)
 
-    def _get(self, name: str, params: Params, timeout: Timeout | None) -> T:
+    def _get(
+        self,
+        name: str,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        ctx: Context | None = None,
+    ) -> T:
         request = self._request("GET", self._object_namespace(), name)
         return self._decode_response(
             request.params(params).timeout(timeout).do().json()
         )
 
-    def _list(self, params: Params, timeout: Timeout | None) -> L:
+    def _list(
+        self, params: Params, timeout: Timeout | None, *, ctx: Context | None = None
+    ) -> L:
         request = self._request("GET", self._namespace)
         data = request.params(params).timeout(timeout).do().json()
         if not isinstance(data, dict):
@@ -153,7 +163,12 @@ class ResourceClient(Generic[T, L]):
         return self._decode_list(data)
 
     def _list_all(
-        self, params: Params, timeout: Timeout | None, *, page_size: int = 500
+        self,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        page_size: int = 500,
+        ctx: Context | None = None,
     ) -> Iterator[T]:
         """Every item, following ``continue`` tokens page by page (client-go's ListPager)."""
         for item in self._pages(params, timeout, page_size):
@@ -193,7 +208,14 @@ class ResourceClient(Generic[T, L]):
             if not token:
                 return
 
-    def _create(self, body: Body, params: Params, timeout: Timeout | None) -> T:
+    def _create(
+        self,
+        body: Body,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        ctx: Context | None = None,
+    ) -> T:
         request = self._request("POST", self._object_namespace(body))
         return self._decode_response(
             request.params(params).body(body).timeout(timeout).do().json()
@@ -206,6 +228,7 @@ class ResourceClient(Generic[T, L]):
         timeout: Timeout | None,
         *,
         subresource: str | None = None,
+        ctx: Context | None = None,
     ) -> T:
         name = _name_of(body, "update")
         request = self._request("PUT", self._object_namespace(body), name, subresource)
@@ -222,6 +245,7 @@ class ResourceClient(Generic[T, L]):
         timeout: Timeout | None,
         *,
         subresource: str | None = None,
+        ctx: Context | None = None,
     ) -> T:
         """A patch; the answer is the resource's kind (main resource, status ...) or,
         for a subresource such as scale, the kind it serves (typed by kind)."""
@@ -260,6 +284,7 @@ class ResourceClient(Generic[T, L]):
         timeout: Timeout | None,
         *,
         subresource: str | None = None,
+        ctx: Context | None = None,
     ) -> T:
         """Server-side apply: the object sent as application/apply-patch+yaml (JSON is YAML)."""
         if not field_manager:
@@ -281,6 +306,7 @@ class ResourceClient(Generic[T, L]):
         timeout: Timeout | None,
         *,
         preconditions: Body | None = None,
+        ctx: Context | None = None,
     ) -> Any:
         """The deleted object (or the object still terminating), or a Status."""
         request = self._request("DELETE", self._object_namespace(), name).params(params)
@@ -295,12 +321,19 @@ class ResourceClient(Generic[T, L]):
             )
         return self._decode_object(request.timeout(timeout).do().json())
 
-    def _delete_collection(self, params: Params, timeout: Timeout | None) -> Any:
+    def _delete_collection(
+        self, params: Params, timeout: Timeout | None, *, ctx: Context | None = None
+    ) -> Any:
         request = self._request("DELETE", self._namespace).params(params)
         return self._decode_object(request.timeout(timeout).do().json())
 
     def _watch(
-        self, params: Params, timeout: Timeout | None, *, resume: bool = False
+        self,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        resume: bool = False,
+        ctx: Context | None = None,
     ) -> Iterator[WatchEvent[T]]:
         """Watch events; with ``resume`` reconnect and relist like client-go's Reflector."""
         watch_params = {**params, "watch": True}
@@ -364,6 +397,7 @@ class ResourceClient(Generic[T, L]):
         timeout: Timeout | None,
         *,
         body: Body | None = None,
+        ctx: Context | None = None,
     ) -> Any:
         """Any subresource call answered with an object (Scale, Eviction, TokenRequest ...)."""
         request = self._request(method, self._object_namespace(body), name, subresource)
@@ -373,14 +407,26 @@ class ResourceClient(Generic[T, L]):
         return self._decode_object(request.do().json())
 
     def _text(
-        self, name: str, subresource: str, params: Params, timeout: Timeout | None
+        self,
+        name: str,
+        subresource: str,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        ctx: Context | None = None,
     ) -> str:
         """A subresource answered with text (pods/log)."""
         request = self._request("GET", self._object_namespace(), name, subresource)
         return request.params(params).accept("*/*").timeout(timeout).do().text()
 
     def _text_or_lines(
-        self, name: str, subresource: str, params: Params, timeout: Timeout | None
+        self,
+        name: str,
+        subresource: str,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        ctx: Context | None = None,
     ) -> Any:
         """The text, or its lines as they come when the caller follows (follow=true)."""
         request = self._request("GET", self._object_namespace(), name, subresource)
