@@ -373,7 +373,7 @@ def _check_order(patch: list[Any], order: list[Any], merge_key: str | None) -> N
         )
 
 
-# --------------------------------------------------------------------------- SMP diff
+# --------------------------------------------------------------------------- creating a two-way patch
 
 
 def create_strategic_merge_patch(
