@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .. import patch as patches
+from ..machinery.managedfields import manager_from_user_agent
 from .basics import DeleteOptions, Write
 from .registry import Resource
 from .status import ApiError, Cause, bad_request, invalid, unsupported_value
@@ -92,7 +92,7 @@ class Call:
         manager = (
             query_manager
             if apply
-            else patches.manager_from_user_agent(query_manager, user_agent)
+            else manager_from_user_agent(query_manager, user_agent)
         )
         return Write(
             manager=manager,

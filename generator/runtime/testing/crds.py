@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..crd import META_SCHEMAS, CRDError, crd_documents
+from ..machinery.crd import META_SCHEMAS, CRDError, crd_documents
 from ..resources import GroupVersionKind, ResourceInfo, SubresourceInfo
 from .basics import DeleteOptions, Write, copy_obj, now
 from .crd_validation import established
