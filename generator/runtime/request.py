@@ -8,6 +8,7 @@ every request shares (credentials, retries, error mapping) and a transport
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ Timeout = float | tuple[float, float] | tuple[float, None]
 Params = Mapping[str, "str | int | bool | Sequence[str] | None"]
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_UNSAFE_PATH_CHARS = re.compile(r"[?#\s\x00-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Request:
         path = self.path
         if not path.startswith("/") or "://" in path:
             raise ValueError(f"not an absolute API path: {path[:200]!r}")
-        if any(char in "?#" or char.isspace() or ord(char) < 0x20 for char in path):
+        if _UNSAFE_PATH_CHARS.search(path):
             raise ValueError(
                 "API path contains a query, fragment, space or control character "
                 f"(pass query parameters as params): {path[:200]!r}"
