@@ -14,6 +14,7 @@ builder, names that would change the meaning of the path ("", ".", "..", or with
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
@@ -21,6 +22,9 @@ from urllib.parse import quote, unquote
 __all__ = ["ResourcePath", "api_prefix", "parse", "segment"]
 
 
+@functools.lru_cache(
+    maxsize=4096
+)  # the same names and namespaces, request after request
 def segment(value: str, what: str = "name") -> str:
     """One URL path segment, percent-encoded; meaning-changing values refused."""
     if not isinstance(value, str):

@@ -34,7 +34,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import (
@@ -209,7 +209,7 @@ class Pipeline:
         ctx = request.context
         if ctx is not None and not request.stream:
             timeout = _within(timeout, ctx.remaining())
-        return replace(request.with_headers(extra), timeout=timeout)
+        return request.with_headers(extra, timeout=timeout)
 
     def _pause(
         self, retries: int, retry_after: float | None, what: str, ctx: Context | None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -65,14 +65,20 @@ class Request:
         lowered = name.lower()
         return next((value for key, value in self.headers if key == lowered), None)
 
-    def with_headers(self, extra: Mapping[str, str]) -> Request:
-        """The same request with ``extra`` headers set (replacing same names)."""
-        if not extra:
-            return self
+    def with_headers(
+        self, extra: Mapping[str, str], *, timeout: Timeout | None = None
+    ) -> Request:
+        """The same request with ``extra`` headers set (replacing same names), and
+        ``timeout`` if given. The path was checked already: not again."""
         names = {name.lower() for name in extra}
         kept = tuple(pair for pair in self.headers if pair[0] not in names)
         added = tuple((name.lower(), value) for name, value in extra.items())
-        return replace(self, headers=kept + added)
+        copy = object.__new__(Request)
+        copy.__dict__.update(self.__dict__)
+        object.__setattr__(copy, "headers", kept + added)
+        if timeout is not None:
+            object.__setattr__(copy, "timeout", timeout)
+        return copy
 
     def target(self) -> str:
         """Path and encoded query, as sent on the request line."""

@@ -157,7 +157,7 @@ class ResourceClient(Generic[T, L]):
     ) -> T:
         """The resource's own kind (main resource, status ...) or, for a subresource
         that serves another kind (scale), that kind, typed by kind."""
-        expected = self._info.kind
+        expected = self._info.kind  # "" when not known (a dynamic GVR): no check
         if subresource is not None:
             sub = self._info.subresource(subresource)
             if sub is not None and sub.kind is not None:
@@ -179,7 +179,7 @@ class ResourceClient(Generic[T, L]):
         if not isinstance(data, dict):
             raise self._unexpected(data, "a JSON object", what)
         kind = data.get("kind")
-        if expected and kind not in expected:
+        if all(expected) and expected and kind not in expected:
             raise self._unexpected(data, " or ".join(f"a {k}" for k in expected), what)
         if kind == self._info.kind:
             return self._decode(data)
@@ -187,12 +187,18 @@ class ResourceClient(Generic[T, L]):
             return self._decode_list(data)
         return self._decode_any(data)
 
+    def _list_kind(self) -> str:
+        """The list kind, "" when the kind is not known (no check then)."""
+        if self._info.list_kind:
+            return self._info.list_kind
+        return f"{self._info.kind}List" if self._info.kind else ""
+
     def _decode_list_response(self, data: Any, what: str) -> L:
-        expected = self._info.list_kind or f"{self._info.kind}List"
+        expected = self._list_kind()
         if not isinstance(data, dict):
-            raise self._unexpected(data, f"a {expected}", what)
+            raise self._unexpected(data, f"a {expected or 'list'}", what)
         kind = data.get("kind")
-        if kind is not None and kind != expected:
+        if expected and kind is not None and kind != expected:
             raise self._unexpected(data, f"a {expected}", what)
         return self._decode_list(data)
 
@@ -285,15 +291,22 @@ class ResourceClient(Generic[T, L]):
         return items, version
 
     def _page_of(self, data: Any) -> tuple[list[dict[str, Any]], str, str | None]:
-        expected = self._info.list_kind or f"{self._info.kind}List"
-        if not isinstance(data, dict) or data.get("kind") not in (None, expected):
-            raise self._unexpected(data, f"a {expected}", "list")
+        expected = self._list_kind()
+        if not isinstance(data, dict) or (
+            expected and data.get("kind") not in (None, expected)
+        ):
+            raise self._unexpected(data, f"a {expected or 'list'}", "list")
         items = []
+        kind = self._info.kind
+        listed = data.get("kind")
+        if not kind and isinstance(listed, str) and listed.endswith("List"):
+            kind = listed[: -len("List")]  # a resource known by GVR only
         for item in data.get("items") or ():
             if isinstance(item, dict):
                 # list items carry no apiVersion/kind on the wire; objects do
                 item.setdefault("apiVersion", self._info.api_version)
-                item.setdefault("kind", self._info.kind)
+                if kind:
+                    item.setdefault("kind", kind)
                 items.append(item)
         meta = data.get("metadata")
         meta = meta if isinstance(meta, dict) else {}
@@ -429,8 +442,9 @@ class ResourceClient(Generic[T, L]):
     ) -> Any:
         request = self._request("DELETE", self._namespace, ctx=ctx).params(params)
         data = request.timeout(timeout).do().json()
-        list_kind = self._info.list_kind or f"{self._info.kind}List"
-        return self._decode_object(data, "deletecollection", list_kind, "Status")
+        return self._decode_object(
+            data, "deletecollection", self._list_kind(), "Status"
+        )
 
     def _watch(
         self,
