@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 import generator.runtime.config as config_module
+import generator.runtime.config.exec_plugin as exec_plugin_module
 from generator.runtime.config import (
     BearerToken,
     Config,
@@ -901,7 +902,7 @@ def test_exec_interactive_always_needs_a_terminal(
 def test_exec_interactive_flag_with_a_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, interactive: bool
 ) -> None:
-    monkeypatch.setattr(config_module, "_stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(exec_plugin_module, "_stdin_is_terminal", lambda: True)
     config, log = exec_config(tmp_path, interactiveMode=mode)
     assert config.auth_headers() == {"Authorization": "Bearer plugin-token-1"}
     assert runs(log)[0]["info"]["spec"] == {"interactive": interactive}
