@@ -94,8 +94,10 @@ class _AliasBudget:
     def __init__(self, stream: str | bytes, limit: int) -> None:
         # An alias is written "*name": without a "*" anywhere there is none, and
         # the (linear) walk over the nodes can be skipped.
-        star = b"*" if isinstance(stream, bytes) else "*"
-        self._may_alias = star in stream
+        if isinstance(stream, bytes):
+            self._may_alias = b"*" in stream
+        else:
+            self._may_alias = "*" in stream
         self._limit = limit
         self._added = 0
 
