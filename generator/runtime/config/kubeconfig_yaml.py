@@ -11,7 +11,6 @@ import base64
 import binascii
 import json
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,7 +158,9 @@ class Section:
             return ""
         if not isinstance(value, str):
             raise self.error(key, f"expected a string, got {kind_of(value)}")
-        return _checked_text(value, lambda problem: self.error(key, problem))
+        if _has_lone_surrogate(value):
+            raise self.error(key, _NOT_UNICODE)
+        return str(value)
 
     def boolean(self, key: str) -> bool:
         value = self._values.get(key)
@@ -200,7 +201,8 @@ class Section:
             if not isinstance(item, str):
                 problem = f"expected a string, got {kind_of(item)}"
                 raise ConfigError(f"{where}: {problem}")
-            _checked_text(item, lambda problem: ConfigError(f"{where}: {problem}"))
+            if _has_lone_surrogate(item):
+                raise ConfigError(f"{where}: {_NOT_UNICODE}")
         return [str(item) for item in items]
 
     def section(self, key: str) -> Section:
@@ -233,14 +235,16 @@ class Section:
         return value
 
 
-def _checked_text(value: str, error: Callable[[str], ConfigError]) -> str:
-    """``value`` as a plain str, unless it holds a lone surrogate (from a ``\\ud800``
-    escape) that no file name, header or process argument can carry."""
+_NOT_UNICODE = "is not valid Unicode text (it holds a lone surrogate)"
+
+
+def _has_lone_surrogate(value: str) -> bool:
+    """A ``\\ud800`` escape makes one: no file name, header or argument can hold it."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise error("is not valid Unicode text (it holds a lone surrogate)") from None
-    return str(value)
+        return True
+    return False
 
 
 def resolve_path(path: str, base_dir: str) -> str:

@@ -6,15 +6,21 @@ import io
 import os
 import ssl
 import stat
+import subprocess
 import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import generator.runtime.config.exec_plugin as exec_plugin_module
 from generator.runtime.config import (
     ConfigError,
+    ExecPlugin,
     build_config_from_flags,
 )
 
@@ -128,11 +134,59 @@ def test_exec_credentials_cached_until_expiry(tmp_path: Path) -> None:
     assert len(runs(log)) == 1
 
 
-def test_exec_reruns_when_expired(tmp_path: Path) -> None:
+def test_exec_reruns_when_expired(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, log = exec_config(tmp_path, expiry="2030-01-01T00:00:00Z")
+    assert config.auth_headers() == {"Authorization": "Bearer plugin-token-1"}
+    assert config.auth_headers() == {"Authorization": "Bearer plugin-token-1"}
+    later = datetime(2030, 1, 1, 0, 0, 1, tzinfo=timezone.utc)
+    monkeypatch.setattr(exec_plugin_module, "_now", lambda: later)
+    with pytest.raises(ConfigError, match="expired at 2030-01-01T00:00:00Z"):
+        config.auth_headers()  # the new run returns the same, now stale, expiry
+    assert len(runs(log)) == 2
+
+
+def test_exec_credential_expired_on_arrival_runs_once_per_request(
+    tmp_path: Path,
+) -> None:
+    # Before: auth_headers, client_cert and the 401 refresh each re-ran the plugin,
+    # and the expired token was sent anyway.
     config, log = exec_config(tmp_path, expiry="2000-01-01T00:00:00Z")
-    tokens = [config.auth_headers()["Authorization"] for _ in range(3)]
-    assert tokens == [f"Bearer plugin-token-{run}" for run in (1, 2, 3)]
-    assert len(runs(log)) == 3
+    with pytest.raises(ConfigError) as caught:
+        config.credentials()
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'kubeconfig'}: users[name=u1].user.exec: ")
+    assert "returned a credential that expired at 2000-01-01T00:00:00Z" in message
+    assert "plugin-token" not in message
+    assert len(runs(log)) == 1
+    with pytest.raises(ConfigError, match="expired at"):
+        config.auth_headers()
+    assert len(runs(log)) == 2  # one run per request, never a loop
+
+
+def test_exec_credentials_gives_header_and_cert_from_one_run(
+    tmp_path: Path, pki: Pki
+) -> None:
+    config, log = exec_config(
+        tmp_path,
+        mode="cert",
+        extra_env={
+            "FAKE_PLUGIN_CERT": str(pki.client_cert),
+            "FAKE_PLUGIN_KEY": str(pki.client_key),
+        },
+    )
+    headers, pair = config.credentials()
+    assert headers == {}
+    assert pair is not None
+    assert Path(pair[0]).read_bytes() == pki.client_cert.read_bytes()
+    assert len(runs(log)) == 1
+    token_config, token_log = exec_config(tmp_path / "token")
+    assert token_config.credentials() == (
+        {"Authorization": "Bearer plugin-token-1"},
+        None,
+    )
+    assert len(runs(token_log)) == 1
 
 
 def test_exec_refresh_after_unauthorized_reruns(tmp_path: Path) -> None:
@@ -218,18 +272,23 @@ def test_exec_failure_names_plugin_and_hint_without_secrets(tmp_path: Path) -> N
     message = str(caught.value)
     assert message.startswith(f"{tmp_path / 'kubeconfig'}: users[name=u1].user.exec: ")
     assert "failed with exit code 3" in message
-    assert "could not log in to the fake cloud" in message  # stderr excerpt
     assert INSTALL_HINT in message
 
 
-def test_exec_failure_never_repeats_a_known_token(tmp_path: Path) -> None:
+def test_exec_failure_passes_stderr_through_and_keeps_it_out_of_the_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Like client-go: a plugin's stderr may hold secrets, so it goes to ours, not
+    # into an error message that gets logged.
     config, _ = exec_config(tmp_path, mode="fail-after-first")
     assert config.auth_headers() == {"Authorization": "Bearer plugin-token-1"}
     with pytest.raises(ConfigError) as caught:
         config.refresh_after_unauthorized()
     message = str(caught.value)
+    assert "failed with exit code 3" in message
+    assert "could not log in" not in message
     assert "plugin-token-1" not in message
-    assert "previous token <redacted>" in message
+    assert "previous token plugin-token-1" in capsys.readouterr().err
 
 
 def test_exec_command_not_found(tmp_path: Path) -> None:
@@ -318,3 +377,145 @@ def test_exec_plugin_repr_hides_credentials(tmp_path: Path) -> None:
 
 
 # --- Secrets never shown -------------------------------------------------------------------
+
+
+# --- Timeouts ------------------------------------------------------------------------
+
+
+def hanging_plugin(log: Path, mode: str = "hang") -> ExecPlugin:
+    env = {"FAKE_PLUGIN_LOG": str(log), "FAKE_PLUGIN_MODE": mode}
+    return ExecPlugin(
+        sys.executable,
+        [str(PLUGIN)],
+        env,
+        interactive_mode="Never",
+        where="kc: users[name=u1].user.exec",
+        timeout=1,
+    )
+
+
+def assert_timed_out(message: str) -> None:
+    assert message.startswith("kc: users[name=u1].user.exec: executable ")
+    assert "did not finish within the timeout of 1 s and was killed" in message
+
+
+def test_exec_timeout_kills_a_hanging_plugin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "plugin.log"
+    plugin = hanging_plugin(log)
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as caught:
+        plugin.authorization()
+    assert time.monotonic() - started < 4
+    assert_timed_out(str(caught.value))
+    assert "hanging" in capsys.readouterr().err  # passed through, not quoted
+    assert "hanging" not in str(caught.value)
+    assert len(runs(log)) == 1
+
+
+def test_exec_timeout_default_is_a_minute() -> None:
+    assert ExecPlugin("true").timeout == 60
+
+
+def process_is_gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as file:
+            state = file.read().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")  # killed; its new parent may not reap it
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+def test_exec_timeout_kills_what_the_plugin_started(tmp_path: Path) -> None:
+    # A child holding the plugin's stdout would keep a reader waiting forever.
+    log = tmp_path / "plugin.log"
+    plugin = hanging_plugin(log, mode="hang-with-child")
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as caught:
+        plugin.authorization()
+    assert time.monotonic() - started < 4
+    assert_timed_out(str(caught.value))
+    child = int(Path(f"{log}.child").read_text())
+    deadline = time.monotonic() + 2
+    while not process_is_gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process_is_gone(child)
+
+
+def test_exec_requests_waiting_for_a_hanging_run_fail_with_it(tmp_path: Path) -> None:
+    # Before: the run held a lock with no timeout, and every other request queued
+    # behind it forever.
+    log = tmp_path / "plugin.log"
+    plugin = hanging_plugin(log)
+    barrier = threading.Barrier(4)
+
+    def request() -> str:
+        barrier.wait()
+        try:
+            plugin.authorization()
+        except ConfigError as error:
+            return str(error)
+        return "no error"
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        messages = list(pool.map(lambda _: request(), range(4)))
+    assert time.monotonic() - started < 6
+    for message in messages:
+        assert_timed_out(message)
+    assert len(runs(log)) == 1  # they waited for the one run, not each their own
+
+
+def test_exec_interactive_plugin_keeps_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Interactive plugins talk to the user: no session of their own, stdin kept.
+    monkeypatch.setattr(exec_plugin_module, "_stdin_is_terminal", lambda: True)
+    seen: dict[str, Any] = {}
+    real_popen = subprocess.Popen
+
+    def popen(*args: Any, **kwargs: Any) -> Any:
+        seen.update(kwargs)
+        return real_popen(*args, **kwargs)
+
+    monkeypatch.setattr(exec_plugin_module.subprocess, "Popen", popen)
+    config, _ = exec_config(tmp_path, interactiveMode="IfAvailable")
+    assert config.auth_headers() == {"Authorization": "Bearer plugin-token-1"}
+    assert seen["stdin"] is None and seen["stderr"] is None
+    assert seen["start_new_session"] is False
+
+
+def test_exec_non_interactive_stdin_is_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, Any] = {}
+    real_popen = subprocess.Popen
+
+    def popen(*args: Any, **kwargs: Any) -> Any:
+        seen.update(kwargs)
+        return real_popen(*args, **kwargs)
+
+    monkeypatch.setattr(exec_plugin_module.subprocess, "Popen", popen)
+    config, _ = exec_config(tmp_path)
+    config.auth_headers()
+    assert seen["stdin"] == subprocess.DEVNULL
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("command", "plug\x00in"),
+        ("args", ["--flag=\x00"]),
+        ("env", [{"name": "A=B", "value": "x"}]),
+    ],
+)
+def test_exec_settings_no_process_can_take(
+    tmp_path: Path, setting: str, value: Any
+) -> None:
+    config, _ = exec_config(tmp_path, **{setting: value})
+    with pytest.raises(ConfigError) as caught:
+        config.auth_headers()
+    message = str(caught.value)
+    assert "users[name=u1].user.exec: the command, its args or its env" in message
