@@ -480,7 +480,7 @@ def test_exec_interactive_plugin_keeps_the_terminal(
         seen.update(kwargs)
         return real_popen(*args, **kwargs)
 
-    monkeypatch.setattr(exec_plugin_module.subprocess, "Popen", popen)
+    monkeypatch.setattr(subprocess, "Popen", popen)
     config, _ = exec_config(tmp_path, interactiveMode="IfAvailable")
     assert config.auth_headers() == {"Authorization": "Bearer plugin-token-1"}
     assert seen["stdin"] is None and seen["stderr"] is None
@@ -497,7 +497,7 @@ def test_exec_non_interactive_stdin_is_empty(
         seen.update(kwargs)
         return real_popen(*args, **kwargs)
 
-    monkeypatch.setattr(exec_plugin_module.subprocess, "Popen", popen)
+    monkeypatch.setattr(subprocess, "Popen", popen)
     config, _ = exec_config(tmp_path)
     config.auth_headers()
     assert seen["stdin"] == subprocess.DEVNULL
