@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from .common import REDACTED, ConfigError, file_stamp, read_problem
+from .common import REDACTED, ConfigError, file_stamp, read_problem, token_problem
 
 __all__ = ["Authenticator", "BearerToken", "TokenFile"]
 
@@ -114,6 +114,9 @@ class TokenFile(Authenticator):
             raise ConfigError(f"{self._where}: {problem}") from None
         if not token:
             raise ConfigError(f"{self._where}: token file {self.path} is empty")
+        problem = token_problem(token)
+        if problem is not None:
+            raise ConfigError(f"{self._where}: token file {self.path} {problem}")
         return token, stamp
 
     def __repr__(self) -> str:

@@ -44,6 +44,17 @@ def hide_url_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def token_problem(token: str) -> str | None:
+    """Why ``token`` cannot be sent as a bearer token, if it cannot.
+
+    Bearer tokens are printable ASCII (RFC 6750); a line break or a character
+    outside ASCII would corrupt the Authorization header or fail to encode in it.
+    """
+    if all(" " <= char <= "~" for char in token):
+        return None
+    return "holds a character a bearer token cannot (only printable ASCII can be sent)"
+
+
 # --- Files ----------------------------------------------------------------------
 
 

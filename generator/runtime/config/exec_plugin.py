@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .auth import Authenticator
-from .common import REDACTED, ConfigError, materialize, short
+from .common import REDACTED, ConfigError, materialize, short, token_problem
 
 __all__ = ["EXEC_API_VERSIONS", "INTERACTIVE_MODES", "ExecPlugin"]
 
@@ -66,7 +66,7 @@ class _Run:
     def __init__(self) -> None:
         self._done = threading.Event()
         self._credential: _ExecCredential | None = None
-        self._problem = "the plugin run was interrupted"
+        self._problem: str | None = None
 
     def succeed(self, credential: _ExecCredential) -> None:
         self._credential = credential
@@ -87,7 +87,10 @@ class _Run:
                 "of another request"
             )
         if self._credential is None:
-            raise ConfigError(self._problem)
+            raise ConfigError(
+                self._problem
+                or f"{where}: the plugin run of another request ended without a result"
+            )
         return self._credential
 
 
@@ -281,6 +284,9 @@ class ExecPlugin(Authenticator):
             key_pem=self._status_string(status, "clientKeyData"),
             expiry=self._status_expiry(status),
         )
+        problem = token_problem(credential.token)
+        if problem is not None:
+            raise self._failure(f"output status.token {problem}")
         if not (credential.token or credential.cert_pem or credential.key_pem):
             raise self._failure("output has neither a token nor a cert/key pair")
         if bool(credential.cert_pem) != bool(credential.key_pem):

@@ -12,7 +12,13 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from .auth import BearerToken, TokenFile
-from .common import ConfigError, hide_url_password, materialize, read_problem
+from .common import (
+    ConfigError,
+    hide_url_password,
+    materialize,
+    read_problem,
+    token_problem,
+)
 from .exec_plugin import EXEC_API_VERSIONS, INTERACTIVE_MODES, ExecPlugin
 from .kubeconfig import (
     ClusterEntry,
@@ -166,6 +172,9 @@ def _validate_user(user: UserEntry) -> None:
         )
     if user.impersonates:
         raise origin.error("as", "impersonation is not supported by this client")
+    problem = token_problem(user.token)
+    if problem is not None:
+        raise origin.error("token", problem)
     if user.token and (user.username or user.password):
         raise origin.error(
             "token",

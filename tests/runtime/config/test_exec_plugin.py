@@ -347,6 +347,7 @@ def test_exec_warnings_on_stderr_are_passed_through(
         ("no-status", None, "output has no status object"),
         ("no-kind", None, "output kind is not ExecCredential"),
         ("cert-only", None, "a client certificate or key, not both"),
+        ("line-break", None, "status.token holds a character a bearer token cannot"),
         ("token", "tomorrow", "expirationTimestamp 'tomorrow' is not an RFC 3339"),
     ],
 )

@@ -202,6 +202,26 @@ def test_unusable_user_values(tmp_path: Path, user: dict[str, Any], field: str) 
     assert f"users[name=u1].user.{field}: " in message
 
 
+@pytest.mark.parametrize("token", [f"{TOKEN}\r\nX-Injected: yes", "t\u00f6ken"])
+def test_token_that_no_header_can_carry(tmp_path: Path, token: str) -> None:
+    # Before: sent as is (a header injection) or a raw UnicodeEncodeError later.
+    message = load_error(tmp_path, kubeconfig(user={"token": token}))
+    assert message.endswith(
+        "users[name=u1].user.token: holds a character a bearer token cannot "
+        "(only printable ASCII can be sent)"
+    )
+    assert "X-Injected" not in message
+
+
+def test_token_file_that_no_header_can_carry(tmp_path: Path) -> None:
+    write(tmp_path / "token", f"{TOKEN}\nX-Injected: yes\n")
+    message = load_error(tmp_path, kubeconfig(user={"tokenFile": "token"}))
+    assert "users[name=u1].user.tokenFile: token file " in message
+    assert message.endswith(
+        "holds a character a bearer token cannot (only printable ASCII can be sent)"
+    )
+
+
 def test_nul_in_certificate_authority_path(tmp_path: Path) -> None:
     cluster = {"server": "https://k8s:6443", "certificate-authority": "/ca\x00.crt"}
     message = load_error(tmp_path, kubeconfig(cluster=cluster))

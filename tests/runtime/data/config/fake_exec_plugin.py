@@ -13,6 +13,7 @@ FAKE_PLUGIN_MODE    token (default): print token "plugin-token-N"
                     warn: like token, plus a warning on stderr
                     fail: exit 3 with a message on stderr
                     fail-after-first: token on run 1, then fail echoing run 1's token
+                    line-break: a token with a line break in it
                     hang: never finish (sleep for two minutes)
                     hang-with-child: start a child that holds stdout open (its pid
                     in FAKE_PLUGIN_LOG + ".child"), then hang
@@ -70,6 +71,8 @@ def main() -> int:
         print("hanging", file=sys.stderr, flush=True)
         time.sleep(120)
         return 0
+    if mode == "line-break":
+        status = {"token": f"plugin-token-{run}\r\nX-Injected: yes"}
     if mode == "same-token":
         status = {"token": "plugin-token-constant"}
     elif mode == "cert":
