@@ -114,9 +114,9 @@ class TokenFile(Authenticator):
             raise ConfigError(f"{self._where}: {problem}") from None
         if not token:
             raise ConfigError(f"{self._where}: token file {self.path} is empty")
-        problem = token_problem(token)
-        if problem is not None:
-            raise ConfigError(f"{self._where}: token file {self.path} {problem}")
+        unsendable = token_problem(token)
+        if unsendable is not None:
+            raise ConfigError(f"{self._where}: token file {self.path} {unsendable}")
         return token, stamp
 
     def __repr__(self) -> str:

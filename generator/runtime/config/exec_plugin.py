@@ -284,9 +284,9 @@ class ExecPlugin(Authenticator):
             key_pem=self._status_string(status, "clientKeyData"),
             expiry=self._status_expiry(status),
         )
-        problem = token_problem(credential.token)
-        if problem is not None:
-            raise self._failure(f"output status.token {problem}")
+        unsendable = token_problem(credential.token)
+        if unsendable is not None:
+            raise self._failure(f"output status.token {unsendable}")
         if not (credential.token or credential.cert_pem or credential.key_pem):
             raise self._failure("output has neither a token nor a cert/key pair")
         if bool(credential.cert_pem) != bool(credential.key_pem):
