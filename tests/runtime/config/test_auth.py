@@ -152,3 +152,24 @@ def test_config_built_by_hand() -> None:
 
 
 # --- A battery of broken kubeconfigs ---------------------------------------------------------
+
+
+def test_credentials_of_static_configs(tmp_path: Path) -> None:
+    pair = ("/c.crt", "/c.key")
+    with_cert = Config(
+        host="https://k8s",
+        auth=BearerToken(TOKEN),
+        client_cert_file=pair[0],
+        client_key_file=pair[1],
+    )
+    assert with_cert.credentials() == ({"Authorization": f"Bearer {TOKEN}"}, pair)
+    basic = Config(host="https://k8s", username="admin", password=PASSWORD)
+    headers, cert = basic.credentials()
+    assert headers == basic.auth_headers() and headers["Authorization"].startswith(
+        "Basic "
+    )
+    assert cert is None
+    assert Config(host="https://k8s").credentials() == ({}, None)
+    token_file = write(tmp_path / "token", "from-file\n")
+    from_file = Config(host="https://k8s", auth=TokenFile(str(token_file)))
+    assert from_file.credentials() == ({"Authorization": "Bearer from-file"}, None)
