@@ -232,8 +232,9 @@ class ExecPlugin(Authenticator):
             problem = f"executable {self.command} failed with exit code "
             raise self._failure(f"{problem}{process.returncode}")
         credential = self._parse_output(stdout)
-        if credential.expired():
-            assert credential.expiry is not None
+        if credential.expiry is not None and credential.expired():
+            # Sending it would only earn a 401, and re-running a plugin that
+            # answers this way would loop: say so instead.
             expiry = credential.expiry.isoformat().replace("+00:00", "Z")
             raise self._failure(
                 f"executable {self.command} returned a credential that expired at "

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .._yaml import load_single
+from .._yaml import YAMLLimitError, load_single
 from .common import ConfigError, read_problem, short
 
 __all__ = ["MAX_KUBECONFIG_BYTES", "Origin", "Section", "parse_yaml_file"]
@@ -89,10 +89,10 @@ def parse_yaml_file(path: str) -> Any:
     except yaml.reader.ReaderError as error:
         problem = f"byte {error.position}: not valid text ({error.reason})"
         raise ConfigError(f"{path}: {problem}") from None
+    except YAMLLimitError as error:  # excessive aliasing or nesting, said as such
+        raise ConfigError(f"{path}: {error}") from None
     except yaml.YAMLError as error:
-        # The YAMLLimitError of excessive aliasing or nesting says what it refused.
-        shown = str(error) if str(error).startswith("refused:") else None
-        problem = shown or f"invalid YAML ({type(error).__name__})"
+        problem = f"invalid YAML ({type(error).__name__})"
         raise ConfigError(f"{path}: {problem}") from None
 
 
