@@ -314,7 +314,7 @@ class _DiskCache:
             if time.time() - path.stat().st_mtime > self.ttl:
                 return None
             value = json.loads(path.read_text())
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None  # missing, expired or damaged: ask the server
         return value if isinstance(value, dict) else None
 

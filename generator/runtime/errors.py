@@ -332,7 +332,7 @@ def _decode_status(body: bytes) -> dict[str, Any] | None:
         return None
     try:
         decoded = loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # a body nested too deeply is no Status
         return None
     if isinstance(decoded, dict) and decoded.get("kind") == "Status":
         return decoded

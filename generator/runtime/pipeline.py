@@ -200,8 +200,10 @@ class Pipeline:
         extra = {"user-agent": self._user_agent}
         if request.header("user-agent"):
             extra = {}
+        cert = None
         if self.config is not None:
-            extra.update(self.config.auth_headers())  # tokens rotate
+            headers, cert = self.config.credentials()  # fresh: tokens rotate
+            extra.update(headers)
         timeout = request.timeout
         if timeout is None:
             timeout = self.config.timeout if self.config is not None else None
@@ -209,7 +211,7 @@ class Pipeline:
         ctx = request.context
         if ctx is not None and not request.stream:
             timeout = _within(timeout, ctx.remaining())
-        return request.with_headers(extra, timeout=timeout)
+        return request.with_headers(extra, timeout=timeout, client_cert=cert)
 
     def _pause(
         self, retries: int, retry_after: float | None, what: str, ctx: Context | None

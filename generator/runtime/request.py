@@ -45,6 +45,9 @@ class Request:
     stream: bool = False
     #: cancels the request, and a streamed body, when done (Go's req.WithContext)
     context: Context | None = None
+    #: TLS client certificate and key files; the pipeline sets them with the
+    #: credentials (an exec plugin gives both from one run)
+    client_cert: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         path = self.path
@@ -66,10 +69,15 @@ class Request:
         return next((value for key, value in self.headers if key == lowered), None)
 
     def with_headers(
-        self, extra: Mapping[str, str], *, timeout: Timeout | None = None
+        self,
+        extra: Mapping[str, str],
+        *,
+        timeout: Timeout | None = None,
+        client_cert: tuple[str, str] | None = None,
     ) -> Request:
         """The same request with ``extra`` headers set (replacing same names), and
-        ``timeout`` if given. The path was checked already: not again."""
+        ``timeout`` and ``client_cert`` if given. The path was checked already: not
+        again."""
         names = {name.lower() for name in extra}
         kept = tuple(pair for pair in self.headers if pair[0] not in names)
         added = tuple((name.lower(), value) for name, value in extra.items())
@@ -78,6 +86,8 @@ class Request:
         object.__setattr__(copy, "headers", kept + added)
         if timeout is not None:
             object.__setattr__(copy, "timeout", timeout)
+        if client_cert is not None:
+            object.__setattr__(copy, "client_cert", client_cert)
         return copy
 
     def target(self) -> str:

@@ -114,6 +114,8 @@ def _parse_event(line: bytes) -> tuple[str, dict[str, Any]]:
         event = loads(line)
     except ValueError:
         raise _malformed("not JSON", line) from None
+    except RecursionError:
+        raise _malformed("nested too deeply", line) from None
     if not isinstance(event, dict):
         raise _malformed("not a JSON object", line)
     kind = event.get("type")

@@ -63,7 +63,7 @@ class HTTPTransport:
                 stream=True,
                 timeout=request.timeout,
                 verify=(config.ca_file or True) if config.verify else False,
-                cert=config.client_cert(),
+                cert=request.client_cert,
                 proxies=self._proxies,
             )
         except Exception as error:
