@@ -1,38 +1,23 @@
-"""Room 2, the model: the surface of the typed clients, computed once from the Universe.
-
-What user code sees of ``<pkg>/clients`` and ``<pkg>/clientset.py``: per
-group-version the ClientSet attribute and its client class; per resource its
-accessor, client class and methods; per method its positional and keyword
-parameters (Python name, type, default, the query parameter each one is sent as),
-its return type and the runtime call it makes; per spec operation the methods that
-send it. The renderers lay it out (generator.render_clients, templates/clients,
-templates/package/clientset.py.jinja); the API change report (generator.diff)
-compares two of them.
-
-Types are spelled as in the generic mixins of ``clients/_verbs.py``: ``T`` is the
-resource's kind, ``L`` its list kind (``ResourceSurface.model`` and ``list_model``
-bind them), any other model ``module.Class``. Defaults and runtime call arguments
-are Python expressions.
-"""
+"""The methods of one resource's typed client: which ones, their parameters, return
+types and runtime calls (the surface's hard part; see generator.surface)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from . import naming, pysource
-from .ir import (
-    GroupVersion,
-    Operation,
-    Parameter,
-    Resource,
-    Subresource,
-    TypeRef,
-    Universe,
+from .. import naming, pysource
+from ..ir import Operation, Parameter, Resource, Subresource, TypeRef, Universe
+from .shapes import (
+    CTX,
+    NAME,
+    PARAMS,
+    TIMEOUT,
+    MethodSurface,
+    OverloadSurface,
+    ParameterSurface,
+    RuntimeCall,
+    parameter,
 )
-
-#: In ``RuntimeCall.args``: the dict of query parameters (``RuntimeCall.query``).
-PARAMS = "__params__"
 
 PATCH_NAMES = {
     "application/json-patch+json": "json",
@@ -56,151 +41,6 @@ CTX_DOC = (
     "ctx: Cancels the call (and closes its connection) when cancelled or past its "
     "deadline."
 )
-
-
-# --------------------------------------------------------------------------- surface
-
-
-@dataclass(frozen=True)
-class ParameterSurface:
-    """One parameter of a method, as its signature declares it."""
-
-    name: str  # the Python name ("continue_"; "args" of ``*args``)
-    type: str  # the annotation ("str | None")
-    default: str | None = None  # Python expression; None: the caller must pass it
-    wire: str | None = None  # the query parameter it is sent as, if it is one
-    star: str = ""  # "*" for ``*args``, "**" for ``**kwargs``
-
-    @property
-    def declaration(self) -> str:
-        """``dry_run: str | None = None``: the parameter in the signature."""
-        text = f"{self.star}{self.name}: {self.type}"
-        return text if self.default is None else f"{text} = {self.default}"
-
-
-def _param(name: str, annotation: str, default: str | None = None) -> ParameterSurface:
-    return ParameterSurface(name, annotation, default)
-
-
-NAME = _param("name", "str")
-TIMEOUT = _param("request_timeout", "Timeout | None", "None")
-CTX = _param("ctx", "Context | None", "None")
-
-
-@dataclass(frozen=True)
-class OverloadSurface:
-    """A ``typing.overload`` of a method: other keyword types, another return type."""
-
-    keywords: tuple[ParameterSurface, ...]
-    returns: str
-
-
-@dataclass(frozen=True)
-class RuntimeCall:
-    """What a method returns: ``self.<method>(<args>)`` on the runtime ResourceClient."""
-
-    method: str  # "_get", "_call_subresource" ...
-    args: tuple[str, ...]  # Python expressions; PARAMS stands for the query dict
-    query: tuple[tuple[str, str], ...] = ()  # (wire name, argument) PARAMS collects
-    cast: bool = False  # the runtime returns Any: cast to the declared return type
-    setup: tuple[str, ...] = ()  # statements before the call
-
-
-@dataclass(frozen=True)
-class MethodSurface:
-    name: str
-    positional: tuple[ParameterSurface, ...]
-    keywords: tuple[ParameterSurface, ...]  # keyword-only, or ``**kwargs``
-    returns: str
-    summary: str  # the docstring's first sentence
-    args_doc: tuple[str, ...]  # "name: what it does" lines of the docstring's Args
-    call: RuntimeCall
-    overloads: tuple[OverloadSurface, ...] = ()
-
-    @property
-    def parameters(self) -> tuple[ParameterSurface, ...]:
-        return (*self.positional, *self.keywords)
-
-    def takes(self, wire: str) -> bool:
-        """Whether an argument of this method is sent as query parameter ``wire``."""
-        return any(p.wire == wire for p in self.parameters)
-
-
-@dataclass(frozen=True)
-class QueryParameterSurface:
-    """A query parameter of an operation, as a keyword argument declares it."""
-
-    wire: str
-    name: str  # the keyword argument
-    type: str  # its value type ("str", "list[str]"); declared ``| None = None``
-    methods: tuple[str, ...]  # the operation's methods that take it
-
-
-@dataclass(frozen=True)
-class OperationSurface:
-    """A spec operation (of the resource or of a subresource) and its methods."""
-
-    operation: Operation
-    #: the typed client's methods that send it: none without a typed client, nor
-    #: for a /watch/ path (watch() sends list?watch=true)
-    methods: tuple[str, ...]
-    parameters: tuple[QueryParameterSurface, ...]  # its query parameters
-
-    def parameter(self, wire: str) -> QueryParameterSurface | None:
-        return next((p for p in self.parameters if p.wire == wire), None)
-
-
-@dataclass(frozen=True)
-class ResourceSurface:
-    plural: str
-    namespaced: bool
-    accessor: str | None  # None: no typed client (no kind, or no model for it)
-    class_name: str | None
-    model: str | None  # what T is: "core_v1.Pod"
-    list_model: str | None  # what L is; None: plain dicts
-    methods: tuple[MethodSurface, ...]
-    operations: tuple[OperationSurface, ...]  # every one, subresources' included
-
-    @property
-    def typed(self) -> bool:
-        return self.class_name is not None
-
-    def method(self, name: str) -> MethodSurface | None:
-        return next((m for m in self.methods if m.name == name), None)
-
-    def operation(self, op: Operation) -> OperationSurface:
-        return next(
-            o
-            for o in self.operations
-            if (o.operation.method, o.operation.path) == (op.method, op.path)
-        )
-
-
-@dataclass(frozen=True)
-class GroupVersionSurface:
-    api_version: str
-    group: str
-    version: str
-    attribute: str  # of the ClientSet, and the clients module: core_v1
-    client_class: str  # CoreV1Client
-    resources: tuple[ResourceSurface, ...]  # every resource, typed or not
-
-    @property
-    def typed(self) -> tuple[ResourceSurface, ...]:
-        """The resources with a typed client: the ones the client class offers."""
-        return tuple(r for r in self.resources if r.typed)
-
-
-@dataclass(frozen=True)
-class ClientSurface:
-    group_versions: tuple[GroupVersionSurface, ...]  # in the Universe's order
-
-    @property
-    def clientset(self) -> tuple[GroupVersionSurface, ...]:
-        """The ClientSet's attributes: group-versions with typed clients, by name."""
-        typed = [gv for gv in self.group_versions if gv.typed]
-        return tuple(sorted(typed, key=lambda gv: gv.attribute))
-
 
 # --------------------------------------------------------------------------- names
 
@@ -240,7 +80,7 @@ def _sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def _query_params(op: Operation) -> list[Parameter]:
+def query_params(op: Operation) -> list[Parameter]:
     return [p for p in op.parameters if p.location == "query"]
 
 
@@ -251,7 +91,7 @@ def has_typed_client(resource: Resource, universe: Universe) -> bool:
 # --------------------------------------------------------------------------- methods
 
 
-class _MethodBuilder:
+class MethodBuilder:
     """The methods of one resource's typed client, in the order the class has them."""
 
     def __init__(self, universe: Universe, resource: Resource) -> None:
@@ -291,7 +131,7 @@ class _MethodBuilder:
     ) -> tuple[list[ParameterSurface], list[str]]:
         """(keyword arguments of the operation's query parameters, their Args docs)."""
         params, docs = [], []
-        for p in _query_params(op):
+        for p in query_params(op):
             if p.name in skip:
                 continue
             annotation = f"{parameter_type(p.type)} | None"
@@ -385,7 +225,7 @@ class _MethodBuilder:
             if op is not None:
                 kw, docs = self.keywords(op)
                 call = RuntimeCall(runtime, ("body", PARAMS, "request_timeout"))
-                body = _param("body", m)
+                body = parameter("body", m)
                 summary = f"{summary} an object"
                 methods.append(
                     self.method(
@@ -430,7 +270,7 @@ class _MethodBuilder:
                 sends,
                 "list_all",
                 [],
-                [*kw, _param("page_size", "int", "500")],
+                [*kw, parameter("page_size", "int", "500")],
                 f"Iterator[{m}]",
                 "Every object, fetched page by page (following continue tokens)",
                 [*docs, "page_size: Items per request."],
@@ -450,7 +290,7 @@ class _MethodBuilder:
                     sends,
                     "watch",
                     [],
-                    [*kw, _param("resume", "bool", "False")],
+                    [*kw, parameter("resume", "bool", "False")],
                     f"Iterator[WatchEvent[{m}]]",
                     "Watch changes to objects",
                     docs,
@@ -471,7 +311,7 @@ class _MethodBuilder:
             self.sent_by("delete"),
             "delete",
             [NAME],
-            [*kw, _param("preconditions", preconditions, "None")],
+            [*kw, parameter("preconditions", preconditions, "None")],
             f"{m} | {self.status}",
             "Delete an object by name",
             docs,
@@ -499,12 +339,12 @@ class _MethodBuilder:
         subresource = (f"subresource={pysource.py_str(sub)}",) if sub else ()
         own = returns == "T"
         args = ("name", "body", "patch_type", PARAMS, "request_timeout", *subresource)
-        patch_type = _param("patch_type", literal, pysource.py_str(types[0]))
+        patch_type = parameter("patch_type", literal, pysource.py_str(types[0]))
         methods = [
             self.method(
                 sends,
                 f"patch{suffix}",
-                [NAME, _param("body", "PatchBody"), patch_type],
+                [NAME, parameter("body", "PatchBody"), patch_type],
                 kw,
                 returns,
                 f"Patch {what}",
@@ -533,7 +373,7 @@ class _MethodBuilder:
                 self.method(
                     sends,
                     f"apply{suffix}",
-                    [_param("body", "T")],
+                    [parameter("body", "T")],
                     [manager, force, *kw],
                     "T",
                     f"Server-side apply {what}: send only the fields you own",
@@ -616,7 +456,9 @@ class _MethodBuilder:
     ) -> list[MethodSurface]:
         body = self.ref_type(op.body)
         own = body == "T"
-        positional = [_param("body", body)] if own else [NAME, _param("body", body)]
+        positional = (
+            [parameter("body", body)] if own else [NAME, parameter("body", body)]
+        )
         http, summary = (
             ("PUT", "Replace") if op.verb == "update" else ("POST", "Create")
         )
@@ -647,7 +489,7 @@ class _MethodBuilder:
 
     def text_method(self, op: Operation, py: str, sub_lit: str) -> MethodSurface:
         kw, docs = self.keywords(op)
-        follow = any(p.name == "follow" for p in _query_params(op))
+        follow = any(p.name == "follow" for p in query_params(op))
         summary = f"Read the {py} of an object as text"
         args = ("name", sub_lit, PARAMS, "request_timeout")
         if not follow:
@@ -705,7 +547,7 @@ class _MethodBuilder:
             [op],
             "evict",
             [NAME],
-            [_param("delete_options", options, "None")],
+            [parameter("delete_options", options, "None")],
             result,
             "Evict a pod: delete it if its disruption budgets allow (POST pods/eviction)",
             [
@@ -713,82 +555,3 @@ class _MethodBuilder:
             ],
             RuntimeCall("_call_subresource", args, cast=True, setup=setup),
         )
-
-
-# --------------------------------------------------------------------------- building
-
-
-def _operations(resource: Resource) -> list[Operation]:
-    return [
-        *resource.operations,
-        *(op for s in resource.subresources for op in s.operations),
-    ]
-
-
-def _resource(
-    universe: Universe, resource: Resource, class_name: str | None
-) -> ResourceSurface:
-    if class_name is None:
-        methods: list[MethodSurface] = []
-        sends: list[tuple[str, Operation]] = []
-        accessor = model = list_model = None
-    else:
-        builder = _MethodBuilder(universe, resource)
-        methods = builder.methods()
-        sends = builder.sends
-        kind = resource.kind.kind if resource.kind else resource.plural
-        accessor = accessor_name(kind, resource.plural)
-        model, list_model = builder.model_type, builder.list_type
-    by_name = {m.name: m for m in methods}
-    operations = []
-    for op in _operations(resource):
-        names = tuple(name for name, sent in sends if sent is op)
-        params = tuple(
-            QueryParameterSurface(
-                p.name,
-                p.py_name,
-                parameter_type(p.type),
-                tuple(n for n in names if by_name[n].takes(p.name)),
-            )
-            for p in _query_params(op)
-        )
-        operations.append(OperationSurface(op, names, params))
-    return ResourceSurface(
-        resource.plural,
-        resource.namespaced,
-        accessor,
-        class_name,
-        model,
-        list_model,
-        tuple(methods),
-        tuple(operations),
-    )
-
-
-def _group_version(universe: Universe, gv: GroupVersion) -> GroupVersionSurface:
-    resources = []
-    taken: set[str] = set()
-    for resource in gv.resources:
-        class_name = None
-        if has_typed_client(resource, universe):
-            assert resource.kind is not None
-            class_name = naming.camel_case(resource.kind.kind) + "Client"
-            if class_name in taken:
-                class_name = naming.camel_case(resource.plural) + "Client"
-            taken.add(class_name)
-        resources.append(_resource(universe, resource, class_name))
-    return GroupVersionSurface(
-        gv.api_version,
-        gv.group,
-        gv.version,
-        gv.module,
-        client_class_name(gv.module),
-        tuple(resources),
-    )
-
-
-def build_surface(universe: Universe) -> ClientSurface:
-    """The typed clients' surface of everything the Universe serves."""
-    return ClientSurface(
-        tuple(_group_version(universe, gv) for gv in universe.group_versions())
-    )
