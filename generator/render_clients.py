@@ -191,7 +191,7 @@ def _verbs_imports(mixins: list[Mixin], universe: Universe) -> dict[str, str]:
             {"TypedResourceClient"} | used("PatchBody", "_name_of", "query"),
         ),
         *pysource.from_import(f"{rt}rest", used("Timeout")),
-        *pysource.from_import(f"{rt}watch", used("WatchEvent")),
+        *pysource.from_import(f"{rt}watch", used("WatchStream")),
     ]
     return {
         "imports": pysource.import_block(stdlib, package),

@@ -291,7 +291,7 @@ class MethodBuilder:
                     "watch",
                     [],
                     [*kw, parameter("resume", "bool", "False")],
-                    f"Iterator[WatchEvent[{m}]]",
+                    f"WatchStream[{m}]",
                     "Watch changes to objects",
                     docs,
                     RuntimeCall("_watch", args),
