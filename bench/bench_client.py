@@ -226,16 +226,23 @@ def round_trip_worker(which: str, kubeconfig: str, count: int, tag: str) -> Any:
         get()
     names = [f"bench-{tag}-{i}" for i in range(count)]
     create(f"bench-{tag}-warm")
-    start = time.perf_counter()
+    # Wall time is the figure; the client's own CPU time beside it barely feels
+    # other processes on a shared machine (the server's work is alike for all).
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(count):
         get()
-    gets = time.perf_counter() - start
-    start = time.perf_counter()
+    gets, gets_cpu = time.perf_counter() - start, time.process_time() - cpu
+    start, cpu = time.perf_counter(), time.process_time()
     for name in names:
         create(name)
-    creates = time.perf_counter() - start
+    creates, creates_cpu = time.perf_counter() - start, time.process_time() - cpu
     _delete_all(kubeconfig, [*names, f"bench-{tag}-warm"])
-    return {"get_seconds": gets, "create_seconds": creates}
+    return {
+        "get_seconds": gets,
+        "create_seconds": creates,
+        "get_cpu": gets_cpu,
+        "create_cpu": creates_cpu,
+    }
 
 
 def _list_ours(kubeconfig: str) -> dict[str, float]:
@@ -310,6 +317,10 @@ def _rate(seconds: float | None, count: int) -> str:
     return "failed" if seconds is None else f"{count / seconds:.0f}/s"
 
 
+def _per_request(seconds: float | None, count: int) -> str:
+    return "" if seconds is None else f"{seconds / count * 1000:.2f} ms CPU"
+
+
 def bench_round_trips(report: Report, kubeconfig: Path, package_dir: Path) -> None:
     count = REQUESTS
     best: dict[str, dict[str, float]] = {}
@@ -337,13 +348,18 @@ def bench_round_trips(report: Report, kubeconfig: Path, package_dir: Path) -> No
         figures = best.get(which, {})
         print(
             f"      {which:<12} GET {_rate(figures.get('get_seconds'), count):>8}"
+            f" ({_per_request(figures.get('get_cpu'), count):>12})"
             f"   create {_rate(figures.get('create_seconds'), count):>8}"
+            f" ({_per_request(figures.get('create_cpu'), count):>12})"
         )
     if "ours" not in best:
         report("typed GETs/s vs the faster peer", "failed", "", None)
         return
     ours = best["ours"]
-    for verb, key in (("GETs", "get_seconds"), ("creates", "create_seconds")):
+    for verb, key, cpu in (
+        ("GETs", "get_seconds", "get_cpu"),
+        ("creates", "create_seconds", "create_cpu"),
+    ):
         peers = {p: best[p][key] for p in ("official", "lightkube") if p in best}
         if peers:
             fastest = min(peers, key=lambda p: peers[p])
@@ -354,6 +370,11 @@ def bench_round_trips(report: Report, kubeconfig: Path, package_dir: Path) -> No
                 f">= {PEER_TARGET}x",
                 ratio >= PEER_TARGET,
             )
+            leanest = min(peers, key=lambda p: best[p][cpu])
+            print(
+                f"    client CPU per request: {leanest} / ours "
+                f"{best[leanest][cpu] / ours[cpu]:.2f}x"
+            )
         if "http.client" in best:
             ratio = ours[key] / best["http.client"][key]
             report(
@@ -361,6 +382,10 @@ def bench_round_trips(report: Report, kubeconfig: Path, package_dir: Path) -> No
                 f"{ratio:.2f}x",
                 f"<= {FLOOR_TARGET}x",
                 ratio <= FLOOR_TARGET,
+            )
+            print(
+                "    client CPU per request: ours / bare http.client "
+                f"{ours[cpu] / best['http.client'][cpu]:.2f}x"
             )
     if "requests" in best:
         ratio = ours["get_seconds"] / best["requests"]["get_seconds"]
@@ -372,12 +397,18 @@ def bench_round_trips(report: Report, kubeconfig: Path, package_dir: Path) -> No
         )
 
 
-def _start_seconds(code: str, env: dict[str, str]) -> float:
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _start_seconds(code: str, env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one interpreter start running ``code``."""
+    start, cpu = time.perf_counter(), _children_cpu()
     subprocess.run(
         [sys.executable, "-c", code], env=env, check=True, stderr=subprocess.PIPE
     )
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _children_cpu() - cpu
 
 
 def startup_costs(
@@ -393,26 +424,41 @@ def startup_costs(
     )
     env = {**os.environ, "PYTHONPATH": str(package_dir)}
     times: dict[str, list[float]] = {"": [], **{label: [] for label in codes}}
+    cpus: dict[str, list[float]] = {label: [] for label in times}
     broken: set[str] = set()
     for _ in range(runs):
-        times[""].append(_start_seconds("pass", env))
-        for label, code in codes.items():
+        for label, code in {"": "pass", **codes}.items():
             if label in broken:
                 continue
             try:
-                times[label].append(_start_seconds(code, env))
+                wall, cpu = _start_seconds(code, env)
             except subprocess.CalledProcessError as err:
                 broken.add(label)
                 print(f"    {label}: failed: {err.stderr.decode()[-300:].strip()}")
-    bare = statistics.median(times[""])
-    best = ", ".join(  # information: the least disturbed starts, on a busy machine
-        f"{label} {(min(times[label]) - min(times[''])) * 1000:.0f} ms"
-        for label in codes
-        if label not in broken
+                continue
+            times[label].append(wall)
+            cpus[label].append(cpu)
+    if "" in broken:
+        raise RuntimeError("a bare interpreter does not start")
+    working = [label for label in codes if label not in broken]
+    # Information: on a busy machine, wall medians carry others' load; the best
+    # starts and the CPU the starts used carry little of it.
+    best = min(times[""])
+    print(
+        "    best starts: "
+        + ", ".join(f"{x} {(min(times[x]) - best) * 1000:.0f} ms" for x in working)
     )
-    print(f"    best starts, over the best bare one: {best}")
+    bare_cpu = statistics.median(cpus[""])
+    print(
+        "    CPU (user+sys), medians: "
+        + ", ".join(
+            f"{x} {(statistics.median(cpus[x]) - bare_cpu) * 1000:.0f} ms"
+            for x in working
+        )
+    )
+    bare = statistics.median(times[""])
     return {
-        label: None if label in broken else statistics.median(times[label]) - bare
+        label: statistics.median(times[label]) - bare if label in working else None
         for label in codes
     }
 
