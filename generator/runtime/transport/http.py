@@ -1,10 +1,13 @@
 """HTTP(S) to one API server, on requests' connection pools.
 
-Requests are sent as prepared requests straight to a long-lived ``HTTPAdapter``
-(what ``Session.send`` calls, without its per-request environment, cookie and
-redirect work); the proxy for the server is resolved once, when the first request
-is sent, as client-go reads the proxy environment once. ``requests`` itself is
-imported then too: building a ClientSet costs no HTTP stack.
+A long-lived requests ``HTTPAdapter`` sets up TLS (CA, client certificates,
+``tls-server-name``), proxies (HTTP, HTTPS, SOCKS, proxy credentials) and the
+urllib3 connection pool, once per client certificate; each request then goes
+straight to that pool, without the per-request environment, cookie, redirect and
+URL work of ``Session.send`` and ``HTTPAdapter.send`` (more than the whole rest of
+a typed GET). The proxy for the server is resolved once, when the first request
+is sent, as client-go reads the proxy environment once; ``requests`` itself is
+imported then too, so building a ClientSet costs no HTTP stack.
 
 A request's context (``Request.context``) cancels it in any phase: waiting for the
 response head or reading a streamed body, the socket is shut down at once.
@@ -48,56 +51,58 @@ class HTTPTransport:
         self._lock = threading.Lock()
         self._adapter: Any = None
         self._proxies: dict[str, str] | None = None
+        self._no_retries: Any = None
+        self._pools: dict[tuple[str, str] | None, tuple[Any, str]] = {}
+        self._timeouts: dict[Any, Any] = {}
 
     # -- the protocol
 
     def send(self, request: Request) -> Response:
-        adapter = self._adapter or self._start()
-        config = self.config
-        prepared = _prepared(config.host + request.target(), request)
+        pool, url = self._pool(request.client_cert)
+        headers = dict(request.headers)
+        if request.body is not None:
+            headers["content-length"] = str(len(request.body))
         hook = _CancelHook(request.context) if request.context is not None else None
         _local.hook = hook
         try:
-            raw = adapter.send(
-                prepared,
-                stream=True,
-                timeout=request.timeout,
-                verify=(config.ca_file or True) if config.verify else False,
-                cert=request.client_cert,
-                proxies=self._proxies,
+            raw = pool.urlopen(
+                request.method,
+                url + request.target(),
+                body=request.body,
+                headers=headers,
+                redirect=False,
+                assert_same_host=False,
+                preload_content=False,
+                decode_content=False,
+                retries=self._no_retries,
+                timeout=self._timeout(request.timeout),
             )
         except Exception as error:
             if hook is not None:
                 hook.detach()
-            raise self._failure(error, request, hook) from None
+            raise self._failure(error, request) from None
         finally:
             _local.hook = None
-        headers = Headers(list(raw.headers.items()))
-        url = self._server + request.path
-        stream = _Body(raw, request, hook, self._server)
-        if request.stream:
-            return Response(
-                raw.status,
-                headers,
-                stream=stream,
-                method=request.method,
-                path=request.path,
-                url=url,
-            )
-        body = b"".join(stream.chunks(1 << 20))
-        stream.close()
+        stream: _Body | None = _Body(raw, request, hook, self._server)
+        body = None
+        if not request.stream and stream is not None:  # read at once
+            body = b"".join(stream.chunks(1 << 20))
+            stream.close()
+            stream = None
         return Response(
             raw.status,
-            headers,
+            Headers(list(raw.headers.items())),
             body=body,
+            stream=stream,
             method=request.method,
             path=request.path,
-            url=url,
+            url=self._server + request.path,
         )
 
     def close(self) -> None:
         with self._lock:
             adapter, self._adapter = self._adapter, None
+            self._pools.clear()
         if adapter is not None:
             adapter.close()
 
@@ -116,32 +121,71 @@ class HTTPTransport:
         with self._lock:
             if self._adapter is None:
                 from requests.utils import get_environ_proxies
+                from urllib3.util import Retry
 
                 proxy = self.config.proxy_url
                 if proxy:
                     self._proxies = {"http": proxy, "https": proxy}
                 else:  # HTTPS_PROXY, NO_PROXY ...: read once, as client-go does
                     self._proxies = get_environ_proxies(self.config.host) or None
+                # retrying is the pipeline's business, never urllib3's
+                self._no_retries = Retry(0, read=False, redirect=False)
                 self._adapter = _adapter(self.pool_maxsize, self.config.tls_server_name)
             return self._adapter
 
+    def _pool(self, cert: tuple[str, str] | None) -> tuple[Any, str]:
+        """The connection pool for a client certificate (None: without), and what
+        goes before the path on the request line ("" or, through an HTTP proxy,
+        the scheme and host)."""
+        found = self._pools.get(cert)
+        if found is not None and found[0].pool is not None:  # not closed
+            return found
+        adapter = self._adapter or self._start()
+        from requests.models import PreparedRequest
+
+        config = self.config
+        base = PreparedRequest()
+        base.prepare_url(config.host + "/", None)
+        verify: bool | str = (config.ca_file or True) if config.verify else False
+        pool = adapter.get_connection_with_tls_context(
+            base, verify, proxies=self._proxies, cert=cert
+        )
+        try:
+            adapter.cert_verify(pool, base.url, verify, cert)
+        except OSError as error:  # requests checks the CA and certificate files
+            from ..config import ConfigError
+
+            where = config.source or self._server
+            raise ConfigError(f"{where}: TLS files: {describe(error)}") from None
+        path_url = base.path_url.rstrip("/")
+        absolute = adapter.request_url(base, self._proxies).rstrip("/")
+        found = (pool, absolute if absolute != path_url else path_url)
+        self._pools[cert] = found
+        return found
+
+    def _timeout(self, timeout: Any) -> Any:
+        """The urllib3 Timeout of a (connect, read) pair or seconds, made once."""
+        found = self._timeouts.get(timeout)
+        if found is None:
+            from urllib3.util import Timeout
+
+            if isinstance(timeout, tuple):
+                found = Timeout(connect=timeout[0], read=timeout[1])
+            else:
+                found = Timeout(connect=timeout, read=timeout)
+            if len(self._timeouts) < 64:  # a context's deadlines vary: don't grow
+                self._timeouts[timeout] = found
+        return found
+
     # -- failures
 
-    def _failure(
-        self, error: Exception, request: Request, hook: _CancelHook | None
-    ) -> Exception:
+    def _failure(self, error: Exception, request: Request) -> Exception:
         ctx = request.context
         if ctx is not None and ctx.done:
             failure: Exception | None = ctx.error()
             assert failure is not None
             return failure
         cause = self._scrub(describe(error))
-        if isinstance(error, OSError) and not _is_requests_error(error):
-            # requests checks the CA and client certificate files before sending
-            from ..config import ConfigError
-
-            where = self.config.source or self._server
-            return ConfigError(f"{where}: TLS files: {cause}")
         if before_sending(error):
             return CannotConnect(f"cannot connect to {self._server}: {cause}")
         if _is_tls(error):
@@ -324,22 +368,6 @@ class _Body:
             self._hook.detach()
 
 
-def _prepared(url: str, request: Request) -> Any:
-    from requests.models import PreparedRequest
-    from requests.structures import CaseInsensitiveDict
-
-    prepared = PreparedRequest()
-    prepared.method = request.method
-    prepared.url = url
-    headers = CaseInsensitiveDict(dict(request.headers))
-    if request.body is not None:
-        headers["Content-Length"] = str(len(request.body))
-    prepared.headers = headers
-    prepared.body = request.body
-    prepared.hooks = {"response": []}
-    return prepared
-
-
 # --- describing failures -----------------------------------------------------------
 
 
@@ -405,12 +433,6 @@ def _is_tls(error: BaseException) -> bool:
     from urllib3.exceptions import SSLError
 
     return any(isinstance(c, (ssl.SSLError, SSLError)) for c in _causes(error))
-
-
-def _is_requests_error(error: BaseException) -> bool:
-    from requests import RequestException
-
-    return isinstance(error, RequestException)
 
 
 _OBJECT_REPR = re.compile(r"<[^<>]* object at 0x[0-9a-fA-F]+>:?\s*")
