@@ -28,10 +28,10 @@ from typing import Any
 
 from .._model import Model, loads
 from ..clientset import ClientSet
+from ..errors import StreamInterrupted
 from ..paths import parse
 from ..request import Request
 from ..response import Headers, Response
-from ..errors import StreamInterrupted
 from .core import Core
 from .wire import ConnectionDropped, ServerRequest, ServerResponse
 
