@@ -237,3 +237,37 @@ def test_a_resumed_watch_survives_an_expired_relist(
     with cms.watch(resume=True) as events:
         seen = [next(events).object.metadata.name for _ in range(3)]
     assert sorted(seen) == ["y0", "y1", "y2"]
+
+
+def test_a_401_is_retried_once_with_refreshed_credentials_on_any_transport(
+    generated: Path,
+) -> None:
+    from kubeclient import ClientSet
+    from kubeclient.config import Authenticator, Config
+    from kubeclient.request import Request
+    from kubeclient.response import Response
+    from kubeclient.transport.mock import MockTransport, json_response
+
+    class Rotating(Authenticator):
+        token = "old"
+
+        def authorization(self) -> str | None:
+            return f"Bearer {self.token}"
+
+        def refresh_after_unauthorized(self) -> bool:
+            self.token = "new"
+            return True
+
+    def handler(request: Request) -> Response:
+        if request.header("authorization") != "Bearer new":
+            return json_response(401, {"kind": "Status", "code": 401})
+        return json_response(200, {"apiVersion": "v1", "kind": "Namespace"})
+
+    mock = MockTransport(handler)
+    config = Config(host="https://unused.example", auth=Rotating())
+    cs = ClientSet(config, transport=mock)
+    assert cs.core_v1.namespaces().get("x").kind == "Namespace"
+    assert [r.header("authorization") for r in mock.requests] == [
+        "Bearer old",
+        "Bearer new",
+    ]
