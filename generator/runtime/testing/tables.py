@@ -143,7 +143,9 @@ def _node_cells(node: dict[str, Any]) -> list[Any]:
     state = "Ready" if ready and ready.get("status") == "True" else "NotReady"
     if (node.get("spec") or {}).get("unschedulable"):
         state += ",SchedulingDisabled"
-    labels = (node.get("metadata") or {}).get("labels") or {}
+    labels = (node.get("metadata") or {}).get("labels")
+    if not isinstance(labels, dict):
+        labels = {}
     roles = sorted(
         k.rpartition("/")[2] for k in labels if k.startswith("node-role.kubernetes.io/")
     )

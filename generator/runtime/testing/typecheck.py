@@ -1,0 +1,709 @@
+"""JSON types of request bodies, checked as kube-apiserver's decoding into Go
+structs checks them.
+
+A built-in kind's body is decoded by encoding/json (sigs.k8s.io/json) into its Go
+struct: a value of the wrong JSON type is an ``UnmarshalTypeError`` which the
+handler wraps in a 400 BadRequest::
+
+    Deployment in version "v1" cannot be handled as a Deployment: json: cannot
+    unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32
+
+Go keeps decoding after such an error (it skips the offending value) and reports
+the first one in document order; ``null`` fits every field. Types with their own
+``UnmarshalJSON`` (metav1.Time, resource.Quantity, intstr.IntOrString) stop the
+decoding at once with their own message, which then wins over an earlier type
+error, as in Go.
+
+The checkers are compiled once per kind from the served OpenAPI v3 component
+schemas into a small tree of nodes (``$ref`` -> Go type ``v1.PodSpec``), so a
+request costs one walk over its body and nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .status import ApiError, bad_request
+
+Schema = dict[str, Any]
+
+_REF_PREFIX = "#/components/schemas/"
+_TIME = "io.k8s.apimachinery.pkg.apis.meta.v1.Time"
+_MICRO_TIME = "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime"
+_QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+_INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+#: Types that take any JSON value (their UnmarshalJSON keeps the raw bytes).
+_FREE_FORM = frozenset(
+    {
+        "io.k8s.apimachinery.pkg.runtime.RawExtension",
+        "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1",
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON",
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrArray",
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrBool",
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrStringArray",
+    }
+)
+_INT_RANGES = {
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "int": (-(2**63), 2**63 - 1),
+    "uint8": (0, 255),
+}
+
+
+class HardError(Exception):
+    """An UnmarshalJSON error: decoding stops here (Go returns it at once)."""
+
+
+class _State:
+    """The first type error seen (Go's ``savedError``), and its parts: (value
+    kind, JSON path, Go type)."""
+
+    __slots__ = ("first", "parts")
+
+    def __init__(self) -> None:
+        self.first: str | None = None
+        self.parts: tuple[str, str, str] | None = None
+
+    def save(self, kind: str, struct: str, path: str, go_type: str) -> None:
+        if self.first is None:
+            self.first = type_error(kind, struct, path, go_type)
+            self.parts = (kind, path, go_type)
+
+
+def value_kind(value: Any) -> str:
+    """How Go's UnmarshalTypeError names a JSON value."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _join(parent: str, key: str) -> str:
+    return f"{parent}.{key}" if parent else key
+
+
+def type_error(kind: str, struct: str, path: str, go_type: str) -> str:
+    """UnmarshalTypeError.Error(): with a struct field, or at the root."""
+    if struct or path:
+        return (
+            f"json: cannot unmarshal {kind} into Go struct field {struct}.{path} "
+            f"of type {go_type}"
+        )
+    return f"json: cannot unmarshal {kind} into Go value of type {go_type}"
+
+
+def _number_text(value: int | float) -> str:
+    return repr(value)
+
+
+# --------------------------------------------------------------------------- nodes
+#
+# ``check(value, struct, path, state)``: ``value`` is not None (null fits every
+# field); ``struct`` is the innermost Go struct's name and ``path`` the dotted JSON
+# path from the root (no list indexes, no map keys), as Go's error context keeps
+# them.
+
+
+class Node:
+    __slots__ = ("go_type",)
+
+    def __init__(self, go_type: str) -> None:
+        self.go_type = go_type
+
+    def check(self, value: Any, struct: str, path: str, state: _State) -> None:
+        raise NotImplementedError
+
+    def mismatch(self, value: Any, struct: str, path: str, state: _State) -> None:
+        state.save(value_kind(value), struct, path, self.go_type)
+
+
+class _Any(Node):
+    __slots__ = ()
+
+    def check(self, value: Any, struct: str, path: str, state: _State) -> None:
+        return
+
+
+class _String(Node):
+    __slots__ = ()
+
+    def check(self, value: Any, struct: str, path: str, state: _State) -> None:
+        if not isinstance(value, str):
+            self.mismatch(value, struct, path, state)
+
+
+class _Bool(Node):
+    __slots__ = ()
+
+    def check(self, value: Any, struct: str, path: str, state: _State) -> None:
+        if not isinstance(value, bool):
+            self.mismatch(value, struct, path, state)
+
+
+class _Int(Node):
+    __slots__ = ("low", "high")
+
+    def __init__(self, go_type: str) -> None:
+        super().__init__(go_type)
+        self.low, self.high = _INT_RANGES[go_type]
+
+    def check(self, value: Any, struct: str, path: str, state: _State) -> None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            if self.low <= value <= self.high:
+                return
+        elif not isinstance(value, float):
+            self.mismatch(value, struct, path, state)
+            return
+        # a number that is no integer of this size: Go names its text
+        state.save(f"number {_number_text(value)}", struct, path, self.go_type)
+
+
+class _Float(Node):
+    __slots__ = ()
+
+    def check(self, value: Any, struct: str, path: str, state: _State) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.mismatch(value, struct, path, state)
+
+
+class _Bytes(Node):
+    """[]byte: a base64 string (or, as Go allows, an array of byte numbers)."""
+
+    __slots__ = ("byte",)
+
+    def __init__(self) -> None:
+        super().__init__("[]uint8")
+        self.byte = _Int("uint8")
+
+    def check(self, value: Any, struct: str, path: str, state: _State) -> None:
+        if isinstance(value, str):
+            problem = base64_problem(value)
+            if problem is not None and state.first is None:
+                state.first = problem
+        elif isinstance(value, list):
+            for item in value:
+                if item is not None:
+                    self.byte.check(item, struct, path, state)
+        else:
+            self.mismatch(value, struct, path, state)
+
+
+class _List(Node):
+    __slots__ = ("item",)
+
+    def __init__(self, item: Node) -> None:
+        super().__init__("[]" + item.go_type)
+        self.item = item
+
+    def check(self, value: Any, struct: str, path: str, state: _State) -> None:
+        if not isinstance(value, list):
+            self.mismatch(value, struct, path, state)
+            return
+        item = self.item
+        if isinstance(item, _Any):
+            return
+        for element in value:
+            if element is not None:
+                item.check(element, struct, path, state)
+
+
+class _Map(Node):
+    __slots__ = ("item",)
+
+    def __init__(self, item: Node) -> None:
+        super().__init__("map[string]" + item.go_type)
+        self.item = item
+
+    def check(self, value: Any, struct: str, path: str, state: _State) -> None:
+        if not isinstance(value, dict):
+            self.mismatch(value, struct, path, state)
+            return
+        item = self.item
+        if isinstance(item, _Any):
+            return
+        for element in value.values():
+            if element is not None:
+                item.check(element, struct, path, state)
+
+
+class Struct(Node):
+    __slots__ = ("name", "fields")
+
+    def __init__(self, go_type: str, name: str) -> None:
+        super().__init__(go_type)
+        self.name = name
+        self.fields: dict[str, Node] = {}
+
+    def check(self, value: Any, struct: str, path: str, state: _State) -> None:
+        if not isinstance(value, dict):
+            self.mismatch(value, struct, path, state)
+            return
+        self.check_fields(value, path, state)
+
+    def check_fields(self, value: dict[str, Any], path: str, state: _State) -> None:
+        fields = self.fields
+        name = self.name
+        for key, item in value.items():
+            node = fields.get(key)  # unknown fields: strict decoding's business
+            if node is not None and item is not None:
+                node.check(item, name, f"{path}.{key}" if path else key, state)
+
+
+class _Time(Node):
+    """metav1.Time / MicroTime: a JSON string in RFC 3339."""
+
+    __slots__ = ()
+
+    def check(self, value: Any, struct: str, path: str, state: _State) -> None:
+        if not isinstance(value, str):
+            # UnmarshalJSON decodes into a string first: its type error, in the
+            # field's context
+            raise HardError(type_error(value_kind(value), struct, path, "string"))
+        problem = rfc3339_problem(value)
+        if problem is not None:
+            raise HardError(problem)
+
+
+class _Quantity(Node):
+    """resource.Quantity: the JSON text (a string's content) must parse."""
+
+    __slots__ = ()
+
+    def check(self, value: Any, struct: str, path: str, state: _State) -> None:
+        if isinstance(value, str):
+            text = value.strip()
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise HardError(QUANTITY_FORMAT)  # true, {...}, [...]: no number
+        else:
+            text = _number_text(value)
+        problem = quantity_problem(text)
+        if problem is not None:
+            raise HardError(problem)
+
+
+class _IntOrString(Node):
+    """intstr.IntOrString: a string, else decoded as an int32."""
+
+    __slots__ = ("int32",)
+
+    def __init__(self) -> None:
+        super().__init__("intstr.IntOrString")
+        self.int32 = _Int("int32")
+
+    def check(self, value: Any, struct: str, path: str, state: _State) -> None:
+        if isinstance(value, str):
+            return
+        inner = _State()
+        self.int32.check(value, struct, path, inner)
+        if inner.first is not None:
+            raise HardError(inner.first)
+
+
+def check_type_meta(kind: str, obj: dict[str, Any]) -> None:
+    """apiVersion and kind are read first (the serializer's version/kind sniff,
+    into an anonymous struct): not strings, the body is unrecognized."""
+    for field in ("apiVersion", "kind"):
+        value = obj.get(field)
+        if value is not None and not isinstance(value, str):
+            error = type_error(value_kind(value), "", field, "string")
+            raise bad_request(
+                f"the object provided is unrecognized (must be of type {kind}): "
+                f"couldn't get version/kind; json parse error: {error} "
+                f"({summarize(obj)})"
+            )
+
+
+def summarize(obj: Any) -> str:
+    """summarizeData(body, 30), of the body as re-encoded (compact)."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return text[:30] + " ..." if len(text) > 30 else text
+
+
+# --------------------------------------------------------------------------- compiling
+
+
+def go_type_name(ref: str) -> tuple[str, str]:
+    """(``v1.PodSpec``, ``PodSpec``) for ``io.k8s.api.core.v1.PodSpec``."""
+    parts = ref.split(".")
+    return f"{parts[-2]}.{parts[-1]}" if len(parts) > 1 else parts[-1], parts[-1]
+
+
+class Compiler:
+    """Compiles component schemas into nodes, each named type once."""
+
+    def __init__(self, schemas: dict[str, Schema]) -> None:
+        self.schemas = schemas
+        self.named: dict[str, Node] = {}
+
+    def ref(self, name: str) -> Node:
+        found = self.named.get(name)
+        if found is not None:
+            return found
+        go_type, bare = go_type_name(name)
+        schema = self.schemas.get(name) or {}
+        node: Node
+        if name in (_TIME, _MICRO_TIME):
+            node = _Time(go_type)
+        elif name == _QUANTITY:
+            node = _Quantity(go_type)
+        elif name == _INT_OR_STRING:
+            node = _IntOrString()
+        elif name in _FREE_FORM or not schema:
+            node = _Any(go_type)
+        elif schema.get("properties"):
+            struct = Struct(go_type, bare)
+            self.named[name] = struct  # before its fields: types may recurse
+            for key, sub in schema["properties"].items():
+                struct.fields[key] = self.inline(sub)
+            return struct
+        else:
+            node = self.inline(schema)
+        self.named[name] = node
+        return node
+
+    def inline(self, schema: Schema) -> Node:
+        ref = schema.get("$ref")
+        if ref is None:
+            for part in schema.get("allOf") or ():
+                if isinstance(part, dict) and "$ref" in part:
+                    ref = part["$ref"]
+                    break
+        if isinstance(ref, str):
+            return self.ref(ref.removeprefix(_REF_PREFIX))
+        kind = schema.get("type")
+        fmt = schema.get("format")
+        if kind == "string":
+            return _Bytes() if fmt == "byte" else _String("string")
+        if kind == "boolean":
+            return _Bool("bool")
+        if kind == "integer":
+            return _Int(fmt if fmt in ("int32", "int64") else "int")
+        if kind == "number":
+            return _Float("float32" if fmt == "float" else "float64")
+        if kind == "array":
+            items = schema.get("items")
+            return _List(self.inline(items) if isinstance(items, dict) else _Any(""))
+        if kind == "object":
+            extra = schema.get("additionalProperties")
+            if isinstance(extra, dict):
+                return _Map(self.inline(extra))
+            if schema.get("properties"):
+                struct = Struct("struct", "")
+                for key, sub in schema["properties"].items():
+                    struct.fields[key] = self.inline(sub)
+                return struct
+        if schema.get("x-kubernetes-int-or-string"):
+            return _IntOrString()
+        return _Any("interface {}")
+
+
+class TypeChecks:
+    """Per-kind checkers, compiled on first use from ``load()``'s component
+    schemas (name -> schema, every served document's merged)."""
+
+    def __init__(self, load: Callable[[], dict[str, Schema]]) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._compiler: Compiler | None = None
+        self._by_gvk: dict[tuple[str, str, str], str] = {}
+        self._kinds: dict[tuple[str, str, str], Struct | None] = {}
+
+    def _ready(self) -> Compiler:
+        compiler = self._compiler
+        if compiler is None:
+            schemas = self._load()
+            for name, schema in schemas.items():
+                for gvk in schema.get("x-kubernetes-group-version-kind") or ():
+                    if isinstance(gvk, dict):
+                        key = (
+                            gvk.get("group", ""),
+                            gvk.get("version"),
+                            gvk.get("kind"),
+                        )
+                        self._by_gvk.setdefault(key, name)  # type: ignore[arg-type]
+            compiler = self._compiler = Compiler(schemas)
+        return compiler
+
+    def kind(self, group: str, version: str, kind: str) -> Struct | None:
+        """The checker of a built-in kind's whole body (None: no schema)."""
+        key = (group, version, kind)
+        try:
+            return self._kinds[key]
+        except KeyError:
+            pass
+        with self._lock:
+            compiler = self._ready()
+            name = self._by_gvk.get(key)
+            node = compiler.ref(name) if name else None
+            found = node if isinstance(node, Struct) else None
+            self._kinds[key] = found
+            return found
+
+    def object_meta(self) -> Struct | None:
+        with self._lock:
+            node = self._ready().ref(OBJECT_META)
+        return node if isinstance(node, Struct) else None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What Go's json.Unmarshal reports: its error text and, for a type error,
+    (value kind, JSON path, Go type)."""
+
+    message: str
+    parts: tuple[str, str, str] | None = None
+
+
+def find_problem(node: Node, value: Any) -> Problem | None:
+    """The error decoding ``value`` into ``node``'s type gives, if any: an
+    UnmarshalJSON error at once, else the first type error."""
+    state = _State()
+    try:
+        node.check(value, "", "", state)
+    except HardError as error:
+        return Problem(str(error))
+    return None if state.first is None else Problem(state.first, state.parts)
+
+
+def decode_error(kind: str, version: str, problem: Problem) -> ApiError:
+    """transformDecodeError: a create or update body that does not decode."""
+    return bad_request(
+        f'{kind} in version "{version}" cannot be handled as a {kind}: '
+        f"{problem.message}"
+    )
+
+
+def go_json(value: Any) -> str:
+    """json.Marshal of a decoded value: sorted keys, compact, HTML-escaped."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def patch_error(patched: Any, problem: Problem) -> ApiError:
+    """A patch whose result does not decode: the patch handler's Invalid with
+    the patched object as the value (``NewInvalid(schema.GroupKind{}, "", ...)``)."""
+    detail = json.dumps(go_json(patched), ensure_ascii=False)  # Go's %q, nearly
+    message = f"Invalid value: {detail}: {problem.message}"
+    return ApiError(
+        422,
+        "Invalid",
+        f' "" is invalid: patch: {message}',
+        {
+            "causes": [
+                {"reason": "FieldValueInvalid", "message": message, "field": "patch"}
+            ]
+        },
+    )
+
+
+_SMD_EXPECTED = {
+    "string": "string",
+    "[]uint8": "string",
+    "bool": "boolean",
+}
+
+
+def apply_error(
+    namespace: str, name: str, api_version: str, kind: str, problem: Problem
+) -> ApiError:
+    """An apply configuration that does not fit the schema: the field manager's
+    error, which the real server answers 500 (a plain error, no reason)."""
+    group, _, version = api_version.rpartition("/")
+    where = f"{namespace}/{name}; {group}/{version}, Kind={kind}"
+    detail = problem.message
+    if problem.parts is not None:
+        value, path, go_type = problem.parts
+        if go_type.startswith(("int", "float", "uint")):
+            expected = "numeric (int or float)"
+        elif go_type.startswith("[]"):
+            expected = _SMD_EXPECTED.get(go_type, "list")
+        else:
+            expected = _SMD_EXPECTED.get(go_type, "map")
+        got = value.partition(" ")[0]
+        detail = f".{path}: expected {expected}, got {got}"
+    return ApiError(500, "", f"failed to create typed patch object ({where}): {detail}")
+
+
+# --------------------------------------------------------------------------- values
+
+_BASE64_CHARS = re.compile(r"[A-Za-z0-9+/]")
+
+
+def base64_problem(text: str) -> str | None:
+    """Go's base64.StdEncoding.Decode error (``illegal base64 data at input
+    byte N``), or None; like Go, CR and LF are ignored."""
+    data = text.replace("\r", "").replace("\n", "")
+    try:
+        base64.b64decode(data, validate=True)
+        return None
+    except (binascii.Error, ValueError):
+        pass
+    # where Go stops: the first character that is not in the alphabet, or a bad
+    # padding / length at the end
+    for index, char in enumerate(data):
+        if char == "=":
+            break
+        if not _BASE64_CHARS.match(char):
+            return f"illegal base64 data at input byte {_raw_index(text, index)}"
+    body = data.rstrip("=")
+    padded = len(data) - len(body)
+    quantum = len(body) % 4
+    if padded and (quantum + padded != 4 or "=" in body):
+        index = len(body) if "=" not in body else body.index("=")
+        return f"illegal base64 data at input byte {_raw_index(text, index)}"
+    return f"illegal base64 data at input byte {_raw_index(text, len(body) - quantum)}"
+
+
+def _raw_index(text: str, index: int) -> int:
+    """``index`` in the text with CR/LF removed, mapped back to the raw text."""
+    seen = 0
+    for raw, char in enumerate(text):
+        if char in "\r\n":
+            continue
+        if seen == index:
+            return raw
+        seen += 1
+    return len(text)
+
+
+QUANTITY_FORMAT = (
+    "quantities must match the regular expression "
+    "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+)
+_QUANTITY_SUFFIX = "unable to parse quantity's suffix"
+_SI_SUFFIXES = frozenset(
+    {"", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi"}
+    | {"Ei"}
+)
+_QUANTITY_SHAPE = re.compile(r"[+-]?[0-9]*(\.[0-9]*)?([eEinumkKMGTP]*)([-+]?[0-9]*)")
+
+
+def quantity_problem(text: str) -> str | None:
+    """resource.ParseQuantity's error for ``text``, or None."""
+    if not text:
+        return QUANTITY_FORMAT
+    if text == "0":
+        return None
+    match = _QUANTITY_SHAPE.fullmatch(text)
+    if match is None:
+        return QUANTITY_FORMAT
+    letters, digits = match.group(2), match.group(3)
+    suffix = letters + digits
+    if suffix in _SI_SUFFIXES:
+        return None
+    if (
+        len(suffix) > 1
+        and suffix[0] in "eE"
+        and re.fullmatch(r"[-+]?[0-9]+", suffix[1:])
+    ):
+        return None
+    return _QUANTITY_SUFFIX
+
+
+_DIGITS = frozenset("0123456789")
+_RFC3339 = "2006-01-02T15:04:05Z07:00"
+
+
+def _go_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def rfc3339_problem(value: str) -> str | None:
+    """time.Parse(time.RFC3339, value)'s error, or None (fractional seconds are
+    accepted, as Go does after the seconds)."""
+
+    def cannot(rest: str, element: str) -> str:
+        return (
+            f"parsing time {_go_quote(value)} as {_go_quote(_RFC3339)}: cannot parse "
+            f"{_go_quote(rest)} as {_go_quote(element)}"
+        )
+
+    def out_of_range(what: str) -> str:
+        return f"parsing time {_go_quote(value)}: {what} out of range"
+
+    rest = value
+    numbers: dict[str, int] = {}
+    steps = (
+        ("2006", "year"),
+        ("-", ""),
+        ("01", "month"),
+        ("-", ""),
+        ("02", "day"),
+        ("T", ""),
+        ("15", "hour"),
+        (":", ""),
+        ("04", "minute"),
+        (":", ""),
+        ("05", "second"),
+    )
+    for element, what in steps:
+        if not what:
+            if not rest.startswith(element):
+                return cannot(rest, element)
+            rest = rest[1:]
+            continue
+        if what == "year":
+            if len(rest) < 4 or not all(c in _DIGITS for c in rest[:4]):
+                return cannot(rest, element)
+            numbers[what], rest = int(rest[:4]), rest[4:]
+            continue
+        fixed = what != "hour"
+        if not rest or rest[0] not in _DIGITS:
+            return cannot(rest, element)
+        if len(rest) < 2 or rest[1] not in _DIGITS:
+            if fixed:
+                return cannot(rest, element)
+            numbers[what], rest = int(rest[0]), rest[1:]
+        else:
+            numbers[what], rest = int(rest[:2]), rest[2:]
+        limit = {"month": 12, "hour": 23, "minute": 59, "second": 59}.get(what)
+        if (what == "month" and numbers[what] == 0) or (
+            limit is not None and numbers[what] > limit
+        ):
+            return out_of_range(what)
+    if len(rest) >= 2 and rest[0] in ".," and rest[1] in _DIGITS:
+        end = 2
+        while end < len(rest) and rest[end] in _DIGITS:
+            end += 1
+        rest = rest[end:]
+    zone = "Z07:00"
+    if rest.startswith("Z"):
+        rest = rest[1:]
+    elif (
+        len(rest) < 6
+        or rest[3] != ":"
+        or rest[0] not in "+-"
+        or not all(c in _DIGITS for c in rest[1:3] + rest[4:6])
+    ):
+        return cannot(rest, zone)
+    else:
+        if int(rest[1:3]) > 24:
+            return out_of_range("time zone offset hour")
+        if int(rest[4:6]) > 60:
+            return out_of_range("time zone offset minute")
+        rest = rest[6:]
+    if rest:
+        return (
+            f"parsing time {_go_quote(value)} as {_go_quote(_RFC3339)}: extra text: "
+            f"{_go_quote(rest)}"
+        )
+    year, month, day = numbers["year"], numbers["month"], numbers["day"]
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    if day < 1 or day > days:
+        return out_of_range("day")
+    return None
