@@ -182,20 +182,25 @@ class Objects:
                 raise patch_error(obj, problem)
             raise decode_error(resource.info.kind, version, problem)
 
-    def type_problem(self, resource: Resource, obj: dict[str, Any]) -> Problem | None:
+    def type_problem(
+        self, resource: Resource, obj: dict[str, Any], *, normalize: bool = True
+    ) -> Problem | None:
         """What decoding ``obj`` as the real server does reports: the whole body
         into a built-in kind's Go struct; a custom resource's metadata into
-        ObjectMeta (the rest is its schema's business: 422 from validation)."""
+        ObjectMeta (the rest is its schema's business: 422 from validation).
+        ``normalize``: nulls made what decoding makes of them (see find_problem)."""
         types = self.types
         if types is None:
             return None
         if resource.custom:
             meta = obj.get("metadata")
             node = types.object_meta() if meta is not None else None
-            return find_problem(node, meta) if node is not None else None
+            if node is None:
+                return None
+            return find_problem(node, meta, normalize=normalize)
         info = resource.info
         node = types.kind(info.group, info.version, info.kind)
-        return find_problem(node, obj) if node is not None else None
+        return find_problem(node, obj, normalize=normalize) if node else None
 
     def _serves(self, group: str, api_version: str) -> bool:
         version = api_version.rpartition("/")[2]
@@ -536,7 +541,7 @@ class Objects:
         meta = config.get("metadata")
         if isinstance(meta, dict) and meta.get("managedFields") is not None:
             raise bad_request("metadata.managedFields must be nil")
-        problem = self.type_problem(resource, config)
+        problem = self.type_problem(resource, config, normalize=False)
         if problem is not None:
             info = resource.info
             if resource.custom and problem.parts is not None:  # metadata's path
@@ -670,6 +675,8 @@ class Objects:
         self, owner: dict[str, Any]
     ) -> Iterator[tuple[Resource, dict[str, Any]]]:
         uid = owner["metadata"].get("uid")
+        if not uid:
+            return  # no uid (a malformed fixture): it owns nothing
         for key, okey in sorted(self.store.owned):
             resource = self._resource_for_storage(key)
             obj = self.store.get(key, *okey)

@@ -67,11 +67,13 @@ class _State:
     """The first type error seen (Go's ``savedError``), and its parts: (value
     kind, JSON path, Go type)."""
 
-    __slots__ = ("first", "parts")
+    __slots__ = ("first", "parts", "normalize")
 
-    def __init__(self) -> None:
+    def __init__(self, normalize: bool = False) -> None:
         self.first: str | None = None
         self.parts: tuple[str, str, str] | None = None
+        #: make nulls what Go makes of them (see ``find_problem``)
+        self.normalize = normalize
 
     def save(self, kind: str, struct: str, path: str, go_type: str) -> None:
         if self.first is None:
@@ -118,11 +120,19 @@ def _number_text(value: int | float) -> str:
 # them.
 
 
+#: zero() of types whose zero value Go encodes as null (pointers, slices, maps)
+KEEP_NULL: Any = object()
+
+
 class Node:
     __slots__ = ("go_type",)
 
     def __init__(self, go_type: str) -> None:
         self.go_type = go_type
+
+    def zero(self) -> Any:
+        """What a null list item or map value decodes to, re-encoded."""
+        return KEEP_NULL
 
     def check(self, value: Any, struct: str, path: str, state: _State) -> None:
         raise NotImplementedError
@@ -141,6 +151,9 @@ class _Any(Node):
 class _String(Node):
     __slots__ = ()
 
+    def zero(self) -> Any:
+        return ""
+
     def check(self, value: Any, struct: str, path: str, state: _State) -> None:
         if not isinstance(value, str):
             self.mismatch(value, struct, path, state)
@@ -148,6 +161,9 @@ class _String(Node):
 
 class _Bool(Node):
     __slots__ = ()
+
+    def zero(self) -> Any:
+        return False
 
     def check(self, value: Any, struct: str, path: str, state: _State) -> None:
         if not isinstance(value, bool):
@@ -160,6 +176,9 @@ class _Int(Node):
     def __init__(self, go_type: str) -> None:
         super().__init__(go_type)
         self.low, self.high = _INT_RANGES[go_type]
+
+    def zero(self) -> Any:
+        return 0
 
     def check(self, value: Any, struct: str, path: str, state: _State) -> None:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -174,6 +193,9 @@ class _Int(Node):
 
 class _Float(Node):
     __slots__ = ()
+
+    def zero(self) -> Any:
+        return 0
 
     def check(self, value: Any, struct: str, path: str, state: _State) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -216,9 +238,13 @@ class _List(Node):
         item = self.item
         if isinstance(item, _Any):
             return
-        for element in value:
+        for index, element in enumerate(value):
             if element is not None:
                 item.check(element, struct, path, state)
+            elif state.normalize:
+                zero = item.zero()
+                if zero is not KEEP_NULL:
+                    value[index] = zero
 
 
 class _Map(Node):
@@ -235,9 +261,13 @@ class _Map(Node):
         item = self.item
         if isinstance(item, _Any):
             return
-        for element in value.values():
+        for key, element in value.items():
             if element is not None:
                 item.check(element, struct, path, state)
+            elif state.normalize:
+                zero = item.zero()
+                if zero is not KEEP_NULL:
+                    value[key] = zero  # same keys: no resize while iterating
 
 
 class Struct(Node):
@@ -248,6 +278,9 @@ class Struct(Node):
         self.name = name
         self.fields: dict[str, Node] = {}
 
+    def zero(self) -> Any:
+        return {}
+
     def check(self, value: Any, struct: str, path: str, state: _State) -> None:
         if not isinstance(value, dict):
             self.mismatch(value, struct, path, state)
@@ -257,10 +290,17 @@ class Struct(Node):
     def check_fields(self, value: dict[str, Any], path: str, state: _State) -> None:
         fields = self.fields
         name = self.name
+        nulls: list[str] | None = None
         for key, item in value.items():
             node = fields.get(key)  # unknown fields: strict decoding's business
-            if node is not None and item is not None:
+            if node is None:
+                continue
+            if item is not None:
                 node.check(item, name, f"{path}.{key}" if path else key, state)
+            elif state.normalize:
+                nulls = [key] if nulls is None else [*nulls, key]
+        for key in nulls or ():
+            del value[key]  # a null field is the zero value: omitted when encoded
 
 
 class _Time(Node):
@@ -283,6 +323,9 @@ class _Quantity(Node):
 
     __slots__ = ()
 
+    def zero(self) -> Any:
+        return "0"
+
     def check(self, value: Any, struct: str, path: str, state: _State) -> None:
         if isinstance(value, str):
             text = value.strip()
@@ -303,6 +346,9 @@ class _IntOrString(Node):
     def __init__(self) -> None:
         super().__init__("intstr.IntOrString")
         self.int32 = _Int("int32")
+
+    def zero(self) -> Any:
+        return 0
 
     def check(self, value: Any, struct: str, path: str, state: _State) -> None:
         if isinstance(value, str):
@@ -468,10 +514,13 @@ class Problem:
     parts: tuple[str, str, str] | None = None
 
 
-def find_problem(node: Node, value: Any) -> Problem | None:
+def find_problem(node: Node, value: Any, *, normalize: bool = False) -> Problem | None:
     """The error decoding ``value`` into ``node``'s type gives, if any: an
-    UnmarshalJSON error at once, else the first type error."""
-    state = _State()
+    UnmarshalJSON error at once, else the first type error. ``normalize``: also
+    turn nulls into what decoding and encoding again makes of them, in place
+    (a null field is dropped, a null list item or map value becomes the item
+    type's zero value), so that what is stored is what the real server stores."""
+    state = _State(normalize)
     try:
         node.check(value, "", "", state)
     except HardError as error:
