@@ -519,6 +519,17 @@ def test_apply_refuses_managed_fields_and_checks_resource_version(api: Api) -> N
     )
     assert applied[0] == 200
     assert applied[1]["data"] == {"k": "3"}
+    # creating: a resourceVersion is no precondition on anything, it is dropped
+    absent = {**config, "metadata": {"name": "b", "resourceVersion": "12345"}}
+    created = api.call(
+        "PATCH",
+        CONFIGMAPS + "/b",
+        absent,
+        content_type="application/apply-patch+yaml",
+        fieldManager="me",
+    )
+    assert created[0] == 201
+    assert created[1]["metadata"]["resourceVersion"] != "12345"
 
 
 # --------------------------------------------------------------------------- depth
@@ -599,6 +610,11 @@ MALFORMED = [
     {"metadata": {"name": "owners", "namespace": "bad", "ownerReferences": "x"}},
     {"metadata": {"name": "owners2", "namespace": "bad", "ownerReferences": [5]}},
     {"metadata": "x"},
+    {
+        "metadata": {"name": "odd", "namespace": "bad", "creationTimestamp": "soon"},
+        "spec": "x",
+        "status": [],
+    },
 ]
 
 
@@ -618,7 +634,12 @@ def test_malformed_stored_objects_do_not_break_the_others(
     assert "owner" in names(api.call("GET", bad_pods, labelSelector="!a"))
     listed = api.call("GET", bad_pods, fieldSelector="metadata.name=5")
     assert names(listed) == [5]
-    assert api.call("GET", bad_pods, accept=TABLE)[0] == 200
+    table = api.call("GET", bad_pods, accept=TABLE)
+    assert table[0] == 200
+    rows = {row["cells"][0]: row["cells"] for row in table[1]["rows"]}
+    assert rows["odd"] == ["odd", *["<unknown>"] * 8]  # pods have 9 columns
+    assert rows["owner"][1:3] == ["0/1", "Pending"]
+    assert rows["5"][0] == "5"
     assert api.call("GET", bad_pods, limit="2")[0] == 200
     assert ("ADDED", "owner") in api.watch(bad_pods)
     assert api.watch(bad_pods, labelSelector="a=b") == []
@@ -626,6 +647,23 @@ def test_malformed_stored_objects_do_not_break_the_others(
     assert gone[0] == 200 and gone[1]["metadata"]["uid"] == owner["metadata"]["uid"]
     assert api.call("DELETE", "/api/v1/namespaces/bad")[0] == 200
     assert names(api.call("GET", bad_pods)) == []
+    _still_serving(api)
+
+
+def test_a_request_hitting_a_server_bug_is_500_and_the_next_ones_work(
+    api: Api, server: ApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert api.call("POST", PODS, pod("web"))[0] == 201
+
+    def broken(*args: Any) -> Any:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(server.core.objects, "read", broken)
+    failed = api.call("GET", PODS + "/web")
+    assert failed[0] == 500
+    assert message(failed) == "Internal error occurred: 'a bug'"
+    monkeypatch.undo()
+    assert api.call("GET", PODS + "/web")[0] == 200
     _still_serving(api)
 
 

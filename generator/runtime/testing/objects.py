@@ -526,6 +526,8 @@ class Objects:
         self._check_apply_identity(resource, config, name, None)
         meta = meta_of(config)
         meta["name"] = name
+        # nothing to be a precondition on: the object is created (kubernetes#106745)
+        meta.pop("resourceVersion", None)
         self._place(resource, meta, namespace)
 
         def applied(obj: dict[str, Any]) -> dict[str, Any]:
