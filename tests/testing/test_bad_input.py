@@ -405,6 +405,41 @@ def test_update_and_patch_report_type_errors_as_the_real_handlers(api: Api) -> N
     )
 
 
+def test_subresource_bodies_are_checked_too(api: Api) -> None:
+    assert api.call("POST", DEPLOYMENTS, deployment("web"))[0] == 201
+    assert api.call("POST", PODS, pod("p"))[0] == 201
+    scale = {
+        "apiVersion": "autoscaling/v1",
+        "kind": "Scale",
+        "metadata": {"name": "web"},
+    }
+    result = api.call(
+        "PUT", DEPLOYMENTS + "/web/scale", {**scale, "spec": {"replicas": "3"}}
+    )
+    assert result[0] == 400
+    assert message(result) == _decode(
+        "Scale",
+        "json: cannot unmarshal string into Go struct field ScaleSpec.spec.replicas "
+        "of type int32",
+    )
+    eviction = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": "p"}
+    result = api.call("POST", PODS + "/p/eviction", eviction)
+    assert result[0] == 400
+    assert message(result) == _decode(
+        "Eviction",
+        "json: cannot unmarshal string into Go struct field Eviction.metadata of "
+        "type v1.ObjectMeta",
+    )
+    binding = {"apiVersion": "v1", "kind": "Binding", "target": "node-1"}
+    result = api.call("POST", PODS + "/p/binding", binding)
+    assert result[0] == 400
+    assert "Go struct field Binding.target of type v1.ObjectReference" in message(
+        result
+    )
+    assert api.call("GET", DEPLOYMENTS + "/web/scale")[1]["spec"]["replicas"] == 1
+    assert api.call("GET", PODS + "/p")[0] == 200
+
+
 def test_yaml_bodies_are_checked_and_whole_floats_are_integers(api: Api) -> None:
     body = yaml.safe_dump(_with(deployment("y"), "spec.replicas", 3.0)).encode()
     created = api.call("POST", DEPLOYMENTS, body, content_type="application/yaml")

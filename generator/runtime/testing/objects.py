@@ -202,6 +202,22 @@ class Objects:
         node = types.kind(info.group, info.version, info.kind)
         return find_problem(node, obj, normalize=normalize) if node else None
 
+    def check_body(
+        self, api_version: str, kind: str, body: Any, *, patched: bool = False
+    ) -> None:
+        """A subresource's own body (Scale, Eviction, Binding) decodes into its Go
+        struct, or the request is refused as for an object's body."""
+        if not isinstance(body, dict) or self.types is None:
+            return
+        check_type_meta(kind, body)
+        group, _, version = api_version.rpartition("/")
+        node = self.types.kind(group, version, kind)
+        problem = find_problem(node, body, normalize=True) if node else None
+        if problem is not None:
+            if patched:
+                raise patch_error(body, problem)
+            raise decode_error(kind, version, problem)
+
     def _serves(self, group: str, api_version: str) -> bool:
         version = api_version.rpartition("/")[2]
         return version in self.registry.versions(group)
