@@ -228,6 +228,16 @@ GO_TYPE_ERRORS = [
     ),
     (
         PODS,
+        _with(pod("p"), "spec.containers.0.resources", {"limits": "1 cpu"}),
+        _decode(
+            "Pod",
+            "json: cannot unmarshal string into Go struct field "
+            "ResourceRequirements.spec.containers.resources.limits of type "
+            "v1.ResourceList",
+        ),
+    ),
+    (
+        PODS,
         _with(pod("p"), "spec.containers.0.resources", {"limits": {"cpu": "2kk"}}),
         _decode("Pod", "unable to parse quantity's suffix"),
     ),
@@ -403,6 +413,21 @@ def test_update_and_patch_report_type_errors_as_the_real_handlers(api: Api) -> N
     assert (
         after["metadata"]["resourceVersion"] == current["metadata"]["resourceVersion"]
     )
+
+
+def test_nan_and_infinity_are_not_json(api: Api) -> None:
+    start = b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"n"},"x":'
+    for literal, detail in (
+        (b"NaN", "'N' looking for beginning of value"),
+        (b"-Infinity", "'I' in numeric literal"),
+    ):
+        result = api.call("POST", CONFIGMAPS, start + literal + b"}")
+        assert result[0] == 400
+        assert message(result) == (
+            f"couldn't get version/kind; json parse error: invalid character {detail}"
+        )
+    named = {**configmap("nan"), "data": {"NaN": "Infinity"}}
+    assert api.call("POST", CONFIGMAPS, named)[0] == 201
 
 
 def test_subresource_bodies_are_checked_too(api: Api) -> None:

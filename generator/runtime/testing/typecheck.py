@@ -21,15 +21,13 @@ request costs one walk over its body and nothing else.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .goparse import QUANTITY_FORMAT, base64_problem, quantity_problem, rfc3339_problem
 from .status import ApiError, bad_request
 
 Schema = dict[str, Any]
@@ -51,6 +49,8 @@ _FREE_FORM = frozenset(
         "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrStringArray",
     }
 )
+#: Packages whose map[ResourceName]Quantity fields are all v1.ResourceList.
+_RESOURCE_LIST_PACKAGES = ("io.k8s.api.core.v1.", "io.k8s.api.node.v1.")
 _INT_RANGES = {
     "int32": (-(2**31), 2**31 - 1),
     "int64": (-(2**63), 2**63 - 1),
@@ -250,8 +250,8 @@ class _List(Node):
 class _Map(Node):
     __slots__ = ("item",)
 
-    def __init__(self, item: Node) -> None:
-        super().__init__("map[string]" + item.go_type)
+    def __init__(self, item: Node, go_type: str = "") -> None:
+        super().__init__(go_type or "map[string]" + item.go_type)
         self.item = item
 
     def check(self, value: Any, struct: str, path: str, state: _State) -> None:
@@ -413,15 +413,18 @@ class Compiler:
         elif schema.get("properties"):
             struct = Struct(go_type, bare)
             self.named[name] = struct  # before its fields: types may recurse
+            resource_lists = name.startswith(_RESOURCE_LIST_PACKAGES)
             for key, sub in schema["properties"].items():
-                struct.fields[key] = self.inline(sub)
+                struct.fields[key] = self.inline(sub, resource_lists)
             return struct
         else:
             node = self.inline(schema)
         self.named[name] = node
         return node
 
-    def inline(self, schema: Schema) -> Node:
+    def inline(self, schema: Schema, resource_lists: bool = False) -> Node:
+        """``resource_lists``: in a package whose maps of quantities are the
+        named type v1.ResourceList (as Go's messages name it)."""
         ref = schema.get("$ref")
         if ref is None:
             for part in schema.get("allOf") or ():
@@ -446,7 +449,10 @@ class Compiler:
         if kind == "object":
             extra = schema.get("additionalProperties")
             if isinstance(extra, dict):
-                return _Map(self.inline(extra))
+                item = self.inline(extra)
+                if resource_lists and isinstance(item, _Quantity):
+                    return _Map(item, "v1.ResourceList")
+                return _Map(item)
             if schema.get("properties"):
                 struct = Struct("struct", "")
                 for key, sub in schema["properties"].items():
@@ -585,174 +591,3 @@ def apply_error(
         got = value.partition(" ")[0]
         detail = f".{path}: expected {expected}, got {got}"
     return ApiError(500, "", f"failed to create typed patch object ({where}): {detail}")
-
-
-# --------------------------------------------------------------------------- values
-
-_BASE64_CHARS = re.compile(r"[A-Za-z0-9+/]")
-
-
-def base64_problem(text: str) -> str | None:
-    """Go's base64.StdEncoding.Decode error (``illegal base64 data at input
-    byte N``), or None; like Go, CR and LF are ignored."""
-    data = text.replace("\r", "").replace("\n", "")
-    try:
-        base64.b64decode(data, validate=True)
-        return None
-    except (binascii.Error, ValueError):
-        pass
-    # where Go stops: the first character that is not in the alphabet, or a bad
-    # padding / length at the end
-    for index, char in enumerate(data):
-        if char == "=":
-            break
-        if not _BASE64_CHARS.match(char):
-            return f"illegal base64 data at input byte {_raw_index(text, index)}"
-    body = data.rstrip("=")
-    padded = len(data) - len(body)
-    quantum = len(body) % 4
-    if padded and (quantum + padded != 4 or "=" in body):
-        index = len(body) if "=" not in body else body.index("=")
-        return f"illegal base64 data at input byte {_raw_index(text, index)}"
-    return f"illegal base64 data at input byte {_raw_index(text, len(body) - quantum)}"
-
-
-def _raw_index(text: str, index: int) -> int:
-    """``index`` in the text with CR/LF removed, mapped back to the raw text."""
-    seen = 0
-    for raw, char in enumerate(text):
-        if char in "\r\n":
-            continue
-        if seen == index:
-            return raw
-        seen += 1
-    return len(text)
-
-
-QUANTITY_FORMAT = (
-    "quantities must match the regular expression "
-    "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-)
-_QUANTITY_SUFFIX = "unable to parse quantity's suffix"
-_SI_SUFFIXES = frozenset(
-    {"", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi"}
-    | {"Ei"}
-)
-_QUANTITY_SHAPE = re.compile(r"[+-]?[0-9]*(\.[0-9]*)?([eEinumkKMGTP]*)([-+]?[0-9]*)")
-
-
-def quantity_problem(text: str) -> str | None:
-    """resource.ParseQuantity's error for ``text``, or None."""
-    if not text:
-        return QUANTITY_FORMAT
-    if text == "0":
-        return None
-    match = _QUANTITY_SHAPE.fullmatch(text)
-    if match is None:
-        return QUANTITY_FORMAT
-    letters, digits = match.group(2), match.group(3)
-    suffix = letters + digits
-    if suffix in _SI_SUFFIXES:
-        return None
-    if (
-        len(suffix) > 1
-        and suffix[0] in "eE"
-        and re.fullmatch(r"[-+]?[0-9]+", suffix[1:])
-    ):
-        return None
-    return _QUANTITY_SUFFIX
-
-
-_DIGITS = frozenset("0123456789")
-_RFC3339 = "2006-01-02T15:04:05Z07:00"
-
-
-def _go_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def rfc3339_problem(value: str) -> str | None:
-    """time.Parse(time.RFC3339, value)'s error, or None (fractional seconds are
-    accepted, as Go does after the seconds)."""
-
-    def cannot(rest: str, element: str) -> str:
-        return (
-            f"parsing time {_go_quote(value)} as {_go_quote(_RFC3339)}: cannot parse "
-            f"{_go_quote(rest)} as {_go_quote(element)}"
-        )
-
-    def out_of_range(what: str) -> str:
-        return f"parsing time {_go_quote(value)}: {what} out of range"
-
-    rest = value
-    numbers: dict[str, int] = {}
-    steps = (
-        ("2006", "year"),
-        ("-", ""),
-        ("01", "month"),
-        ("-", ""),
-        ("02", "day"),
-        ("T", ""),
-        ("15", "hour"),
-        (":", ""),
-        ("04", "minute"),
-        (":", ""),
-        ("05", "second"),
-    )
-    for element, what in steps:
-        if not what:
-            if not rest.startswith(element):
-                return cannot(rest, element)
-            rest = rest[1:]
-            continue
-        if what == "year":
-            if len(rest) < 4 or not all(c in _DIGITS for c in rest[:4]):
-                return cannot(rest, element)
-            numbers[what], rest = int(rest[:4]), rest[4:]
-            continue
-        fixed = what != "hour"
-        if not rest or rest[0] not in _DIGITS:
-            return cannot(rest, element)
-        if len(rest) < 2 or rest[1] not in _DIGITS:
-            if fixed:
-                return cannot(rest, element)
-            numbers[what], rest = int(rest[0]), rest[1:]
-        else:
-            numbers[what], rest = int(rest[:2]), rest[2:]
-        limit = {"month": 12, "hour": 23, "minute": 59, "second": 59}.get(what)
-        if (what == "month" and numbers[what] == 0) or (
-            limit is not None and numbers[what] > limit
-        ):
-            return out_of_range(what)
-    if len(rest) >= 2 and rest[0] in ".," and rest[1] in _DIGITS:
-        end = 2
-        while end < len(rest) and rest[end] in _DIGITS:
-            end += 1
-        rest = rest[end:]
-    zone = "Z07:00"
-    if rest.startswith("Z"):
-        rest = rest[1:]
-    elif (
-        len(rest) < 6
-        or rest[3] != ":"
-        or rest[0] not in "+-"
-        or not all(c in _DIGITS for c in rest[1:3] + rest[4:6])
-    ):
-        return cannot(rest, zone)
-    else:
-        if int(rest[1:3]) > 24:
-            return out_of_range("time zone offset hour")
-        if int(rest[4:6]) > 60:
-            return out_of_range("time zone offset minute")
-        rest = rest[6:]
-    if rest:
-        return (
-            f"parsing time {_go_quote(value)} as {_go_quote(_RFC3339)}: extra text: "
-            f"{_go_quote(rest)}"
-        )
-    year, month, day = numbers["year"], numbers["month"], numbers["day"]
-    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-    if day < 1 or day > days:
-        return out_of_range("day")
-    return None

@@ -165,6 +165,7 @@ def decode_body(request: ServerRequest) -> Any:
 #: 1000-frame limit in any server thread.
 MAX_DEPTH = 100
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NON_JSON_NUMBER = re.compile(rb"-?(?:NaN|Infinity)")
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
@@ -197,6 +198,18 @@ def decode_json(body: bytes) -> Any:
         raise bad_request("the body of the request is empty")
     if not json_depth_ok(body):
         raise too_deep()
+    if b"NaN" in body or b"Infinity" in body:  # Python's extensions, not JSON
+        found = _NON_JSON_NUMBER.search(_JSON_STRING.sub(b"", body))
+        if found is not None:
+            text = found.group()
+            where = (
+                f"'{chr(text[1])}' in numeric literal"
+                if text.startswith(b"-")
+                else f"'{chr(text[0])}' looking for beginning of value"
+            )
+            raise bad_request(
+                f"couldn't get version/kind; json parse error: invalid character {where}"
+            )
     try:
         return loads(body)
     except (ValueError, RecursionError) as err:
