@@ -83,6 +83,10 @@ def api(server: ApiServer) -> Api:
     return Api(server)
 
 
+def value_kind(value: Any) -> str:
+    return {str: "string", int: "number", bool: "bool"}[type(value)]
+
+
 def message(result: tuple[int, Any]) -> str:
     code, body = result
     assert body["kind"] == "Status" and body["code"] == code, body
@@ -415,6 +419,23 @@ def test_update_and_patch_report_type_errors_as_the_real_handlers(api: Api) -> N
     )
 
 
+def test_delete_options_bodies_are_checked(api: Api) -> None:
+    assert api.call("POST", PODS, pod("p"))[0] == 201
+    for body, detail in (
+        ({"gracePeriodSeconds": "x"}, "gracePeriodSeconds of type int64"),
+        ({"dryRun": 5}, "dryRun of type []string"),
+        ({"preconditions": "x"}, "preconditions of type v1.Preconditions"),
+    ):
+        result = api.call("DELETE", PODS + "/p", body)
+        assert result[0] == 400
+        kind = value_kind(next(iter(body.values())))
+        assert message(result) == (
+            f"json: cannot unmarshal {kind} into Go struct field DeleteOptions.{detail}"
+        )
+    assert api.call("GET", PODS + "/p")[0] == 200
+    assert api.call("DELETE", PODS + "/p", {"gracePeriodSeconds": 0})[0] == 200
+
+
 def test_nan_and_infinity_are_not_json(api: Api) -> None:
     start = b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"n"},"x":'
     for literal, detail in (
@@ -731,8 +752,13 @@ def test_a_request_hitting_a_server_bug_is_500_and_the_next_ones_work(
 
 
 def _upstream_objects() -> Iterator[tuple[str, dict[str, Any]]]:
+    """The JSON fixtures, and the YAML ones as a YAML body is decoded."""
+    from kubeclient.testing.wire import decode_yaml
+
     for path in sorted(upstream_testdata().glob("*.json")):
         yield path.name, json.loads(path.read_text())
+    for path in sorted(upstream_testdata().glob("*.yaml")):
+        yield path.name, decode_yaml(path.read_bytes())
 
 
 def test_upstream_fixtures_of_every_served_kind_pass_the_type_checks(
@@ -753,8 +779,8 @@ def test_upstream_fixtures_of_every_served_kind_pass_the_type_checks(
         problem = find_problem(node, obj)
         assert problem is None, (name, problem)
         checked.append(name)
-    assert len(checked) > 100
-    assert "core.v1.Pod.json" in checked and "apps.v1.Deployment.json" in checked
+    assert len(checked) > 200
+    assert "core.v1.Pod.json" in checked and "core.v1.Pod.yaml" in checked
 
 
 # --------------------------------------------------------------------------- fuzz

@@ -63,7 +63,8 @@ Simplified compared with a real API server:
   MicroTime any RFC 3339 time; Quantity's range and precision are not checked.
   A patch's type error is the patch handler's 422 on ``patch`` (the patched
   object as sorted JSON, also for strategic merge patches), an apply's is the
-  field manager's 500 with a dotted path (no ``[name="x"]`` list keys). Bodies
+  field manager's 500 with a dotted path (no ``[name="x"]`` list keys), a
+  DeleteOptions body's a 400 with Go's message alone. Bodies
   nested deeper than 100 levels are refused (400) before decoding, and so are
   NaN and Infinity (Python's JSON extensions).
 * Custom resources: metadata is validated as for any object and the body against
