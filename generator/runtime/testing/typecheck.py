@@ -94,10 +94,6 @@ def value_kind(value: Any) -> str:
     return "object"
 
 
-def _join(parent: str, key: str) -> str:
-    return f"{parent}.{key}" if parent else key
-
-
 def type_error(kind: str, struct: str, path: str, go_type: str) -> str:
     """UnmarshalTypeError.Error(): with a struct field, or at the root."""
     if struct or path:
@@ -298,7 +294,9 @@ class Struct(Node):
             if item is not None:
                 node.check(item, name, f"{path}.{key}" if path else key, state)
             elif state.normalize:
-                nulls = [key] if nulls is None else [*nulls, key]
+                if nulls is None:
+                    nulls = []
+                nulls.append(key)
         for key in nulls or ():
             del value[key]  # a null field is the zero value: omitted when encoded
 
@@ -445,7 +443,9 @@ class Compiler:
             return _Float("float32" if fmt == "float" else "float64")
         if kind == "array":
             items = schema.get("items")
-            return _List(self.inline(items) if isinstance(items, dict) else _Any(""))
+            if not isinstance(items, dict):
+                return _List(_Any("interface {}"))
+            return _List(self.inline(items))
         if kind == "object":
             extra = schema.get("additionalProperties")
             if isinstance(extra, dict):
