@@ -11,6 +11,7 @@ from ..machinery.managedfields import manager_from_user_agent
 from .basics import DeleteOptions, Write
 from .registry import Resource
 from .status import ApiError, Cause, bad_request, invalid, unsupported_value
+from .typecheck import find_problem
 from .wire import MediaType, ServerRequest, decode_json, parse_accept
 
 if TYPE_CHECKING:
@@ -110,6 +111,11 @@ class Call:
             if not isinstance(decoded, dict):
                 raise bad_request("DeleteOptions must be a JSON object")
             body = decoded
+            types = self.core.objects.types
+            node = types.kind("", "v1", "DeleteOptions") if types else None
+            problem = find_problem(node, body, normalize=True) if node else None
+            if problem is not None:
+                raise bad_request(problem.message)
         if body.get("dryRun"):
             for value in body["dryRun"]:
                 if value != "All":

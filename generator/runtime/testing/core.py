@@ -32,8 +32,9 @@ from .status import (
     terminating_create,
     unauthorized,
 )
-from .store import Store
+from .store import Store, object_key
 from .subresources import REVIEWS, SUBRESOURCES, object_view
+from .typecheck import TypeChecks
 from .wire import (
     JSON,
     TEXT,
@@ -80,6 +81,7 @@ class Core:
         self.auth = Auth(anonymous)
         self.faults = Faults()
         self.openapi = discovery.OpenAPI()
+        self.objects.types = TypeChecks(self.openapi.component_schemas)
         self.custom_resources = CustomResources(self)
         #: False: serve only the per-group discovery endpoints (a server < 1.26)
         self.aggregated_discovery = aggregated_discovery
@@ -96,8 +98,7 @@ class Core:
 
     def _forget_logs(self, resource: Resource, obj: dict[str, Any]) -> None:
         if resource.storage_key == ("", "pods"):
-            meta = obj["metadata"]
-            self.logs.pod_gone(meta.get("namespace") or "", meta["name"])
+            self.logs.pod_gone(*object_key(obj))
 
     # ------------------------------------------------------------------ seeding
 
