@@ -707,14 +707,15 @@ def test_malformed_stored_objects_do_not_break_the_others(
     assert api.call("POST", "/api/v1/namespaces", _namespace("bad"))[0] == 201
     owner = api.call("POST", "/api/v1/namespaces/bad/pods", pod("owner"))[1]
     for extra in MALFORMED:
-        obj = {"apiVersion": "v1", "kind": "Pod", **copy.deepcopy(extra)}
+        malformed: dict[str, Any] = copy.deepcopy(extra)  # type: ignore[arg-type]
+        obj = {"apiVersion": "v1", "kind": "Pod", **malformed}
         server.core.store.put(("", "pods"), obj)
     bad_pods = "/api/v1/namespaces/bad/pods"
     assert "owner" in names(api.call("GET", bad_pods))
     assert names(api.call("GET", bad_pods, labelSelector="a=b")) == []
     assert "owner" in names(api.call("GET", bad_pods, labelSelector="!a"))
     listed = api.call("GET", bad_pods, fieldSelector="metadata.name=5")
-    assert names(listed) == [5]
+    assert list[Any](names(listed)) == [5]
     table = api.call("GET", bad_pods, accept=TABLE)
     assert table[0] == 200
     rows = {row["cells"][0]: row["cells"] for row in table[1]["rows"]}
