@@ -196,11 +196,13 @@ def bench_import(args: argparse.Namespace, package_dir: Path) -> None:
     pod = "from kubeclient.models.core_v1 import Pod"
     official = "import kubernetes.client"
     lightkube = "from lightkube.models.core_v1 import Pod"
+    server = "from kubeclient.testing import ApiServer"
     costs = import_costs(
-        package_dir, runs, [pod, "import kubeclient", official, lightkube]
+        package_dir, runs, [pod, "import kubeclient", official, lightkube, server]
     )
     report_import(pod, costs[pod], 0.060)
     report_import("import kubeclient", costs["import kubeclient"], None)
+    report_import(server, costs[server], 0.100)
     report_import(f"official: {official}", costs[official], None, costs[pod])
     report_import(f"lightkube: {lightkube}", costs[lightkube], None, costs[pod])
 

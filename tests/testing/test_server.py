@@ -295,29 +295,29 @@ def test_cli_serve_writes_a_kubeconfig_and_stops_on_sigterm(
             proc.kill()
 
 
-def test_import_is_quick(generated: Path) -> None:
-    """Importing the package costs next to nothing (exports load on first use);
-    the server class itself well under 100 ms. Bytecode caching is allowed, as
-    for an installed package, and the first run warms it."""
+def test_importing_the_package_loads_nothing_heavy(generated: Path) -> None:
+    """``import kubeclient.testing`` loads no server module (exports load on first
+    use), and ``ApiServer`` needs no HTTP client, no certificate library and no
+    model module. (How long the import takes is a figure of bench/run.py, not a
+    timed test.)"""
     code = (
-        "import time; t = time.perf_counter(); import kubeclient.testing; "
-        "a = time.perf_counter(); from kubeclient.testing import ApiServer; "
-        "print(a - t, time.perf_counter() - t)"
+        "import sys, json; import kubeclient.testing; "
+        "a = sorted(m for m in sys.modules if m.startswith('kubeclient.testing.')); "
+        "from kubeclient.testing import ApiServer; "
+        "b = sorted(sys.modules); print(json.dumps([a, b]))"
     )
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPATH"] = str(generated)
-    runs = []
-    for _ in range(4):
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-        )
-        runs.append(tuple(float(x) for x in done.stdout.split()))
-    package, with_server = min(runs[1:])
-    assert package < 0.1 and with_server < 0.1, runs
+    env = {**os.environ, "PYTHONPATH": str(generated)}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    package_only, with_server = json.loads(done.stdout)
+    assert package_only == []
+    heavy = ("requests", "urllib3", "cryptography", "kubeclient.models.core_v1")
+    assert not [m for m in with_server if m in heavy or m.startswith("requests.")]
 
 
 def test_kubeconfig_for_another_user(server: ApiServer, tmp_path: Path) -> None:
