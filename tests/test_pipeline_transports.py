@@ -271,3 +271,14 @@ def test_a_401_is_retried_once_with_refreshed_credentials_on_any_transport(
         "Bearer old",
         "Bearer new",
     ]
+
+
+def test_requests_after_a_watch_closed_early_work(setup: Setup) -> None:
+    """A stream left unread must not go back to the connection pool."""
+    cms = setup.cs.core_v1.config_maps("default")
+    cms.create(config_map("z"))
+    for _ in range(3):
+        with cms.watch() as events:
+            assert next(events).object.metadata.name == "z"
+        assert cms.get("z").metadata.name == "z"
+        assert [c.metadata.name for c in cms.list().items] == ["z"]

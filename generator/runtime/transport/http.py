@@ -86,8 +86,10 @@ class HTTPTransport:
         stream: _Body | None = _Body(raw, request, hook, self._server)
         body = None
         if not request.stream and stream is not None:  # read at once
-            body = b"".join(stream.chunks(1 << 20))
-            stream.close()
+            try:
+                body = b"".join(stream.chunks(1 << 20))
+            finally:
+                stream.close()  # also when the body broke: the hook goes
             stream = None
         return Response(
             raw.status,
@@ -306,12 +308,14 @@ class _Body:
         self._hook = hook
         self._server = server
         self._closed = False
+        self._complete = False  # read to its end: the connection can be reused
 
     def chunks(self, size: int) -> Iterator[bytes]:
         try:
             for chunk in self._read(size):
                 if chunk:
                     yield chunk
+            self._complete = True
         except Exception as error:  # urllib3, http.client and socket errors alike
             if isinstance(error, (GeneratorExit, KeyboardInterrupt)):
                 raise
@@ -359,7 +363,7 @@ class _Body:
         self._closed = True
         raw = self._raw
         try:
-            if not raw.isclosed() and raw.length_remaining not in (None, 0):
+            if not self._complete:
                 raw.close()  # not read to its end: the connection cannot be reused
             raw.release_conn()
         except Exception:
