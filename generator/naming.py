@@ -22,6 +22,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+# the one order of versions, shared with the runtime (discovery, test server)
+from .runtime.resources import version_priority as version_priority
+
 MAX_IDENTIFIER = 120
 
 _ACRONYM_PLURAL = re.compile(r"([A-Z]{2,})s(?![a-z])")
@@ -114,20 +117,6 @@ _VERSION = re.compile(r"^v\d+(?:(?:alpha|beta)\d+)?$")
 
 def is_kube_version(text: str) -> bool:
     return bool(_VERSION.match(text))
-
-
-def version_priority(version: str) -> tuple[int, int, int, str]:
-    """Sort key, highest priority first: v2 > v1 > v1beta2 > v1beta1 > v1alpha1 > other.
-
-    The order of apimachinery's CompareKubeAwareVersionStrings.
-    """
-    match = re.match(r"^v(\d+)(?:(alpha|beta)(\d+))?$", version)
-    if not match:
-        return (3, 0, 0, version)
-    major = int(match.group(1))
-    stage = {None: 0, "beta": 1, "alpha": 2}[match.group(2)]
-    minor = int(match.group(3) or 0)
-    return (stage, -major, -minor, version)
 
 
 def module_name(group: str, version: str) -> str:
