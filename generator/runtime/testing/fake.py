@@ -30,8 +30,8 @@ from .._model import Model, loads
 from ..clientset import ClientSet
 from ..errors import error_from_response
 from ..transport import encode_params
-from .core import Core
-from .wire import ServerRequest, ServerResponse
+from .engine.core import Core
+from .protocol.wire import ServerRequest, ServerResponse
 
 _PATH = re.compile(
     r"^/(?:api/(?P<core>[^/]+)|apis/(?P<group>[^/]+)/(?P<version>[^/]+))"

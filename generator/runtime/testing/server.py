@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from .._model import Model
 from ..resources import ResourceInfo
-from .core import Core
-from .faults import Faults
-from .registry import Registry
-from .store import Store
-from .wire import ServerRequest, ServerResponse
+from .engine.core import Core
+from .engine.faults import Faults
+from .engine.registry import Registry
+from .engine.store import Store
+from .protocol.wire import ServerRequest, ServerResponse
 
 if TYPE_CHECKING:  # imported when used: keeps ``import <pkg>.testing`` quick
     from ..config import Config
-    from .certs import CertPair, Pki
+    from .front.certs import CertPair, Pki
 
 ADMIN = "admin"
 ADMIN_GROUPS = ("system:masters",)
@@ -80,13 +80,13 @@ class ApiServer:
         self.core.auth.add_token(self.token, ADMIN, ADMIN_GROUPS)
         for obj in objects:
             self.core.seed(obj)
-        from .httpd import HTTPServer, serve_in_thread, tls_context
+        from .front.httpd import HTTPServer, serve_in_thread, tls_context
 
         self._dir = Path(tempfile.mkdtemp(prefix="kubeclient-apiserver-"))
         self.pki: Pki | None = None
         context = None
         if tls:
-            from .certs import Pki
+            from .front.certs import Pki
 
             self.pki = Pki(self._dir / "pki")
             context = tls_context(

@@ -17,7 +17,7 @@ from socketserver import StreamRequestHandler, ThreadingTCPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from .wire import ConnectionDropped, ServerRequest, ServerResponse
+from ..protocol.wire import ConnectionDropped, ServerRequest, ServerResponse
 
 Handle = Callable[[ServerRequest], ServerResponse]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from .wire import ServerRequest
+from ..protocol.wire import ServerRequest
 
 User = tuple[str, tuple[str, ...]]  # name, groups
 

@@ -13,22 +13,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .. import patch as patches
-from .basics import (
-    DeleteOptions,
-    Write,
-    copy_obj,
-    meta_of,
-    now,
-    present,
-    spec_of,
-    suffix,
-)
-from .defaults import DEFAULTS
-from .merging import apply_config, apply_patch, merge_subresource, run_apply
-from .registry import Registry, Resource
-from .schemas import apply_defaults, prune
-from .status import (
+from ... import patch as patches
+from ..protocol.status import (
     MODIFIED,
     ApiError,
     Cause,
@@ -40,8 +26,23 @@ from .status import (
     not_found,
     unsupported_value,
 )
+from ..semantics.basics import (
+    DeleteOptions,
+    Write,
+    copy_obj,
+    meta_of,
+    now,
+    present,
+    spec_of,
+    suffix,
+)
+from ..semantics.defaults import DEFAULTS
+from ..semantics.merging import apply_config, apply_patch, merge_subresource, run_apply
+from ..semantics.resource import Resource
+from ..semantics.schemas import apply_defaults, prune
+from ..semantics.validation import generate_name_problems, unknown_fields, validate
+from .registry import Registry
 from .store import Store
-from .validation import generate_name_problems, unknown_fields, validate
 
 #: Namespaces that exist from the start (and the ones that may not be deleted).
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")

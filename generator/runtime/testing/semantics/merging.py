@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import patch as patches
-from .._model import Model, deepcopy_json
+from ... import patch as patches
+from ..._model import Model, deepcopy_json
+from ..protocol.status import ApiError, bad_request
 from .basics import Write, copy_obj
-from .registry import Resource
-from .status import ApiError, bad_request
+from .resource import Resource
 
 
 def _copy_paths(
