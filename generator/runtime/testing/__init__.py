@@ -92,9 +92,23 @@ Simplified compared with a real API server:
   not when only its schema changes. CRD groups come after the built-in ones in
   discovery, by name, versions by kube-aware priority.
 * No admission (quota, limit ranges, pod security, PodDisruptionBudgets on eviction)
-  and no authorization: every authenticated request is allowed. Requests without
-  credentials get 401 (the real server would treat them as system:anonymous),
-  except /healthz, /livez, /readyz and /version.
+  and no authorization: every authenticated request is allowed. Over TLS, requests
+  without credentials get 401 (the real server would treat them as
+  system:anonymous), except /healthz, /livez, /readyz and /version; with
+  ``anonymous=True`` they are served as system:anonymous.
+* Plain http (``ApiServer()``, ``serve`` without ``--tls``) is unsecured, as
+  kube-apiserver's old insecure port: client-go, kubectl, the official Python client
+  and this package's client never send credentials to an http:// server, so a
+  request without credentials is served as "system:unsecured" (groups
+  system:masters, system:authenticated). A request that presents a bearer token is
+  still authenticated by it (a bad token is 401).
+* The HTTP front follows Go's net/http limits: a request head of at most 1 MiB
+  (431 beyond), bodies of at most 3 MiB (413, kube-apiserver's
+  MaxRequestBodyBytes), Content-Length or chunked (501 for other transfer
+  encodings), HTTP/1.x (505 otherwise). What cannot be read is answered with a
+  metav1.Status and ``Connection: close`` (Go answers these in text/plain). A client
+  silent for ``read_timeout`` seconds (60) while sending a request gets 408; HEAD is
+  served as GET without the body; a failure while handling is a 500 Status.
 * Tables (kubectl get) have the real columns for pods, deployments, services,
   namespaces, nodes, configmaps, secrets and service accounts, custom resources
   their CRD's additionalPrinterColumns (simple JSON paths only); other kinds get

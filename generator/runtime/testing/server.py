@@ -50,6 +50,14 @@ class ApiServer:
 
     ``aggregated_discovery=False`` makes it answer as a server older than 1.26:
     /api and /apis ignore the aggregated discovery Accept header.
+
+    Without ``tls`` the server is unsecured, as kube-apiserver's old insecure
+    port: requests without credentials are served as ``system:unsecured``
+    (system:masters), since clients send no credentials to http:// servers; a
+    bearer token that is sent is still checked. With ``tls``, requests without
+    credentials are 401 unless ``anonymous=True``. ``read_timeout``: seconds a
+    client may stay silent while sending a request (then 408) or between
+    requests (then it is disconnected).
     """
 
     def __init__(
@@ -64,6 +72,7 @@ class ApiServer:
         bookmark_interval: float = 60.0,
         resources: Sequence[ResourceInfo] | None = None,
         aggregated_discovery: bool = True,
+        read_timeout: float = 60.0,
     ) -> None:
         core_args: dict[str, Any] = {}
         if resources is not None:
@@ -71,6 +80,7 @@ class ApiServer:
         self.core = Core(
             kubernetes_version=_kubernetes_version(),
             anonymous=anonymous,
+            unsecured=not tls,
             history=history,
             bookmark_interval=bookmark_interval,
             aggregated_discovery=aggregated_discovery,
@@ -94,7 +104,9 @@ class ApiServer:
                 str(self.pki.server.key),
                 str(self.pki.ca.cert),
             )
-        self._httpd = HTTPServer(("127.0.0.1", port), self.core.handle, context)
+        self._httpd = HTTPServer(
+            ("127.0.0.1", port), self.core.handle, context, read_timeout=read_timeout
+        )
         self.port: int = self._httpd.server_address[1]
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.core.server_address = f"127.0.0.1:{self.port}"

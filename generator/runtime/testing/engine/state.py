@@ -34,6 +34,7 @@ class ServerState:
         resources: tuple[ResourceInfo, ...] = RESOURCES,
         kubernetes_version: str = "v0.0.0",
         anonymous: bool = False,
+        unsecured: bool = False,
         history: int = 10_000,
         bookmark_interval: float = 60.0,
         aggregated_discovery: bool = True,
@@ -42,7 +43,7 @@ class ServerState:
         self.store = Store(history)
         self.objects = Objects(self.registry, self.store)
         self.logs = PodLogs()
-        self.auth = Auth(anonymous)
+        self.auth = Auth(anonymous, unsecured)
         self.faults = Faults()
         self.openapi = OpenAPI()
         self.custom_resources = CustomResources(

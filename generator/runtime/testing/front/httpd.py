@@ -1,14 +1,22 @@
-"""The HTTP(S) layer: a ThreadingHTTPServer speaking HTTP/1.1 with keep-alive,
+"""The HTTP(S) layer: a ThreadingTCPServer speaking HTTP/1.1 with keep-alive,
 writing each response in one send and streams with chunked transfer encoding
-(flushed per chunk). It only translates; every behaviour lives in the core.
+(flushed per chunk). It only translates; every behaviour lives in the engine.
+
+Requests are read by ``http11`` (Go's limits; a Status for what cannot be read).
+A client silent for ``read_timeout`` seconds (60 by default) while sending a
+request gets 408, one silent between requests is disconnected. HEAD is served
+as GET without the body. A failure while handling or writing a response is a
+500 Status (a stream already started is cut), logged; the server goes on.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import select
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -17,9 +25,28 @@ from socketserver import StreamRequestHandler, ThreadingTCPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from ..protocol.wire import ConnectionDropped, ServerRequest, ServerResponse
+from ..protocol.status import ApiError
+from ..protocol.wire import (
+    ConnectionDropped,
+    ServerRequest,
+    ServerResponse,
+    error_response,
+)
+from .http11 import (
+    MAX_BODY_BYTES,
+    Unreadable,
+    body_length,
+    read_body,
+    read_head,
+    timed_out,
+)
 
 Handle = Callable[[ServerRequest], ServerResponse]
+
+_log = logging.getLogger(__name__)
+
+#: how long a client may stay silent while sending a request, or between requests
+READ_TIMEOUT = 60.0
 
 _REASONS = {
     200: "OK",
@@ -33,20 +60,27 @@ _REASONS = {
     406: "Not Acceptable",
     409: "Conflict",
     410: "Gone",
+    408: "Request Timeout",
     413: "Request Entity Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Entity",
     429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
+    501: "Not Implemented",
     502: "Bad Gateway",
     503: "Service Unavailable",
     504: "Gateway Timeout",
+    505: "HTTP Version Not Supported",
 }
 
 
 class _Handler(StreamRequestHandler):
-    """HTTP/1.1 with keep-alive. Parses requests itself: http.server's header
-    parsing (the email package) would cost more than the whole core."""
+    """HTTP/1.1 with keep-alive. Parses requests itself (``http11``):
+    http.server's header parsing (the email package) would cost more than the
+    whole core. Every request gets an answer unless the client is gone: a Status
+    for what cannot be read (then the connection closes), 500 for a failure
+    while handling or encoding."""
 
     server: HTTPServer
     close_connection = False
@@ -66,70 +100,86 @@ class _Handler(StreamRequestHandler):
 
     def handle(self) -> None:
         try:
-            while not self.close_connection:
-                request = self._read_request()
-                if request is None:
-                    return
-                response = self.server.core_handle(request)
-                if response.stream is None:
-                    self._send(request.method, response)
-                else:
-                    self._stream(response)
-        except (OSError, ValueError):
-            return  # the client went away or spoke garbage: drop the connection
+            while not self.close_connection and self._serve_one():
+                pass
+        except OSError:
+            pass  # the client went away
+        except Exception:  # a bug of the front: the connection ends, the server goes on
+            _log.exception("test API server: error on a connection")
+
+    def _serve_one(self) -> bool:
+        """Read one request and answer it; False: end the connection."""
+        try:
+            request = self._read_request()
+        except Unreadable as error:
+            self._refuse(error)
+            return False
+        if request is None:
+            return False
+        head_only = request.method == "HEAD"
+        if head_only:  # served as a GET whose body is not sent, as net/http does
+            request.method = "GET"
+        try:
+            response = self.server.core_handle(request)
+        except Exception as error:
+            _log.exception("test API server: error handling %s", request.path)
+            response = _internal_error(error)
+        if response.stream is None:
+            self._send(response, head_only)
+        else:
+            self._stream(response, head_only)
+        return True
 
     def _read_request(self) -> ServerRequest | None:
-        line = self.rfile.readline(_MAX_LINE)
-        while line in (b"\r\n", b"\n"):  # tolerate stray blank lines between requests
-            line = self.rfile.readline(_MAX_LINE)
-        if not line:
-            return None
-        parts = line.decode("latin-1").split()
-        if len(parts) != 3 or not parts[2].startswith("HTTP/"):
-            self._send("GET", _plain(400, "Bad Request"))
-            self.close_connection = True
-            return None
-        method, target, version = parts
-        headers: dict[str, str] = {}
-        while True:
-            raw = self.rfile.readline(_MAX_LINE)
-            if raw in (b"\r\n", b"\n", b""):
-                break
-            name, _, value = raw.decode("latin-1").partition(":")
-            name = name.strip().lower()
-            value = value.strip()
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        connection = headers.get("connection", "").lower()
-        if version == "HTTP/1.0" or "close" in connection:
-            self.close_connection = True
-        if headers.get("expect", "").lower() == "100-continue":
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        path, _, query = target.partition("?")
+        """The next request; None when the connection ends before one starts
+        (closed, or silent for ``read_timeout`` seconds)."""
+        sock = self.connection
+        sock.settimeout(self.server.read_timeout)
+        try:
+            try:
+                if not self.rfile.peek(1):  # type: ignore[attr-defined]
+                    return None
+            except (TimeoutError, OSError):
+                return None  # idle: nothing was asked
+            try:
+                head = read_head(self.rfile)
+                if head is None:
+                    return None
+                if head.version < (1, 1) or "close" in (
+                    head.headers.get("connection", "").lower()
+                ):
+                    self.close_connection = True
+                length = body_length(head.headers)
+                if length and head.headers.get("expect", "").lower() == "100-continue":
+                    self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                body = read_body(self.rfile, length)
+            except TimeoutError:
+                raise timed_out() from None
+        finally:
+            sock.settimeout(None)
+        path, _, query = head.target.partition("?")
         request = ServerRequest(
-            method=method.upper(),
+            method=head.method.upper(),
             path=path,
             query=parse_qs(query, keep_blank_values=True) if query else {},
-            headers=headers,
-            body=self._read_body(headers),
+            headers=head.headers,
+            body=body,
         )
         self._identify(request)
         return request
 
-    def _read_body(self, headers: dict[str, str]) -> bytes:
-        if headers.get("transfer-encoding", "").lower() == "chunked":
-            parts: list[bytes] = []
-            while True:
-                size = int(
-                    self.rfile.readline(_MAX_LINE).split(b";")[0].strip() or b"0", 16
-                )
-                if size == 0:
-                    while self.rfile.readline(_MAX_LINE) not in (b"\r\n", b"\n", b""):
-                        pass  # trailers
-                    return b"".join(parts)
-                parts.append(self.rfile.read(size))
-                self.rfile.readline(_MAX_LINE)
-        length = int(headers.get("content-length") or 0)
-        return self.rfile.read(length) if length else b""
+    def _refuse(self, error: Unreadable) -> None:
+        """Answer a request that could not be read, then close: shut down our
+        side and drain what the client still sends for a moment, so that it
+        reads the answer instead of a reset."""
+        self.close_connection = True
+        response = error_response(error)
+        try:
+            extra = {"content-length": str(len(response.body)), "connection": "close"}
+            self.wfile.write(self._encode(response, extra, response.body))
+        except OSError:
+            return
+        _lingering_close(self.connection)
 
     def _identify(self, request: ServerRequest) -> None:
         """A verified client certificate: CN is the user, O the groups."""
@@ -148,27 +198,60 @@ class _Handler(StreamRequestHandler):
                     groups.append(value)
         request.groups = tuple(groups)
 
-    def _head(self, response: ServerResponse, extra: dict[str, str]) -> bytes:
+    def _extra(self, extra: dict[str, str]) -> dict[str, str]:
+        if self.close_connection:
+            extra["connection"] = "close"
+        return extra
+
+    def _encode(
+        self, response: ServerResponse, extra: dict[str, str], body: bytes = b""
+    ) -> bytes:
+        """Status line, headers (values as UTF-8, as Go writes them; line breaks
+        turned into spaces), blank line, body."""
         status = response.status
         lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}"]
         headers = {**response.headers, **extra}
         headers.setdefault("cache-control", "no-cache, private")
-        lines += [f"{_canonical(k)}: {v}" for k, v in headers.items()]
+        for name, value in headers.items():
+            text = str(value)
+            if "\r" in text or "\n" in text:
+                text = text.replace("\r", " ").replace("\n", " ")
+            lines.append(f"{_canonical(name)}: {text}")
         lines.append(f"Date: {_date()}")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
-    def _send(self, method: str, response: ServerResponse) -> None:
-        body = b"" if method == "HEAD" else response.body
-        head = self._head(response, {"content-length": str(len(response.body))})
-        self.wfile.write(head + body)
+    def _send(self, response: ServerResponse, head_only: bool = False) -> None:
+        try:
+            body = response.body
+            length = {"content-length": str(len(body))}
+            data = self._encode(
+                response, self._extra(length), b"" if head_only else body
+            )
+        except Exception as error:  # a response the front cannot write
+            _log.exception("test API server: cannot write a response")
+            failed = _internal_error(error)
+            data = self._encode(
+                failed,
+                self._extra({"content-length": str(len(failed.body))}),
+                failed.body,
+            )
+        self.wfile.write(data)
 
-    def _stream(self, response: ServerResponse) -> None:
+    def _stream(self, response: ServerResponse, head_only: bool = False) -> None:
         stream = response.stream
         assert stream is not None
         raw = "content-length" in response.headers  # a cut body (faults), not chunked
         extra = {} if raw else {"transfer-encoding": "chunked"}
         try:
-            self.wfile.write(self._head(response, extra))
+            try:
+                head = self._encode(response, self._extra(extra))
+            except Exception as error:
+                _log.exception("test API server: cannot write a response")
+                self._send(_internal_error(error))
+                return
+            self.wfile.write(head)
+            if head_only:
+                return
             for chunk in stream:
                 if not chunk:
                     if self._client_gone():
@@ -185,6 +268,10 @@ class _Handler(StreamRequestHandler):
             _abort(self.connection)
         except OSError:
             self.close_connection = True
+        except Exception:  # the head is out: a cut stream tells the client it broke
+            _log.exception("test API server: a response stream failed")
+            self.close_connection = True
+            _abort(self.connection)
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
@@ -210,11 +297,25 @@ class _Handler(StreamRequestHandler):
             return True
 
 
-_MAX_LINE = 65537
+def _internal_error(error: Exception) -> ServerResponse:
+    return error_response(
+        ApiError(500, "InternalError", f"Internal error occurred: {error}")
+    )
 
 
-def _plain(status: int, text: str) -> ServerResponse:
-    return ServerResponse(status, {"content-type": "text/plain"}, text.encode())
+def _lingering_close(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(0.5)
+        deadline = time.monotonic() + 2.0
+        drained = 0
+        while time.monotonic() < deadline and drained < 2 * MAX_BODY_BYTES:
+            data = socket.socket.recv(sock, 65536)
+            if not data:
+                return
+            drained += len(data)
+    except OSError:
+        pass
 
 
 _date_cache: tuple[int, str] = (0, "")
@@ -251,15 +352,22 @@ def _abort(sock: socket.socket) -> None:
 class HTTPServer(ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    #: the listen backlog: socketserver's 5 resets connections as soon as a few
+    #: dozen clients connect at once (parallel tests); the kernel caps it
+    #: (net.core.somaxconn)
+    request_queue_size = 1024
 
     def __init__(
         self,
         address: tuple[str, int],
         handle: Handle,
         tls: ssl.SSLContext | None = None,
+        *,
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
         self.core_handle = handle
         self.tls = tls
+        self.read_timeout = read_timeout
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -284,7 +392,10 @@ class HTTPServer(ThreadingTCPServer):
         super().finish_request(request, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that went away mid-request is not news
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):
+            return  # a client that went away mid-request is not news
+        _log.error("test API server: error serving %s", client_address, exc_info=True)
 
     def track(self, sock: socket.socket, alive: bool) -> None:
         with self._lock:
