@@ -386,6 +386,28 @@ def test_expect_100_continue_is_refused_before_the_body(server: ApiServer) -> No
     assert reply.status == 413  # no "100 Continue" first: the body is not wanted
 
 
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_expect_100_continue_then_the_body(server: ApiServer, chunked: bool) -> None:
+    body = json.dumps(configmap(f"expect-{chunked}".lower())).encode()
+    framing = (
+        b"Transfer-Encoding: chunked\r\n"
+        if chunked
+        else f"Content-Length: {len(body)}\r\n".encode()
+    )
+    head = (
+        f"POST {CONFIGMAPS} HTTP/1.1\r\nContent-Type: application/json\r\n".encode()
+        + auth(server)
+        + framing
+        + b"Expect: 100-continue\r\nConnection: close\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(head)
+        assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body) if chunked else body)
+        reply = Reply(sock.makefile("rb").read())
+    assert reply.status == 201
+
+
 @pytest.mark.parametrize(
     ("line", "code"),
     [
@@ -543,3 +565,42 @@ def test_head_answers_the_get_headers_without_a_body(server: ApiServer) -> None:
         connection.request("GET", "/version")  # keep-alive went on
         assert connection.getresponse().status == 200
         connection.close()
+
+
+def test_cli_serve_without_tls_writes_a_kubeconfig_our_client_can_use(
+    generated: Path, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from kubeclient import ClientSet
+    from kubeclient.config import load_kube_config
+
+    kubeconfig = tmp_path / "kubeconfig"
+    env = {**os.environ, "PYTHONPATH": str(generated)}
+    command = [sys.executable, "-m", "kubeclient.testing", "serve"]
+    usage = subprocess.run(
+        [*command, "--help"], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    assert "system:unsecured" in usage
+    proc = subprocess.Popen(
+        [*command, "--kubeconfig", str(kubeconfig)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().split()
+        assert line[0] == "ready" and line[1].startswith("http://127.0.0.1:")
+        clients = ClientSet(load_kube_config(kubeconfig))
+        namespaces = clients.core_v1.namespaces().list()
+        names = [n.to_dict()["metadata"]["name"] for n in namespaces.items or []]
+        assert "default" in names
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()

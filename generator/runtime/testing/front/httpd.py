@@ -150,7 +150,8 @@ class _Handler(StreamRequestHandler):
                 ):
                     self.close_connection = True
                 length = body_length(head.headers)
-                if length and head.headers.get("expect", "").lower() == "100-continue":
+                expects = head.headers.get("expect", "").lower() == "100-continue"
+                if expects and length != 0:  # a body is wanted (None: chunked)
                     self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
                 body = read_body(self.rfile, length)
             except TimeoutError:
