@@ -458,17 +458,53 @@ def test_a_client_stalling_mid_request_gets_408(quick_server: ApiServer) -> None
     closing_error(quick_server, body_missing, 408)
 
 
-def test_a_slow_client_is_not_cut_while_it_keeps_sending(
+def test_a_head_trickled_byte_by_byte_is_cut_at_the_deadline(
     quick_server: ApiServer,
 ) -> None:
-    """The timeout is for silence, not for the whole request."""
+    """Slowloris: a byte now and then must not keep the head open past
+    read_timeout (Go's ReadHeaderTimeout), though no single wait is that long."""
+    stop = threading.Event()
     with socket.create_connection(("127.0.0.1", quick_server.port), timeout=10) as sock:
-        for piece in (b"GET /ver", b"sion HTTP/1.1\r\n", b"Host: x\r\n"):
-            sock.sendall(piece)
+        sock.sendall(b"GET /version HTTP/1.1\r\nX-Slow: ")
+
+        def trickle() -> None:
+            while not stop.wait(0.1):
+                try:
+                    sock.sendall(b"x")
+                except OSError:
+                    return
+
+        sender = threading.Thread(target=trickle)
+        started = time.monotonic()
+        sender.start()
+        try:
+            reply = Reply(sock.makefile("rb").read())
+        finally:
+            stop.set()
+            sender.join(5)
+    assert reply.status == 408
+    assert time.monotonic() - started < 4
+    reply.status_body()
+
+
+def test_a_slow_body_is_not_cut_while_it_keeps_coming(
+    quick_server: ApiServer,
+) -> None:
+    """For the body the timeout is for silence, not for the whole of it."""
+    body = json.dumps(configmap("slow")).encode()
+    head = (
+        f"POST {CONFIGMAPS} HTTP/1.1\r\nContent-Type: application/json\r\n".encode()
+        + auth(quick_server)
+        + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+    )
+    with socket.create_connection(("127.0.0.1", quick_server.port), timeout=10) as sock:
+        sock.sendall(head)
+        step = len(body) // 4 + 1
+        for start in range(0, len(body), step):
             time.sleep(0.3)
-        sock.sendall(b"Connection: close\r\n\r\n")
+            sock.sendall(body[start : start + step])
         reply = Reply(sock.makefile("rb").read())
-    assert reply.status == 200
+    assert reply.status == 201
 
 
 def test_an_exception_in_the_handler_is_a_500_status(

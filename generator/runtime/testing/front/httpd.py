@@ -12,6 +12,7 @@ as GET without the body. A failure while handling or writing a response is a
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import select
 import socket
@@ -89,6 +90,8 @@ class _Handler(StreamRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.track(self.connection, True)
+        self._reader = _TimedReader(self.connection)
+        self.rfile = io.BufferedReader(self._reader, 65536)
 
     def finish(self) -> None:
         try:
@@ -132,17 +135,22 @@ class _Handler(StreamRequestHandler):
 
     def _read_request(self) -> ServerRequest | None:
         """The next request; None when the connection ends before one starts
-        (closed, or silent for ``read_timeout`` seconds)."""
-        sock = self.connection
-        sock.settimeout(self.server.read_timeout)
+        (closed, or silent for ``read_timeout`` seconds). The head must come
+        within ``read_timeout`` of its first byte (Go's ReadHeaderTimeout: a
+        client trickling bytes cannot hold the thread); the body may take
+        longer, but not stay silent that long."""
+        reader, timeout = self._reader, self.server.read_timeout
+        reader.timeout = timeout
         try:
             try:
                 if not self.rfile.peek(1):  # type: ignore[attr-defined]
                     return None
-            except (TimeoutError, OSError):
-                return None  # idle: nothing was asked
+            except OSError:
+                return None  # idle, or gone: nothing was asked
             try:
+                reader.deadline = time.monotonic() + timeout
                 head = read_head(self.rfile)
+                reader.deadline = None
                 if head is None:
                     return None
                 if head.version < (1, 1) or "close" in (
@@ -157,7 +165,8 @@ class _Handler(StreamRequestHandler):
             except TimeoutError:
                 raise timed_out() from None
         finally:
-            sock.settimeout(None)
+            reader.deadline = reader.timeout = None
+            self.connection.settimeout(None)  # writes wait for slow readers
         path, _, query = head.target.partition("?")
         request = ServerRequest(
             method=head.method.upper(),
@@ -296,6 +305,30 @@ class _Handler(StreamRequestHandler):
             return False
         except OSError:
             return True
+
+
+class _TimedReader(io.RawIOBase):
+    """The reading side of a connection: each receive waits at most
+    ``timeout`` seconds, and never past ``deadline`` (time.monotonic)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
+        self._sock = sock
+        self.timeout: float | None = None
+        self.deadline: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        timeout = self.timeout
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the request head took too long")
+            timeout = left if timeout is None else min(timeout, left)
+        self._sock.settimeout(timeout)
+        return self._sock.recv_into(buffer)
 
 
 def _internal_error(error: Exception) -> ServerResponse:
