@@ -9,9 +9,11 @@ Sections:
             unchanged; time per phase (load, model, render, format, write)
   import    from kubeclient.models.core_v1 import Pod, over a bare interpreter,
             beside the official client's and lightkube's imports
-  client    from kubeclient import ClientSet; a typed get's round trip against a bare
-            requests.get of the same URL; list_all of 10,000 pods against the
-            official client (time, peak memory), all on the loopback test server
+  client    typed GETs and creates per second beside the official client,
+            lightkube and bare http.client / requests.Session floors; building a
+            ClientSet from a kubeconfig over a bare interpreter, beside the
+            peers'; list_all of 10,000 pods against the official client (time,
+            peak memory), all on one loopback test server (bench/bench_client.py)
   server    the test API server: GETs per second from one client, a 10,000-event
             watch with bounded memory (bench/bench_server.py)
   decode    a 5,000-pod PodList (bench/podlist.py) from bytes: typed objects and
@@ -380,231 +382,18 @@ def bench_decode(args: argparse.Namespace, package_dir: Path) -> None:
 # --------------------------------------------------------------------------- client
 
 
-class ServerProcess:
-    """The test API server in its own process (no GIL shared with the client)."""
-
-    def __init__(self, package_dir: Path) -> None:
-        self.kubeconfig = Path(tempfile.mkdtemp(prefix="kubegen-bench-")) / "kubeconfig"
-        env = {**os.environ, "PYTHONPATH": str(package_dir)}
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kubeclient.testing",
-                "serve",
-                "--anonymous",
-                "--kubeconfig",
-                str(self.kubeconfig),
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline().strip()
-        if not line.startswith("ready "):
-            raise RuntimeError(f"test API server did not start: {line!r}")
-        self.url = line.split(" ", 1)[1]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-
-
-def _get_ours(kubeconfig: str, count: int) -> dict[str, float]:
-    from kubeclient import ClientSet
-    from kubeclient.config import load_kube_config
-
-    cms = ClientSet(load_kube_config(kubeconfig)).core_v1.config_maps("default")
-    cms.get("bench")
-    return {"seconds": best_of(lambda: [cms.get("bench") for _ in range(count)], 3)}
-
-
-def _get_requests(kubeconfig: str, count: int) -> dict[str, float]:
-    import requests
-    from kubeclient.config import load_kube_config
-
-    host = load_kube_config(kubeconfig).host
-    session = requests.Session()
-    url = f"{host}/api/v1/namespaces/default/configmaps/bench"
-    session.get(url).raise_for_status()
-    return {
-        "seconds": best_of(lambda: [session.get(url).json() for _ in range(count)], 3)
-    }
-
-
-def _list_ours(kubeconfig: str, count: int) -> dict[str, float]:
-    from kubeclient import ClientSet
-    from kubeclient.config import load_kube_config
-
-    pods = ClientSet(load_kube_config(kubeconfig)).core_v1.pods("bench")
-    start = time.perf_counter()
-    names = [p.metadata.name for p in pods.list_all(page_size=500) if p.metadata]
-    return {"seconds": time.perf_counter() - start, "items": len(names)}
-
-
-def _list_official(kubeconfig: str, count: int) -> dict[str, float]:
-    import kubernetes
-
-    kubernetes.config.load_kube_config(kubeconfig)  # type: ignore[no-untyped-call]
-    api: Any = kubernetes.client.CoreV1Api()
-    start = time.perf_counter()
-    names: list[str] = []
-    token: str | None = None
-    while True:  # the official client's own paging, by hand
-        page = api.list_namespaced_pod("bench", limit=500, _continue=token)
-        names.extend(p.metadata.name for p in page.items)
-        token = page.metadata._continue
-        if not token:
-            break
-    return {"seconds": time.perf_counter() - start, "items": len(names)}
-
-
-CLIENT_WORKERS = {
-    "get-ours": _get_ours,
-    "get-requests": _get_requests,
-    "list-ours": _list_ours,
-    "list-official": _list_official,
-}
-
-
-def client_worker(which: str, kubeconfig: str, count: int) -> dict[str, float]:
-    """Runs in its own process: one client's figures against the server."""
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    result = CLIENT_WORKERS[which](kubeconfig, count)
-    result["peak_kb"] = _peak_kb_since(before)
-    return result
-
-
-def run_client_worker(
-    which: str, kubeconfig: Path, count: int, package_dir: Path
-) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": f"{package_dir}{os.pathsep}{REPO}"}
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "run.py"),
-            "_client",
-            which,
-            str(kubeconfig),
-            str(count),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"client worker {which} failed:\n{out.stderr[-2000:]}")
-    parsed: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return parsed
-
-
-def seed_pods(kubeconfig: Path, package_dir: Path, count: int) -> None:
-    code = f"""
-import sys
-from concurrent.futures import ThreadPoolExecutor
-sys.path.insert(0, {str(BENCH)!r})
-from podlist import pod
-from kubeclient import ClientSet
-from kubeclient.config import load_kube_config
-from kubeclient.models.core_v1 import Namespace, Pod
-from kubeclient.models.meta_v1 import ObjectMeta
-import random
-cs = ClientSet(load_kube_config({str(kubeconfig)!r}))
-cs.core_v1.namespaces().create(Namespace(metadata=ObjectMeta(name="bench")))
-pods = cs.core_v1.pods("bench")
-rng = random.Random(1)
-def make(i):
-    body = pod(i, rng)
-    meta = body["metadata"]
-    body["metadata"] = {{"name": meta["name"], "labels": meta["labels"], "annotations": meta["annotations"]}}
-    body.pop("status")
-    pods.create(Pod.from_dict(body, copy=False))
-with ThreadPoolExecutor(4) as pool:
-    list(pool.map(make, range({count})))
-"""
-    env = {**os.environ, "PYTHONPATH": f"{package_dir}{os.pathsep}{REPO}"}
-    subprocess.run([sys.executable, "-c", code], env=env, check=True)
-
-
 def bench_client(args: argparse.Namespace, package_dir: Path) -> None:
-    print("\n== client (test API server in its own process, plain HTTP, loopback)")
-    clientset, official = (
-        "from kubeclient import ClientSet",
-        "from kubernetes.client import CoreV1Api",
-    )
-    costs = import_costs(package_dir, args.runs * 3, [clientset, official])
-    report_import(clientset, costs[clientset], 0.120)
-    report_import(f"official: {official}", costs[official], None, costs[clientset])
-    server = ServerProcess(package_dir)
-    try:
-        requests_env = {**os.environ, "PYTHONPATH": str(package_dir)}
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import sys; from kubeclient import ClientSet; from kubeclient.config import load_kube_config;"
-                "from kubeclient.models.core_v1 import ConfigMap; from kubeclient.models.meta_v1 import ObjectMeta;"
-                f"ClientSet(load_kube_config({str(server.kubeconfig)!r})).core_v1.config_maps('default')"
-                ".create(ConfigMap(metadata=ObjectMeta(name='bench'), data={'k': 'v'}))",
-            ],
-            env=requests_env,
-            check=True,
-        )
-        count = 500
-        ours_get = run_client_worker("get-ours", server.kubeconfig, count, package_dir)[
-            "seconds"
-        ]
-        bare_get = run_client_worker(
-            "get-requests", server.kubeconfig, count, package_dir
-        )["seconds"]
-        ratio = ours_get / bare_get
-        report(
-            "typed get round trip vs bare requests.get",
-            f"{ratio:.2f}x",
-            "< 1.3x",
-            ratio < 1.3,
-        )
-        print(
-            f"    {count / ours_get:.0f} typed gets/s, {count / bare_get:.0f} bare gets/s"
-        )
-        seed_pods(server.kubeconfig, package_dir, args.list_pods)
-        ours_list = run_client_worker("list-ours", server.kubeconfig, 0, package_dir)
-        official_list = run_client_worker(
-            "list-official", server.kubeconfig, 0, package_dir
-        )
-        assert ours_list["items"] == official_list["items"] == args.list_pods
-        ratio = ours_list["seconds"] / official_list["seconds"]
-        report(
-            f"list_all of {args.list_pods} pods: time vs official client",
-            f"{ratio:.2f}x",
-            "(lower is better)",
-            None,
-        )
-        mem = ours_list["peak_kb"] / max(official_list["peak_kb"], 1)
-        report(
-            f"list_all of {args.list_pods} pods: peak memory vs official",
-            f"{mem:.2f}x",
-            "(lower is better)",
-            None,
-        )
-        print(
-            f"    ours {ours_list['seconds']:.2f} s / {ours_list['peak_kb'] / 1024:.0f} MB, "
-            f"official {official_list['seconds']:.2f} s / {official_list['peak_kb'] / 1024:.0f} MB"
-        )
-    finally:
-        server.stop()
+    """bench/bench_client.py: ours beside the official client, lightkube, floors."""
+    sys.path.insert(0, str(BENCH))
+    import bench_client as client_bench
+
+    client_bench.bench_client(report, package_dir, args.runs * 3, args.list_pods)
 
 
 # --------------------------------------------------------------------------- main
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "_client":
-        kind, kubeconfig, count = sys.argv[2], sys.argv[3], int(sys.argv[4])
-        print(json.dumps(client_worker(kind, kubeconfig, count)))
-        return
     if len(sys.argv) > 1 and sys.argv[1] == "_decode":
         which, path, runs = sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
         print(json.dumps(decode_worker(which, path, runs)))

@@ -47,17 +47,15 @@ from .ir import (
     Parameter,
     Resource,
     Schema,
-    Subresource,
     TypeRef,
     Universe,
 )
-from .render import py_type
-from .render_clients import (
-    LIST_ONLY,
-    NOT_FOR_LIST_ALL,
-    NOT_FOR_WATCH,
-    SUBRESOURCE_NAMES,
-    accessor_name,
+from .pytypes import py_type
+from .surface import (
+    GroupVersionSurface,
+    QueryParameterSurface,
+    ResourceSurface,
+    build_surface,
 )
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
@@ -73,23 +71,6 @@ CATEGORIES = {
     "verb": "Verbs",
     "operation": "Operations",
     "parameter": "Query parameters",
-}
-
-APPLY_PATCH = "application/apply-patch+yaml"
-
-# Query parameters as the typed clients declare them (render_clients.param_type).
-_PARAM_TYPES = {"string": "str", "integer": "int", "boolean": "bool", "number": "float"}
-
-# Client methods of the main resource's operations, by verb (as render_clients'
-# _ResourceRenderer.methods generates them; tests/test_diff.py checks they agree).
-_MAIN_METHODS: dict[str, tuple[str, ...]] = {
-    "get": ("get",),
-    "list": ("list", "list_all"),
-    "create": ("create",),
-    "update": ("update",),
-    "patch": ("patch",),
-    "delete": ("delete",),
-    "deletecollection": ("delete_collection",),
 }
 
 
@@ -182,94 +163,12 @@ def _field_type(t: TypeRef, universe: Universe) -> str:
     return py_type(t, universe, "").read  # seen from no module: core_v1.Pod
 
 
-def param_type(t: TypeRef) -> str:
-    """The Python type of a query parameter's keyword argument in the typed clients."""
-    if t.kind == "array" and t.items is not None:
-        return f"list[{param_type(t.items)}]"
-    return _PARAM_TYPES.get(t.kind, "Any")
-
-
-def _client(gv: GroupVersion, resource: Resource, universe: Universe) -> str | None:
+def _client(gv: GroupVersionSurface, resource: ResourceSurface) -> str | None:
     """``cs.apps_v1.deployments(namespace)``; None when no typed client is generated."""
-    if resource.kind is None or resource.schema not in universe.schemas:
+    if resource.accessor is None:
         return None
-    accessor = accessor_name(resource.kind.kind, resource.plural)
-    return f"cs.{gv.module}.{accessor}({'namespace' if resource.namespaced else ''})"
-
-
-def operation_methods(
-    op: Operation, resource: Resource, universe: Universe
-) -> tuple[str, ...]:
-    """The typed client's methods that send this operation (none for /watch/ paths:
-    the client watches with list?watch=true)."""
-    if op.deprecated_watch:
-        return ()
-    if op.subresource is None:
-        return _main_methods(op, resource, universe)
-    sub = next(s for s in resource.subresources if s.name == op.subresource)
-    return _subresource_methods(op, sub, resource)
-
-
-def _main_methods(
-    op: Operation, resource: Resource, universe: Universe
-) -> tuple[str, ...]:
-    names = _MAIN_METHODS.get(op.verb, ())
-    if op.verb == "list":
-        if resource.list_schema not in universe.schemas:
-            return ()
-        if "watch" in resource.verbs:
-            names = (*names, "watch")
-    if op.verb == "patch" and APPLY_PATCH in op.body_content_types:
-        names = (*names, "apply")
-    return names
-
-
-def _subresource_methods(
-    op: Operation, sub: Subresource, resource: Resource
-) -> tuple[str, ...]:
-    py = SUBRESOURCE_NAMES.get(sub.name, naming.snake_case(sub.name))
-    if sub.streaming:
-        return (py,)
-    if op.verb in ("get", "update", "create"):
-        evict = ("evict",) if sub.name == "eviction" and op.verb == "create" else ()
-        return (f"{op.verb}_{py}", *evict)
-    if op.verb == "patch":
-        own = op.response is not None and op.response.ref == resource.schema
-        apply = (f"apply_{py}",) if own and APPLY_PATCH in op.body_content_types else ()
-        return (f"patch_{py}", *apply)
-    return ()
-
-
-# Query parameters a method leaves out of its keyword arguments (render_clients).
-_NOT_DECLARED = {
-    "list": LIST_ONLY,
-    "list_all": NOT_FOR_LIST_ALL,
-    "watch": NOT_FOR_WATCH,
-}
-
-
-def parameter_methods(
-    op: Operation, resource: Resource, universe: Universe, name: str
-) -> tuple[str, ...]:
-    """The methods of ``op`` that take query parameter ``name`` as a keyword argument.
-
-    Streaming subresources (exec, attach, proxy ...) take ``**kwargs`` and ``evict``
-    builds its own request: a parameter change cannot break a call to them.
-    """
-    if op.subresource is not None and any(
-        s.name == op.subresource and s.streaming for s in resource.subresources
-    ):
-        return ()
-    return tuple(
-        m
-        for m in operation_methods(op, resource, universe)
-        if m != "evict" and name not in _NOT_DECLARED.get(m, frozenset())
-    )
-
-
-def _accessor(client: str) -> str:
-    """``pods`` of ``cs.core_v1.pods(namespace)``."""
-    return client.split("(")[0].rsplit(".", 1)[1]
+    scope = "namespace" if resource.namespaced else ""
+    return f"cs.{gv.attribute}.{resource.accessor}({scope})"
 
 
 def _calls(client: str | None, methods: Iterable[str], argument: str = "") -> str:
@@ -285,12 +184,19 @@ def _calls(client: str | None, methods: Iterable[str], argument: str = "") -> st
 
 
 class _Side:
-    """One release's universe, indexed the way the comparison looks things up."""
+    """One release's universe and its typed clients' surface, indexed the way the
+    comparison looks things up."""
 
     def __init__(self, universe: Universe) -> None:
         self.universe = universe
         self.gvs = {gv.api_version: gv for gv in universe.group_versions()}
         self.modules = {m.name: m for m in universe.modules}
+        surface = build_surface(universe)
+        self.clients = {gv.api_version: gv for gv in surface.group_versions}
+
+    def resource(self, gv: GroupVersion, plural: str) -> ResourceSurface:
+        clients = self.clients[gv.api_version]
+        return next(r for r in clients.resources if r.plural == plural)
 
     def section(self, module: str) -> tuple[str | None, str]:
         """(apiVersion, module) of a models module: its group-version, if it has one."""
@@ -343,7 +249,7 @@ class _Comparer:
             if a is None or b is None:
                 gv, side = (b, self.new) if a is None else (a, self.old)
                 assert gv is not None
-                python = _module_names(gv, side.universe)
+                python = _module_names(side.clients[key])
                 detail = _contents(gv, side.universe)
                 action = ADDED if a is None else REMOVED
                 section = (key, gv.module)
@@ -525,7 +431,9 @@ class _Comparer:
             if a is None or b is None:
                 gv, side, r = (gv_b, self.new, b) if a is None else (gv_a, self.old, a)
                 assert r is not None
-                client = _client(gv, r, side.universe)
+                client = _client(
+                    side.clients[gv.api_version], side.resource(gv, plural)
+                )
                 detail = "verbs: " + (", ".join(r.verbs) or "none")
                 if r.subresources:
                     detail += "; subresources: " + ", ".join(
@@ -555,8 +463,11 @@ class _ResourcePair:
         self.c = comparer
         self.a, self.b = a, b
         self.old_u, self.new_u = comparer.old.universe, comparer.new.universe
-        self.client_a = _client(gv_a, a, self.old_u)
-        self.client_b = _client(gv_b, b, self.new_u)
+        # What the typed clients offer for the resource, in each release.
+        self.sa = comparer.old.resource(gv_a, a.plural)
+        self.sb = comparer.new.resource(gv_b, b.plural)
+        self.client_a = _client(comparer.old.clients[gv_a.api_version], self.sa)
+        self.client_b = _client(comparer.new.clients[gv_b.api_version], self.sb)
         # A resource the old package had no typed client for cannot break user code.
         self.typed = self.client_a is not None
         self.section = (gv_b.api_version, gv_b.module)
@@ -585,8 +496,8 @@ class _ResourcePair:
             text = f"{scope[self.a.namespaced]} -> {scope[self.b.namespaced]}"
             details.append((text, self.typed))
         # A renamed module or class is reported once, on the group-version or class.
-        if self.client_a is not None and self.client_b is not None:
-            old, new = _accessor(self.client_a), _accessor(self.client_b)
+        if self.sa.accessor is not None and self.sb.accessor is not None:
+            old, new = self.sa.accessor, self.sb.accessor
             if old != new:
                 details.append((f"accessor {old}() -> {new}()", True))
         if self.a.schema != self.b.schema:
@@ -610,30 +521,27 @@ class _ResourcePair:
     ) -> None:
         wire = self.b.plural + (f"/{sub}" if sub else "")
         for verb in [v for v in before if v not in after]:
-            methods = self.methods(self.a, self.old_u, sub, verb)
+            methods = self.methods(self.sa, sub, verb)
             python = _calls(self.client_a, methods)
             self.add(
                 "verb", REMOVED, python, f"{wire} {verb}", self.typed and bool(methods)
             )
         for verb in [v for v in after if v not in before]:
-            methods = self.methods(self.b, self.new_u, sub, verb)
+            methods = self.methods(self.sb, sub, verb)
             self.add(
                 "verb", ADDED, _calls(self.client_b, methods), f"{wire} {verb}", False
             )
 
     @staticmethod
-    def methods(
-        resource: Resource, universe: Universe, sub: str | None, verb: str
-    ) -> list[str]:
+    def methods(surface: ResourceSurface, sub: str | None, verb: str) -> list[str]:
         if verb == "watch" and sub is None:
             # watch() is sent as list?watch=true: the list operation's method
-            listing = [op for op in resource.operations if op.verb == "list"]
-            return ["watch"] if listing else []
+            return [m.name for m in surface.methods if m.name == "watch"]
         return [
             m
-            for op in _all_operations(resource)
-            if op.subresource == sub and op.verb == verb
-            for m in operation_methods(op, resource, universe)
+            for o in surface.operations
+            if o.operation.subresource == sub and o.operation.verb == verb
+            for m in o.methods
         ]
 
     def subresources(self) -> None:
@@ -643,17 +551,13 @@ class _ResourcePair:
             x, y = old.get(name), new.get(name)
             wire = f"{self.b.plural}/{name}"
             if x is None or y is None:
-                resource, universe, client = (
-                    (self.b, self.new_u, self.client_b)
-                    if x is None
-                    else (self.a, self.old_u, self.client_a)
+                surface, client = (
+                    (self.sb, self.client_b) if x is None else (self.sa, self.client_a)
                 )
                 sub = y if x is None else x
                 assert sub is not None
                 methods = [
-                    m
-                    for op in sub.operations
-                    for m in operation_methods(op, resource, universe)
+                    m for op in sub.operations for m in surface.operation(op).methods
                 ]
                 breaking = y is None and self.typed and bool(methods)
                 action = ADDED if x is None else REMOVED
@@ -689,14 +593,14 @@ class _ResourcePair:
     ) -> None:
         op = y if x is None else x
         assert op is not None
-        resource, universe = (self.b, self.new_u) if x is None else (self.a, self.old_u)
+        surface = self.sb if x is None else self.sa
         other = self.a if x is None else self.b
         # Covered by the verb, subresource or scope change already reported.
         if not _has_verb(other, op.subresource, op.verb):
             return
         if op.all_namespaces and self.a.namespaced != self.b.namespaced:
             return
-        methods = operation_methods(op, resource, universe)
+        methods = surface.operation(op).methods
         client = self.client_b if x is None else self.client_a
         detail = _operation_note(op)
         action = ADDED if x is None else REMOVED
@@ -707,7 +611,7 @@ class _ResourcePair:
 
     def operation_pair(self, x: Operation, y: Operation) -> None:
         details: list[tuple[str, bool]] = []
-        typed = self.typed and bool(operation_methods(x, self.a, self.old_u))
+        typed = self.typed and bool(self.sa.operation(x).methods)
         for what, before, after in (
             ("body", x.body, y.body),
             ("response", x.response, y.response),
@@ -730,7 +634,7 @@ class _ResourcePair:
         if self.c.descriptions and x.description != y.description:
             details.append(("description changed", False))
         if details:
-            methods = operation_methods(y, self.b, self.new_u)
+            methods = self.sb.operation(y).methods
             python = _calls(self.client_b, methods)
             self.add("operation", CHANGED, python, _op_wire(y), *_joined(details))
 
@@ -738,30 +642,39 @@ class _ResourcePair:
         """Collect the query parameter changes of one operation into ``out``."""
         old = {p.name: p for p in x.parameters if p.location == "query"}
         new = {p.name: p for p in y.parameters if p.location == "query"}
+        # ... and as the typed clients declare them
+        py_old, py_new = self.sa.operation(x), self.sb.operation(y)
         sub = y.subresource or ""
         for name in sorted(old.keys() | new.keys()):
             p, q = old.get(name), new.get(name)
-            if p is None:
-                assert q is not None
-                detail = f"type {param_type(q.type)}"
+            pp, pq = py_old.parameter(name), py_new.parameter(name)
+            if p is None or pp is None:
+                assert q is not None and pq is not None
+                detail = f"type {pq.type}"
                 detail += ", required" if q.required else ""
-                key = _ParamKey(sub, name, q.py_name, ADDED, detail, q.required)
-            elif q is None:
-                key = _ParamKey(sub, name, p.py_name, REMOVED, "", True)
+                key = _ParamKey(sub, name, pq.name, ADDED, detail, q.required)
+            elif q is None or pq is None:
+                key = _ParamKey(sub, name, pp.name, REMOVED, "", True)
             else:
-                details = self.parameter_pair(p, q)
+                details = self.parameter_pair(p, q, pp, pq)
                 if not details:
                     continue
                 breaking, detail = _joined(details)
-                key = _ParamKey(sub, name, q.py_name, CHANGED, detail, breaking)
+                key = _ParamKey(sub, name, pq.name, CHANGED, detail, breaking)
             out[key].append(y if q is not None else x)
 
-    def parameter_pair(self, p: Parameter, q: Parameter) -> list[tuple[str, bool]]:
+    def parameter_pair(
+        self,
+        p: Parameter,
+        q: Parameter,
+        before: QueryParameterSurface,
+        after: QueryParameterSurface,
+    ) -> list[tuple[str, bool]]:
         details: list[tuple[str, bool]] = []
-        if p.py_name != q.py_name:
-            details.append((f"Python name {p.py_name} -> {q.py_name}", True))
-        if param_type(p.type) != param_type(q.type):
-            details.append((f"type {param_type(p.type)} -> {param_type(q.type)}", True))
+        if before.name != after.name:
+            details.append((f"Python name {before.name} -> {after.name}", True))
+        if before.type != after.type:
+            details.append((f"type {before.type} -> {after.type}", True))
         elif p.type != q.type:
             details.append(
                 (f"wire type {_wire_type(p.type)} -> {_wire_type(q.type)}", False)
@@ -777,15 +690,15 @@ class _ResourcePair:
         deletecollection of pods is one line), naming every method it touches."""
         for key in sorted(params):
             ops = params[key]
-            resource, universe, client = (
-                (self.a, self.old_u, self.client_a)
+            resource, surface, client = (
+                (self.a, self.sa, self.client_a)
                 if key.action == REMOVED
-                else (self.b, self.new_u, self.client_b)
+                else (self.b, self.sb, self.client_b)
             )
             methods = [
                 m
                 for op in ops
-                for m in parameter_methods(op, resource, universe, key.name)
+                for m in _declaring(surface.operation(op).parameter(key.name))
             ]
             # A keyword argument no method declares cannot break a call.
             breaking = key.breaking and self.typed and bool(methods)
@@ -870,10 +783,17 @@ def _joined(details: list[tuple[str, bool]]) -> tuple[bool, str]:
     return any(b for _, b in details), "; ".join(d for d, _ in details)
 
 
-def _module_names(gv: GroupVersion, universe: Universe) -> str:
+def _module_names(gv: GroupVersionSurface) -> str:
     """``models.apps_v1, cs.apps_v1``: the clientset attribute only if typed clients exist."""
-    typed = any(_client(gv, r, universe) for r in gv.resources)
-    return f"models.{gv.module}" + (f", cs.{gv.module}" if typed else "")
+    typed = f", cs.{gv.attribute}" if gv.typed else ""
+    return f"models.{gv.attribute}{typed}"
+
+
+def _declaring(parameter: QueryParameterSurface | None) -> tuple[str, ...]:
+    """The methods that take a query parameter: streaming subresources (exec, attach,
+    proxy ...) take ``**kwargs`` and ``evict`` builds its own request, so a change of
+    their parameters cannot break a call to them."""
+    return parameter.methods if parameter is not None else ()
 
 
 def _contents(gv: GroupVersion, universe: Universe) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .runtime.openapi import json_pointer
+from .runtime.machinery.openapi import json_pointer
 
 __all__ = ["GeneratorError", "SpecError", "json_pointer"]
 

@@ -34,13 +34,14 @@ def file_name(path: str) -> str:
 def fetch_cluster(kubeconfig: str | None = None, context: str | None = None) -> Fetched:
     from .runtime.config import ConfigError, load_kube_config
     from .runtime.errors import ApiError, ConnectionFailed
-    from .runtime.transport import Transport
+    from .runtime.pipeline import Pipeline
+    from .runtime.transport.http import HTTPTransport
 
     try:
         config = load_kube_config(kubeconfig, context=context)
     except ConfigError as err:
         raise GeneratorError(f"cannot load the cluster's kubeconfig: {err}") from None
-    with Transport(config) as transport:
+    with Pipeline(HTTPTransport(config), config) as transport:
         try:
             index = transport.request("GET", "/openapi/v3").json()
             version = transport.request("GET", "/version").json()

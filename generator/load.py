@@ -21,8 +21,8 @@ from typing import Any
 import yaml
 
 from .errors import GeneratorError, SpecError, json_pointer
-from .runtime import crd
-from .runtime.openapi import SCHEMA_REF_PREFIX, iter_refs, schema_refs
+from .runtime.machinery import crd
+from .runtime.machinery.openapi import SCHEMA_REF_PREFIX, iter_refs, schema_refs
 
 SPEC_SUFFIXES = (".json", ".yaml", ".yml")
 GVK_EXTENSION = "x-kubernetes-group-version-kind"

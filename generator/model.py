@@ -34,9 +34,9 @@ from .ir import (
     Universe,
 )
 from .load import GVK_EXTENSION, Spec, served_documents
-from .runtime import crd
 from .runtime._model import MODEL_METHODS
-from .runtime.openapi import SCHEMA_REF_PREFIX
+from .runtime.machinery import crd
+from .runtime.machinery.openapi import SCHEMA_REF_PREFIX
 
 # Names the generated model modules use for themselves; classes and fields avoid them.
 RUNTIME_NAMES = frozenset(

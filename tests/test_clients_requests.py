@@ -4,7 +4,7 @@ decoding, checked on a recording transport (no server)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,72 +23,73 @@ class Sent:
     stream: bool
 
 
-class FakeResponse:
-    """The runtime Response surface, over canned bytes."""
+def canned(body: bytes, status: int = 200, chunks: list[bytes] | None = None) -> Any:
+    """A runtime Response over canned bytes (streamed in ``chunks`` if given)."""
+    from kubeclient.response import Headers, Response
 
-    def __init__(
-        self, body: bytes, status: int = 200, chunks: list[bytes] | None = None
-    ) -> None:
-        self.status = status
-        self.headers: dict[str, str] = {}
-        self.url = "https://fake"
-        self._body = body
-        self._chunks = chunks
-        self.closed = False
+    if chunks is None:
+        return Response(status, Headers(), body=body)
 
-    def content(self) -> bytes:
-        return self._body
+    class Chunks:
+        def chunks(self, size: int) -> Iterator[bytes]:
+            yield from chunks or []
 
-    def json(self) -> Any:
-        return json.loads(self._body)
+        def close(self) -> None:
+            pass
 
-    def iter_chunks(self, size: int = 65536) -> Iterator[bytes]:
-        yield from self._chunks if self._chunks is not None else [self._body]
+        def abort(self) -> None:
+            pass
 
-    def iter_lines(self) -> Iterator[bytes]:
-        yield from b"".join(self.iter_chunks()).splitlines()
+    return Response(status, Headers(), stream=Chunks())
 
-    def close(self) -> None:
-        self.closed = True
+
+def _typed(value: str) -> Any:
+    """A query value as the test wrote it: booleans and integers typed again."""
+    if value in ("true", "false"):
+        return value == "true"
+    return int(value) if value.isdigit() else value
 
 
 @dataclass
 class RecordingTransport:
+    """A Transport recording the requests the pipeline sends, answering canned
+    replies (a dict, or a Response) in order."""
+
     replies: list[Any] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
     config: Any = None
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-        accept: str = "application/json",
-        headers: Mapping[str, str] | None = None,
-        stream: bool = False,
-        timeout: Any = None,
-    ) -> FakeResponse:
+    def send(self, request: Any) -> Any:
+        content_type = request.header("content-type")
+        body = request.body
         textual = (
             bool(body)
             and content_type is not None
             and ("json" in content_type or "yaml" in content_type)
         )
         decoded = json.loads(body) if textual and body else body
-        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        params: dict[str, Any] = {}
+        for key, value in request.query:
+            params[key] = _typed(value)
         self.sent.append(
-            Sent(method, path, clean, decoded, content_type, accept, stream)
+            Sent(
+                request.method,
+                request.path,
+                params,
+                decoded,
+                content_type,
+                request.header("accept") or "",
+                request.stream,
+            )
         )
         reply = (
             self.replies.pop(0)
             if self.replies
             else {"kind": "Status", "status": "Success"}
         )
-        if isinstance(reply, FakeResponse):
+        if not isinstance(reply, dict):
             return reply
-        return FakeResponse(json.dumps(reply).encode())
+        return canned(json.dumps(reply).encode())
 
     def close(self) -> None:
         pass
@@ -111,7 +112,7 @@ def fake(generated: Path) -> Any:
     from kubeclient import ClientSet
 
     transport = RecordingTransport()
-    return ClientSet(transport=transport), transport  # type: ignore[arg-type]
+    return ClientSet(transport=transport), transport
 
 
 def test_paths_for_each_scope(fake: Any) -> None:
@@ -393,8 +394,8 @@ def test_logs_text_and_follow(fake: Any) -> None:
     cs, t = fake
     pods = cs.core_v1.pods("default")
     t.replies = [
-        FakeResponse(b"one\ntwo\n"),
-        FakeResponse(b"", chunks=[b"li", b"ne 1\nline", b" 2\n"]),
+        canned(b"one\ntwo\n"),
+        canned(b"", chunks=[b"li", b"ne 1\nline", b" 2\n"]),
     ]
     assert pods.get_log("web", container="c", tail_lines=2) == "one\ntwo\n"
     assert list(pods.get_log("web", follow=True)) == ["line 1", "line 2"]
@@ -429,7 +430,7 @@ def test_watch_decodes_typed_events(fake: Any) -> None:
         json.dumps({"type": "MODIFIED", "object": pod("a")}).encode()[:20],
         json.dumps({"type": "MODIFIED", "object": pod("a")}).encode()[20:] + b"\n",
     ]
-    t.replies = [FakeResponse(b"", chunks=lines)]
+    t.replies = [canned(b"", chunks=lines)]
     events = list(
         cs.core_v1.pods("default").watch(label_selector="a=b", timeout_seconds=5)
     )
@@ -443,3 +444,34 @@ def test_watch_decodes_typed_events(fake: Any) -> None:
         "labelSelector": "a=b",
         "timeoutSeconds": 5,
     }
+
+
+def test_a_response_of_another_kind_is_an_error(fake: Any) -> None:
+    """Regression: ``config_maps().get()`` returned a Pod when the server sent one."""
+    from kubeclient.errors import UnexpectedKind
+    from kubeclient.models.core_v1 import ConfigMap
+
+    cs, t = fake
+    cms = cs.core_v1.config_maps("default")
+    t.replies = [pod("x")]
+    with pytest.raises(UnexpectedKind) as raised:
+        cms.get("x")
+    assert "expected a ConfigMap, the server answered with a Pod" in str(raised.value)
+    t.replies = [{"kind": "PodList", "apiVersion": "v1", "items": []}]
+    with pytest.raises(UnexpectedKind, match="expected a ConfigMapList"):
+        cms.list()
+    t.replies = [canned(b'["not", "an", "object"]')]
+    with pytest.raises(UnexpectedKind, match="JSON list"):
+        cms.get("x")
+    t.replies = [pod("x")]
+    with pytest.raises(UnexpectedKind, match="a ConfigMap or a Status"):
+        cms.delete("x")
+    # the kind it asks for, a Status where one is due, and a kind-less body decode
+    t.replies = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}},
+        {"kind": "Status", "apiVersion": "v1", "status": "Success"},
+        {"metadata": {"name": "y"}},
+    ]
+    assert isinstance(cms.get("x"), ConfigMap)
+    assert cms.delete("x").status == "Success"
+    assert cms.get("y").metadata.name == "y"

@@ -19,9 +19,6 @@ from generator.diff import (
     ApiDiff,
     Change,
     diff_universes,
-    operation_methods,
-    param_type,
-    parameter_methods,
     render_json,
     render_markdown,
     spec_candidates,
@@ -30,7 +27,7 @@ from generator.diff import (
 from generator.ir import Universe
 from generator.load import load_spec
 from generator.model import build_universe
-from generator.render_clients import resource_methods
+from generator.surface import build_surface
 
 from .conftest import spec_dir
 from .specbuilder import (
@@ -660,33 +657,36 @@ def find(category: str, python: str) -> Change:
     return matches[0]
 
 
-def test_method_names_are_those_of_the_generated_clients() -> None:
-    """The Python names the report prints are the ones render_clients generates:
-    every method of every typed client of v1.36, every keyword argument and its
-    type."""
-    u = real("1.36")
+def test_method_names_are_those_of_the_generated_clients(generated: Path) -> None:
+    """The Python names the report prints come from the client surface, and the
+    surface is what the generated v1.36 clients are: every method of every typed
+    client, every keyword argument of a query parameter and its type."""
+    import importlib
+    import inspect
+
+    from kubeclient.resource import TypedResourceClient
+
+    runtime = set(dir(TypedResourceClient))
     checked = 0
-    for gv in u.group_versions():
-        for resource in gv.resources:
-            if resource.kind is None or resource.schema not in u.schemas:
-                continue  # no typed client
-            methods = {m.name: m for m in resource_methods(u, gv, resource)}
-            ops = [
-                *resource.operations,
-                *(op for s in resource.subresources for op in s.operations),
-            ]
-            ours = {m for op in ops for m in operation_methods(op, resource, u)}
-            assert ours == set(methods), (gv.api_version, resource.plural)
-            for op in ops:
-                for p in (p for p in op.parameters if p.location == "query"):
-                    declaring = parameter_methods(op, resource, u, p.name)
-                    for name in operation_methods(op, resource, u):
+    for gv in build_surface(real("1.36")).group_versions:
+        for resource in gv.typed:
+            module = importlib.import_module(f"kubeclient.clients.{gv.attribute}")
+            cls = getattr(module, resource.class_name or "")
+            generated_methods = {
+                n for n in dir(cls) if not n.startswith("_") and n not in runtime
+            }
+            sent = {m for o in resource.operations for m in o.methods}
+            assert sent == generated_methods, (gv.api_version, resource.plural)
+            for o in resource.operations:
+                for p in o.parameters:
+                    for name in o.methods:
+                        signature = inspect.signature(getattr(cls, name))
+                        found = signature.parameters.get(p.name)
                         # "limit: int | None = None"; apply's "field_manager: str"
-                        declared = any(
-                            k.startswith(f"{p.py_name}: {param_type(p.type)}")
-                            for k in methods[name].keywords
-                        )
-                        assert declared == (name in declaring), (op.id, p.name, name)
+                        declared = found is not None and str(
+                            found.annotation
+                        ).startswith(p.type)
+                        assert declared == (name in p.methods), (o.operation.id, p)
                         checked += 1
     assert checked > 5000
 

@@ -346,11 +346,14 @@ def test_failed_group_version_gives_partial_results(
 ) -> None:
     from kubeclient.discovery import DiscoveryClient, GroupDiscoveryFailed, RESTMapper
     from kubeclient.errors import ServiceUnavailable
+    from kubeclient.pipeline import Pipeline, RetryPolicy
     from kubeclient.resources import GroupVersionKind
     from kubeclient.rest import RESTClient
-    from kubeclient.transport import Transport
+    from kubeclient.transport.http import HTTPTransport
 
-    rest = RESTClient(transport=Transport(server.config(), max_retries=0))
+    config = server.config()
+    pipeline = Pipeline(HTTPTransport(config), config, retry=RetryPolicy(max_retries=0))
+    rest = RESTClient(pipeline=pipeline)
     server.faults.error(503, path=r"^/apis/batch/v1$", count=50)
     disco = DiscoveryClient(rest, aggregated=False)
     with pytest.raises(GroupDiscoveryFailed) as caught:

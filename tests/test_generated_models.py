@@ -443,6 +443,8 @@ def test_package_installs_with_pip(generated: Path, tmp_path: Path, where: str) 
     assert (installed / "py.typed").exists() and (
         installed / "models" / "core_v1.py"
     ).exists()
+    # runtime subpackages ship too (the server-side machinery the test server runs on)
+    assert (installed / "machinery" / "strategic.py").exists()
     assert (installed / "testing" / "openapi_v3.json.gz").exists() or not (
         generated / "kubeclient" / "testing" / "openapi_v3.json.gz"
     ).exists()
@@ -450,7 +452,8 @@ def test_package_installs_with_pip(generated: Path, tmp_path: Path, where: str) 
         [
             sys.executable,
             "-c",
-            "import kubeclient, kubeclient.clientset, kubeclient.testing; print(kubeclient.__file__)",
+            "import kubeclient, kubeclient.clientset, kubeclient.machinery.apply, "
+            "kubeclient.testing; print(kubeclient.__file__)",
         ],
         env={"PYTHONPATH": str(target), "PATH": ""},
         capture_output=True,

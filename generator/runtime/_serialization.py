@@ -58,14 +58,19 @@ _LOADER: type[Any] | None = None
 
 
 def load_yaml_documents(text: str | bytes) -> list[Any]:
-    """Every non-empty document of a YAML stream, as plain data."""
+    """Every non-empty document of a YAML stream, as plain data.
+
+    Documents whose aliases expand excessively ("billion laughs") are refused.
+    """
     import yaml
+
+    from ._yaml import load_all
 
     global _LOADER
     if _LOADER is None:
         _LOADER = _yaml_loader()
     try:
-        return [doc for doc in yaml.load_all(text, Loader=_LOADER) if doc is not None]
+        return [doc for doc in load_all(text, _LOADER) if doc is not None]
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

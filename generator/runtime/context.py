@@ -57,7 +57,7 @@ class Context:
         self._ids = itertools.count()
         self._unlink: Callable[[], None] | None = None
         if parent is not None:
-            self._unlink = parent.on_cancel(self._cancel_from_parent)
+            self._unlink = parent.on_cancel(lambda: self._follow(parent))
         if deadline is not None and not self._done.is_set():
             _deadlines.schedule(deadline, self)
 
@@ -126,12 +126,9 @@ class Context:
         with self._lock:
             self._callbacks.pop(key, None)
 
-    def _cancel_from_parent(self) -> None:
-        parent_error = DeadlineExceeded if self._deadline_passed() else Cancelled
-        self._finish(parent_error("parent context done"))
-
-    def _deadline_passed(self) -> bool:
-        return self.deadline is not None and time.monotonic() >= self.deadline
+    def _follow(self, parent: Context) -> None:
+        """The parent is done: so is this context, for the same reason."""
+        self._finish(parent._error or Cancelled("context cancelled"))
 
     def _expire(self) -> None:
         self._finish(DeadlineExceeded("context deadline exceeded"))

@@ -32,7 +32,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError
-from .resources import GroupVersionKind, ResourceInfo, SubresourceInfo
+from .resources import (
+    GroupVersionKind,
+    ResourceInfo,
+    SubresourceInfo,
+    version_priority,
+)
 from .rest import RESTClient
 
 if TYPE_CHECKING:
@@ -146,8 +151,16 @@ def _group(data: dict[str, Any]) -> APIGroup:
     return APIGroup(
         str(data.get("name", "")),
         versions,
-        str(preferred_gv or (versions[0] if versions else "")),
+        str(preferred_gv or _highest(versions)),
     )
+
+
+def _highest(group_versions: Iterable[str]) -> str:
+    """The group-version of the highest priority (when the server names none)."""
+    ordered = sorted(
+        group_versions, key=lambda gv: version_priority(gv.rpartition("/")[2])
+    )
+    return ordered[0] if ordered else ""
 
 
 def _aggregated(
@@ -261,7 +274,7 @@ def _resource_list_body(rl: APIResourceList) -> dict[str, Any]:
 def _core_group(versions: dict[str, Any]) -> APIGroup:
     """The legacy group from /api's APIVersions."""
     found = _strings(versions.get("versions"))
-    return APIGroup("", found, (found or ("v1",))[0])
+    return APIGroup("", found, _highest(found) or "v1")
 
 
 def _is_aggregated(content_type: str) -> bool:
@@ -301,7 +314,7 @@ class _DiskCache:
             if time.time() - path.stat().st_mtime > self.ttl:
                 return None
             value = json.loads(path.read_text())
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None  # missing, expired or damaged: ask the server
         return value if isinstance(value, dict) else None
 
@@ -356,6 +369,10 @@ class DiscoveryClient:
     def for_config(cls, config: Config, **kwargs: Any) -> DiscoveryClient:
         return cls(RESTClient(config), **kwargs)
 
+    def __repr__(self) -> str:
+        cache = f" cache={self._disk.dir}" if self._disk is not None else ""
+        return f"<DiscoveryClient {self.rest!r}{cache}>"
+
     def invalidate(self) -> None:
         """Forget what was discovered (memory and disk): the next call asks the server."""
         self._groups = None
@@ -366,6 +383,8 @@ class DiscoveryClient:
 
     def server_version(self) -> VersionInfo:
         data = self.rest.get().abs_path("/version").do().json()
+        if not isinstance(data, dict):
+            data = {}
         return VersionInfo(
             major=str(data.get("major", "")),
             minor=str(data.get("minor", "")),

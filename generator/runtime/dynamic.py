@@ -25,9 +25,10 @@ from .rest import RESTClient, Timeout
 
 if TYPE_CHECKING:
     from .config import Config
+    from .context import Context
     from .discovery import DiscoveryClient, RESTMapper
     from .transport import Transport
-    from .watch import WatchEvent
+    from .watch import WatchStream
 
 __all__ = ["DynamicClient", "DynamicResource", "GroupVersionResource", "Unstructured"]
 
@@ -151,8 +152,14 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
             decode_any=_unstructured,
         )
 
-    def get(self, name: str, *, request_timeout: Timeout | None = None) -> Unstructured:
-        return self._get(name, {}, request_timeout)
+    def get(
+        self,
+        name: str,
+        *,
+        ctx: Context | None = None,
+        request_timeout: Timeout | None = None,
+    ) -> Unstructured:
+        return self._get(name, {}, request_timeout, ctx=ctx)
 
     def list(
         self,
@@ -164,9 +171,10 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         resource_version: str | None = None,
         resource_version_match: str | None = None,
         timeout_seconds: int | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> Unstructured:
-        return self._list(query(locals(), _LIST), request_timeout)
+        return self._list(query(locals(), _LIST), request_timeout, ctx=ctx)
 
     def list_all(
         self,
@@ -174,10 +182,11 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         label_selector: str | None = None,
         field_selector: str | None = None,
         page_size: int = 500,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> Iterator[Unstructured]:
         params = {"labelSelector": label_selector, "fieldSelector": field_selector}
-        return self._list_all(params, request_timeout, page_size=page_size)
+        return self._list_all(params, request_timeout, page_size=page_size, ctx=ctx)
 
     def watch(
         self,
@@ -188,9 +197,11 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         allow_watch_bookmarks: bool | None = None,
         timeout_seconds: int | None = None,
         resume: bool = False,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
-    ) -> Iterator[WatchEvent[Unstructured]]:
-        return self._watch(query(locals(), _WATCH), request_timeout, resume=resume)
+    ) -> WatchStream[Unstructured]:
+        params = query(locals(), _WATCH)
+        return self._watch(params, request_timeout, resume=resume, ctx=ctx)
 
     def create(
         self,
@@ -199,9 +210,10 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         dry_run: str | None = None,
         field_manager: str | None = None,
         field_validation: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> Unstructured:
-        return self._create(body, query(locals(), _WRITE), request_timeout)
+        return self._create(body, query(locals(), _WRITE), request_timeout, ctx=ctx)
 
     def update(
         self,
@@ -210,9 +222,10 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         dry_run: str | None = None,
         field_manager: str | None = None,
         field_validation: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> Unstructured:
-        return self._update(body, query(locals(), _WRITE), request_timeout)
+        return self._update(body, query(locals(), _WRITE), request_timeout, ctx=ctx)
 
     def update_status(
         self,
@@ -221,10 +234,13 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         dry_run: str | None = None,
         field_manager: str | None = None,
         field_validation: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> Unstructured:
         params = query(locals(), _WRITE)
-        return self._update(body, params, request_timeout, subresource="status")
+        return self._update(
+            body, params, request_timeout, subresource="status", ctx=ctx
+        )
 
     def patch(
         self,
@@ -237,12 +253,19 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         field_validation: str | None = None,
         force: bool | None = None,
         subresource: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> Unstructured:
         """A patch; merge by default (custom resources have no strategic merge)."""
         params = {**query(locals(), _WRITE), "force": force}
         return self._patch(
-            name, body, patch_type, params, request_timeout, subresource=subresource
+            name,
+            body,
+            patch_type,
+            params,
+            request_timeout,
+            subresource=subresource,
+            ctx=ctx,
         )
 
     def apply(
@@ -253,11 +276,18 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         force: bool | None = None,
         dry_run: str | None = None,
         subresource: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> Unstructured:
         params = {"dryRun": dry_run}
         return self._apply(
-            body, field_manager, force, params, request_timeout, subresource=subresource
+            body,
+            field_manager,
+            force,
+            params,
+            request_timeout,
+            subresource=subresource,
+            ctx=ctx,
         )
 
     def delete(
@@ -268,11 +298,12 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         grace_period_seconds: int | None = None,
         propagation_policy: str | None = None,
         preconditions: Mapping[str, Any] | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> Unstructured:
         params = query(locals(), _DELETE)
         deleted: Unstructured = self._delete(
-            name, params, request_timeout, preconditions=preconditions
+            name, params, request_timeout, preconditions=preconditions, ctx=ctx
         )
         return deleted
 
@@ -283,6 +314,7 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         field_selector: str | None = None,
         dry_run: str | None = None,
         propagation_policy: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> Unstructured:
         params = {
@@ -291,14 +323,19 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
             "dryRun": dry_run,
             "propagationPolicy": propagation_policy,
         }
-        result: Unstructured = self._delete_collection(params, request_timeout)
+        result: Unstructured = self._delete_collection(params, request_timeout, ctx=ctx)
         return result
 
     def get_subresource(
-        self, name: str, subresource: str, *, request_timeout: Timeout | None = None
+        self,
+        name: str,
+        subresource: str,
+        *,
+        ctx: Context | None = None,
+        request_timeout: Timeout | None = None,
     ) -> Unstructured:
         result: Unstructured = self._call_subresource(
-            "GET", name, subresource, {}, request_timeout
+            "GET", name, subresource, {}, request_timeout, ctx=ctx
         )
         return result
 
@@ -396,3 +433,6 @@ class DynamicClient:
 
     def close(self) -> None:
         self.rest_client.close()
+
+    def __repr__(self) -> str:
+        return f"<DynamicClient {self.rest_client!r}>"

@@ -31,6 +31,7 @@ __all__ = [
     "ApiError",
     "BadRequest",
     "Cancelled",
+    "CannotConnect",
     "Conflict",
     "ConnectionFailed",
     "DeadlineExceeded",
@@ -48,8 +49,10 @@ __all__ = [
     "ServerWarning",
     "ServiceUnavailable",
     "StreamInterrupted",
+    "TLSFailed",
     "TooManyRequests",
     "Unauthorized",
+    "UnexpectedKind",
     "UnsupportedMediaType",
     "WatchDecodeError",
     "error_from_response",
@@ -329,7 +332,7 @@ def _decode_status(body: bytes) -> dict[str, Any] | None:
         return None
     try:
         decoded = loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # a body nested too deeply is no Status
         return None
     if isinstance(decoded, dict) and decoded.get("kind") == "Status":
         return decoded
@@ -407,6 +410,14 @@ class ConnectionFailed(Exception):
     """
 
 
+class CannotConnect(ConnectionFailed):
+    """No connection could be made (refused, DNS, connect timeout): nothing was sent."""
+
+
+class TLSFailed(ConnectionFailed):
+    """The TLS handshake failed (untrusted certificate, wrong name ...)."""
+
+
 class StreamInterrupted(ConnectionFailed):
     """The connection broke while a (streamed) response body was being read."""
 
@@ -419,6 +430,11 @@ class ResponseDecodeError(ValueError):
     """A successful response whose body is not the JSON the client expected (a proxy's
     HTML page, a truncated body ...); the message names the request and quotes an
     excerpt."""
+
+
+class UnexpectedKind(ResponseDecodeError):
+    """The server answered with an object of another kind than the call returns
+    (a Pod where a ConfigMap was asked for)."""
 
 
 class WatchDecodeError(ValueError):

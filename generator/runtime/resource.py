@@ -4,28 +4,38 @@ Generated typed clients are thin facades over ``ResourceClient``: their methods
 only spell out the spec's parameters and call the ``_get``/``_list``/... methods
 here. The dynamic client uses the same class with an Unstructured decoder, so
 typed, dynamic and fake clients share every request path.
+
+Every verb takes ``ctx`` (a :class:`~.context.Context`): cancelling it ends the
+call, closing its connection. A response of another kind than the call returns
+(a Pod where a ConfigMap was asked for) raises :class:`~.errors.UnexpectedKind`.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar
 
 from ._model import Model, wrap
+from .context import Context
+from .errors import Expired, UnexpectedKind
 from .resources import ResourceInfo
-from .rest import ParamValue, Request, RESTClient, Timeout, lines, patch_content_type
-from .watch import Watcher, WatchEvent, iter_watch_events
+from .rest import ParamValue, RequestBuilder, RESTClient, lines, patch_content_type
+from .watch import Watcher, WatchEvent, WatchStream, iter_watch_events
 
 if TYPE_CHECKING:
-    from .context import Context
-    from .transport import Response
+    from .request import Timeout
+    from .response import Response
+
+_log = logging.getLogger(__package__ or "kubeclient")
 
 T = TypeVar("T")
 L = TypeVar("L")
 Params = Mapping[str, ParamValue]
 Body = Model | Mapping[str, Any]
 PatchBody = Model | Mapping[str, Any] | Sequence[Mapping[str, Any]] | bytes | str
+Page = tuple[list[dict[str, Any]], str]  # items, list resourceVersion
 
 
 def _object_meta(body: Body) -> Mapping[str, Any]:
@@ -39,6 +49,14 @@ def _name_of(body: Body, what: str = "this operation") -> str:
     if not isinstance(name, str) or not name:
         raise ValueError(f"{what} needs an object with metadata.name")
     return name
+
+
+class _ContinueExpired(Exception):
+    """A list's continue token expired mid-way (410 on a page after the first)."""
+
+    def __init__(self, error: Expired) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class ResourceClient(Generic[T, L]):
@@ -69,7 +87,6 @@ class ResourceClient(Generic[T, L]):
         self._decode = decode
         self._decode_list = decode_list
         self._decode_any = decode_any
-        self._last_list_version = ""
 
     @property
     def resource(self) -> ResourceInfo:
@@ -81,7 +98,12 @@ class ResourceClient(Generic[T, L]):
         return self._namespace
 
     def __repr__(self) -> str:
-        where = f" in {self._namespace!r}" if self._namespace else ""
+        if self._namespace:
+            where = f" in {self._namespace!r}"
+        elif self._info.namespaced:
+            where = " in all namespaces"
+        else:
+            where = ""
         return f"<{type(self).__name__} {self._info.api_version} {self._info.plural}{where}>"
 
     # -- paths
@@ -107,34 +129,78 @@ class ResourceClient(Generic[T, L]):
         namespace: str | None,
         name: str | None = None,
         subresource: str | None = None,
-    ) -> Request:
-        request = self._rest.verb(method).abs_path(
-            self._info.path(namespace, name, subresource)
+        *,
+        ctx: Context | None = None,
+    ) -> RequestBuilder:
+        return (
+            self._rest.verb(method)
+            .abs_path(self._info.path(namespace, name, subresource))
+            .context(ctx)
         )
-        return request
 
     # -- decoding
 
-    def _decode_response(self, data: Any) -> T:
-        if not isinstance(data, dict):
-            raise ValueError(
-                f"{self._info.plural}: expected a JSON object, got {type(data).__name__}"
-            )
-        kind = data.get("kind")
-        if kind is not None and kind != self._info.kind:
-            return self._decode_any(data)  # type: ignore[no-any-return]
-        return self._decode(data)
+    def _unexpected(self, data: Any, expected: str, what: str) -> UnexpectedKind:
+        found = data.get("kind") if isinstance(data, dict) else None
+        got = (
+            f"a {found}"
+            if isinstance(found, str) and found
+            else f"JSON {type(data).__name__}"
+        )
+        return UnexpectedKind(
+            f"{what} {self._info.api_version} {self._info.plural}: expected "
+            f"{expected}, the server answered with {got}"
+        )
 
-    def _decode_object(self, data: Any) -> Any:
+    def _decode_response(
+        self, data: Any, what: str, subresource: str | None = None
+    ) -> T:
+        """The resource's own kind (main resource, status ...) or, for a subresource
+        that serves another kind (scale), that kind, typed by kind."""
+        expected = self._info.kind  # "" when not known (a dynamic GVR): no check
+        if subresource is not None:
+            sub = self._info.subresource(subresource)
+            if sub is not None and sub.kind is not None:
+                expected = sub.kind.kind
+            elif sub is None or sub.kind is None:
+                expected = ""  # not known: whatever it is, typed by its kind
         if not isinstance(data, dict):
-            raise ValueError(
-                f"{self._info.plural}: expected a JSON object, got {type(data).__name__}"
-            )
-        if data.get("kind") == self._info.kind:
+            raise self._unexpected(data, f"a {expected or 'JSON object'}", what)
+        kind = data.get("kind")
+        own = kind is None or kind == self._info.kind
+        if own and expected in (self._info.kind, ""):
             return self._decode(data)
-        if data.get("kind") == self._info.list_kind:
+        if expected and kind not in (None, expected):
+            raise self._unexpected(data, f"a {expected}", what)
+        return self._decode_any(data)  # type: ignore[no-any-return]
+
+    def _decode_object(self, data: Any, what: str, *expected: str) -> Any:
+        """An answer that may be one of several kinds (an object or a Status ...)."""
+        if not isinstance(data, dict):
+            raise self._unexpected(data, "a JSON object", what)
+        kind = data.get("kind")
+        if all(expected) and expected and kind not in expected:
+            raise self._unexpected(data, " or ".join(f"a {k}" for k in expected), what)
+        if kind == self._info.kind:
+            return self._decode(data)
+        if kind == self._info.list_kind:
             return self._decode_list(data)
         return self._decode_any(data)
+
+    def _list_kind(self) -> str:
+        """The list kind, "" when the kind is not known (no check then)."""
+        if self._info.list_kind:
+            return self._info.list_kind
+        return f"{self._info.kind}List" if self._info.kind else ""
+
+    def _decode_list_response(self, data: Any, what: str) -> L:
+        expected = self._list_kind()
+        if not isinstance(data, dict):
+            raise self._unexpected(data, f"a {expected or 'list'}", what)
+        kind = data.get("kind")
+        if expected and kind is not None and kind != expected:
+            raise self._unexpected(data, f"a {expected}", what)
+        return self._decode_list(data)
 
     # -- verbs (the typed and dynamic facades call these)
 
@@ -146,21 +212,16 @@ class ResourceClient(Generic[T, L]):
         *,
         ctx: Context | None = None,
     ) -> T:
-        request = self._request("GET", self._object_namespace(), name)
-        return self._decode_response(
-            request.params(params).timeout(timeout).do().json()
-        )
+        request = self._request("GET", self._object_namespace(), name, ctx=ctx)
+        data = request.params(params).timeout(timeout).do().json()
+        return self._decode_response(data, "get")
 
     def _list(
         self, params: Params, timeout: Timeout | None, *, ctx: Context | None = None
     ) -> L:
-        request = self._request("GET", self._namespace)
+        request = self._request("GET", self._namespace, ctx=ctx)
         data = request.params(params).timeout(timeout).do().json()
-        if not isinstance(data, dict):
-            raise ValueError(
-                f"{self._info.plural}: expected a list, got {type(data).__name__}"
-            )
-        return self._decode_list(data)
+        return self._decode_list_response(data, "list")
 
     def _list_all(
         self,
@@ -170,43 +231,107 @@ class ResourceClient(Generic[T, L]):
         page_size: int = 500,
         ctx: Context | None = None,
     ) -> Iterator[T]:
-        """Every item, following ``continue`` tokens page by page (client-go's ListPager)."""
-        for item in self._pages(params, timeout, page_size):
-            yield self._decode(item)
+        """Every item, following ``continue`` tokens page by page (client-go's
+        ListPager). Should a continue token expire before the last page (410), the
+        rest comes from a full list: the objects not seen yet are yielded, so every
+        object is yielded once, but the earlier pages then show an older state."""
+        seen: set[tuple[str, str]] = set()
+        try:
+            for items, _ in self._pages(params, timeout, page_size, ctx):
+                for item in items:
+                    seen.add(_item_key(item))
+                    yield self._decode(item)
+            return
+        except _ContinueExpired as expired:
+            _log.warning(
+                "list of %s: %s; continuing with a full list",
+                self._info.plural,
+                expired,
+            )
+        items, _ = self._full_list(params, timeout, ctx)
+        for item in items:
+            if _item_key(item) not in seen:
+                yield self._decode(item)
 
     def _pages(
-        self, params: Params, timeout: Timeout | None, page_size: int
-    ) -> Iterator[dict[str, Any]]:
-        """Item wire dicts of every page; the last page's list resourceVersion is kept
-        in ``self._last_list_version`` for a watch to start from."""
+        self,
+        params: Params,
+        timeout: Timeout | None,
+        page_size: int,
+        ctx: Context | None,
+    ) -> Iterator[Page]:
+        """Each page's item wire dicts and the list's resourceVersion; raises
+        _ContinueExpired when a continue token expires."""
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         token: str | None = None
         while True:
+            if ctx is not None:
+                ctx.check()
             page = {**params, "limit": page_size, "continue": token}
-            data = (
-                self._request("GET", self._namespace)
-                .params(page)
-                .timeout(timeout)
-                .do()
-                .json()
-            )
-            if not isinstance(data, dict):
-                raise ValueError(
-                    f"{self._info.plural}: expected a list, got {type(data).__name__}"
-                )
-            for item in data.get("items") or ():
-                if isinstance(item, dict):
-                    # list items carry no apiVersion/kind on the wire; objects do
-                    item.setdefault("apiVersion", self._info.api_version)
-                    item.setdefault("kind", self._info.kind)
-                    yield item
-            meta = data.get("metadata")
-            meta = meta if isinstance(meta, dict) else {}
-            self._last_list_version = str(meta.get("resourceVersion") or "")
-            token = meta.get("continue") or None
+            request = self._request("GET", self._namespace, ctx=ctx)
+            try:
+                data = request.params(page).timeout(timeout).do().json()
+            except Expired as error:
+                if token is None:
+                    raise
+                raise _ContinueExpired(error) from error
+            items, version, token = self._page_of(data)
+            yield items, version
             if not token:
                 return
+
+    def _full_list(
+        self, params: Params, timeout: Timeout | None, ctx: Context | None
+    ) -> Page:
+        """One unpaginated list (as the pager's FullListIfExpired)."""
+        request = self._request("GET", self._namespace, ctx=ctx)
+        data = request.params(params).timeout(timeout).do().json()
+        items, version, _ = self._page_of(data)
+        return items, version
+
+    def _page_of(self, data: Any) -> tuple[list[dict[str, Any]], str, str | None]:
+        expected = self._list_kind()
+        if not isinstance(data, dict) or (
+            expected and data.get("kind") not in (None, expected)
+        ):
+            raise self._unexpected(data, f"a {expected or 'list'}", "list")
+        items = []
+        kind = self._info.kind
+        listed = data.get("kind")
+        if not kind and isinstance(listed, str) and listed.endswith("List"):
+            kind = listed[: -len("List")]  # a resource known by GVR only
+        for item in data.get("items") or ():
+            if isinstance(item, dict):
+                # list items carry no apiVersion/kind on the wire; objects do
+                item.setdefault("apiVersion", self._info.api_version)
+                if kind:
+                    item.setdefault("kind", kind)
+                items.append(item)
+        meta = data.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        token = meta.get("continue")
+        return (
+            items,
+            str(meta.get("resourceVersion") or ""),
+            (token if isinstance(token, str) and token else None),
+        )
+
+    def _relist(
+        self, params: Params, timeout: Timeout | None, ctx: Context | None
+    ) -> Page:
+        """The whole collection for a watch to start from: paginated, or one full
+        list when a continue token expires on the way (client-go's pager)."""
+        items: list[dict[str, Any]] = []
+        version = ""
+        try:
+            for page, page_version in self._pages(params, timeout, 500, ctx):
+                items.extend(page)
+                version = page_version
+        except _ContinueExpired as expired:
+            _log.info("relist of %s: %s; doing a full list", self._info.plural, expired)
+            return self._full_list(params, timeout, ctx)
+        return items, version
 
     def _create(
         self,
@@ -216,10 +341,9 @@ class ResourceClient(Generic[T, L]):
         *,
         ctx: Context | None = None,
     ) -> T:
-        request = self._request("POST", self._object_namespace(body))
-        return self._decode_response(
-            request.params(params).body(body).timeout(timeout).do().json()
-        )
+        request = self._request("POST", self._object_namespace(body), ctx=ctx)
+        data = request.params(params).body(body).timeout(timeout).do().json()
+        return self._decode_response(data, "create")
 
     def _update(
         self,
@@ -231,10 +355,11 @@ class ResourceClient(Generic[T, L]):
         ctx: Context | None = None,
     ) -> T:
         name = _name_of(body, "update")
-        request = self._request("PUT", self._object_namespace(body), name, subresource)
-        return self._decode_response(
-            request.params(params).body(body).timeout(timeout).do().json()
+        request = self._request(
+            "PUT", self._object_namespace(body), name, subresource, ctx=ctx
         )
+        data = request.params(params).body(body).timeout(timeout).do().json()
+        return self._decode_response(data, "update", subresource)
 
     def _patch(
         self,
@@ -249,19 +374,6 @@ class ResourceClient(Generic[T, L]):
     ) -> T:
         """A patch; the answer is the resource's kind (main resource, status ...) or,
         for a subresource such as scale, the kind it serves (typed by kind)."""
-        return self._decode_response(
-            self._send_patch(name, body, patch_type, params, timeout, subresource)
-        )
-
-    def _send_patch(
-        self,
-        name: str,
-        body: PatchBody,
-        patch_type: str,
-        params: Params,
-        timeout: Timeout | None,
-        subresource: str | None,
-    ) -> Any:
         content_type = patch_content_type(patch_type)
         if content_type == patch_content_type("apply") and not params.get(
             "fieldManager"
@@ -271,9 +383,11 @@ class ResourceClient(Generic[T, L]):
             )
         if isinstance(body, Sequence) and not isinstance(body, (bytes, str)):
             body = list(body)  # JSON patch: a list of operations
-        request = self._request("PATCH", self._object_namespace(), name, subresource)
+        request = self._request(
+            "PATCH", self._object_namespace(), name, subresource, ctx=ctx
+        )
         request.params(params).body(body, content_type).timeout(timeout)
-        return request.do().json()
+        return self._decode_response(request.do().json(), "patch", subresource)
 
     def _apply(
         self,
@@ -293,11 +407,11 @@ class ResourceClient(Generic[T, L]):
             )
         name = _name_of(body, "apply")
         request = self._request(
-            "PATCH", self._object_namespace(body), name, subresource
+            "PATCH", self._object_namespace(body), name, subresource, ctx=ctx
         )
         request.params({**params, "fieldManager": field_manager, "force": force})
         request.body(body, patch_content_type("apply")).timeout(timeout)
-        return self._decode_response(request.do().json())
+        return self._decode_response(request.do().json(), "apply", subresource)
 
     def _delete(
         self,
@@ -309,7 +423,8 @@ class ResourceClient(Generic[T, L]):
         ctx: Context | None = None,
     ) -> Any:
         """The deleted object (or the object still terminating), or a Status."""
-        request = self._request("DELETE", self._object_namespace(), name).params(params)
+        request = self._request("DELETE", self._object_namespace(), name, ctx=ctx)
+        request.params(params)
         if preconditions is not None:
             wire = (
                 preconditions.to_dict()
@@ -319,13 +434,17 @@ class ResourceClient(Generic[T, L]):
             request.body(
                 {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": wire}
             )
-        return self._decode_object(request.timeout(timeout).do().json())
+        data = request.timeout(timeout).do().json()
+        return self._decode_object(data, "delete", self._info.kind, "Status")
 
     def _delete_collection(
         self, params: Params, timeout: Timeout | None, *, ctx: Context | None = None
     ) -> Any:
-        request = self._request("DELETE", self._namespace).params(params)
-        return self._decode_object(request.timeout(timeout).do().json())
+        request = self._request("DELETE", self._namespace, ctx=ctx).params(params)
+        data = request.timeout(timeout).do().json()
+        return self._decode_object(
+            data, "deletecollection", self._list_kind(), "Status"
+        )
 
     def _watch(
         self,
@@ -334,57 +453,60 @@ class ResourceClient(Generic[T, L]):
         *,
         resume: bool = False,
         ctx: Context | None = None,
-    ) -> Iterator[WatchEvent[T]]:
-        """Watch events; with ``resume`` reconnect and relist like client-go's Reflector."""
+    ) -> WatchStream[T]:
+        """Watch events; with ``resume`` reconnect and relist like client-go's
+        Reflector. The stream ends at ``close()`` (from any thread) and raises
+        :class:`~.errors.Cancelled` when ``ctx`` is done."""
         watch_params = {**params, "watch": True}
         timeout = self._stream_timeout(timeout)
         if not resume:
-            request = (
-                self._request("GET", self._namespace)
-                .params(watch_params)
-                .timeout(timeout)
-            )
-            return iter_watch_events(request.stream(), self._decode)
 
-        def start(resource_version: str | None) -> Response:
-            again = {
-                **watch_params,
-                "resourceVersion": resource_version,
-                "allowWatchBookmarks": True,
-            }
-            return (
-                self._request("GET", self._namespace)
-                .params(again)
-                .timeout(timeout)
-                .stream()
-            )
+            def events(inner: Context) -> Iterator[WatchEvent[T]]:
+                request = self._request("GET", self._namespace, ctx=inner)
+                request.params(watch_params).timeout(timeout)
+                return iter_watch_events(request.stream(), self._decode)
 
-        def relist() -> tuple[list[dict[str, Any]], str]:
-            selectors = {
-                k: v
-                for k, v in params.items()
-                if k in ("labelSelector", "fieldSelector")
-            }
-            items = list(self._pages(selectors, timeout, 500))
-            return items, self._last_list_version
+            return WatchStream(events, ctx)
 
         version = params.get("resourceVersion")
         overall = params.get("timeoutSeconds")
-        return iter(
-            Watcher(
-                start=start,
-                relist=relist,
-                decode=self._decode,
-                resource_version=(
-                    version if isinstance(version, str) and version else None
-                ),
-                timeout=(
-                    float(overall)
-                    if isinstance(overall, int) and not isinstance(overall, bool)
-                    else None
-                ),
+
+        def resumed(inner: Context) -> Iterator[WatchEvent[T]]:
+            def start(resource_version: str | None) -> Response:
+                again = {
+                    **watch_params,
+                    "resourceVersion": resource_version,
+                    "allowWatchBookmarks": True,
+                }
+                request = self._request("GET", self._namespace, ctx=inner)
+                return request.params(again).timeout(timeout).stream()
+
+            def relist() -> Page:
+                selectors = {
+                    k: v
+                    for k, v in params.items()
+                    if k in ("labelSelector", "fieldSelector")
+                }
+                return self._relist(selectors, timeout, inner)
+
+            return iter(
+                Watcher(
+                    start=start,
+                    relist=relist,
+                    decode=self._decode,
+                    resource_version=(
+                        version if isinstance(version, str) and version else None
+                    ),
+                    timeout=(
+                        float(overall)
+                        if isinstance(overall, int) and not isinstance(overall, bool)
+                        else None
+                    ),
+                    ctx=inner,
+                )
             )
-        )
+
+        return WatchStream(resumed, ctx)
 
     # -- subresources
 
@@ -400,11 +522,20 @@ class ResourceClient(Generic[T, L]):
         ctx: Context | None = None,
     ) -> Any:
         """Any subresource call answered with an object (Scale, Eviction, TokenRequest ...)."""
-        request = self._request(method, self._object_namespace(body), name, subresource)
+        request = self._request(
+            method, self._object_namespace(body), name, subresource, ctx=ctx
+        )
         request.params(params).timeout(timeout)
         if body is not None:
             request.body(body)
-        return self._decode_object(request.do().json())
+        data = request.do().json()
+        sub = self._info.subresource(subresource)
+        expected: tuple[str, ...] = ()
+        if sub is not None and sub.kind is not None:
+            expected = (sub.kind.kind,)
+        if expected and method in ("POST", "DELETE"):
+            expected = (*expected, "Status")  # eviction answers a Status
+        return self._decode_object(data, subresource, *expected)
 
     def _text(
         self,
@@ -416,7 +547,9 @@ class ResourceClient(Generic[T, L]):
         ctx: Context | None = None,
     ) -> str:
         """A subresource answered with text (pods/log)."""
-        request = self._request("GET", self._object_namespace(), name, subresource)
+        request = self._request(
+            "GET", self._object_namespace(), name, subresource, ctx=ctx
+        )
         return request.params(params).accept("*/*").timeout(timeout).do().text()
 
     def _text_or_lines(
@@ -429,7 +562,9 @@ class ResourceClient(Generic[T, L]):
         ctx: Context | None = None,
     ) -> Any:
         """The text, or its lines as they come when the caller follows (follow=true)."""
-        request = self._request("GET", self._object_namespace(), name, subresource)
+        request = self._request(
+            "GET", self._object_namespace(), name, subresource, ctx=ctx
+        )
         request.params(params).accept("*/*")
         if params.get("follow"):
             return lines(request.timeout(self._stream_timeout(timeout)).stream())
@@ -448,6 +583,12 @@ class ResourceClient(Generic[T, L]):
             f"{self._info.plural}/{subresource} is a streaming subresource (SPDY or "
             "WebSocket upgrade): not supported by this client yet"
         )
+
+
+def _item_key(item: Mapping[str, Any]) -> tuple[str, str]:
+    meta = item.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
+    return str(meta.get("namespace") or ""), str(meta.get("name") or "")
 
 
 def decode_by_kind(

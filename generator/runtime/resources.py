@@ -7,9 +7,11 @@ read it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
-from urllib.parse import quote
+
+from .paths import ResourcePath
 
 
 class GroupVersionKind(NamedTuple):
@@ -32,28 +34,19 @@ class GroupVersionResource(NamedTuple):
         return f"{self.group}/{self.version}" if self.group else self.version
 
 
-def api_prefix(group: str, version: str) -> str:
-    """``/api/v1`` for the legacy group, ``/apis/<group>/<version>`` otherwise."""
-    if group:
-        return f"/apis/{segment(group, 'group')}/{segment(version, 'version')}"
-    return f"/api/{segment(version, 'version')}"
+_KUBE_VERSION = re.compile(r"^v([1-9][0-9]*)(?:(alpha|beta)([1-9][0-9]*))?$")
+_STAGES = {None: 0, "beta": 1, "alpha": 2}
 
 
-def segment(value: str, what: str = "name") -> str:
-    """One URL path segment, percent-encoded.
-
-    As client-go's request builder, names that would change the meaning of the path
-    are refused outright ("", ".", "..", anything with "/" or "%"); everything else
-    (``?``, ``#``, spaces, non-ASCII) is percent-encoded, so no name can reach
-    another URL.
-    """
-    if not isinstance(value, str):
-        raise TypeError(f"{what} must be a string, got {type(value).__name__}")
-    if value in ("", ".", "..") or "/" in value or "%" in value:
-        raise ValueError(
-            f"invalid {what} {value!r}: may not be empty, '.', '..', or contain '/' or '%'"
-        )
-    return quote(value, safe="")
+def version_priority(version: str) -> tuple[int, int, int, str]:
+    """Sort key, highest priority first: v2 > v1 > v1beta2 > v1beta1 > v1alpha1, then
+    other strings by name (apimachinery's CompareKubeAwareVersionStrings). The one
+    order of the generator, the discovery client and the test API server."""
+    match = _KUBE_VERSION.match(version)
+    if match is None:
+        return (3, 0, 0, version)
+    major, stage, minor = match.groups()
+    return (_STAGES[stage], -int(major), -int(minor or 0), "")
 
 
 @dataclass(frozen=True)
@@ -103,18 +96,15 @@ class ResourceInfo:
     ) -> str:
         """The URL path; ``namespace`` "" or None on a namespaced resource means all
         namespaces (only meaningful for list, watch and deletecollection)."""
-        parts = [api_prefix(self.group, self.version)]
-        if self.namespaced and namespace:
-            parts.append(f"/namespaces/{segment(namespace, 'namespace')}")
-        elif namespace and not self.namespaced:
+        if namespace and not self.namespaced:
             raise ValueError(
                 f"{self.plural} is cluster-scoped: no namespace ({namespace!r})"
             )
-        parts.append(f"/{segment(self.plural, 'resource')}")
-        if name is not None:
-            parts.append(f"/{segment(name)}")
-        if subresource is not None:
-            if name is None:
-                raise ValueError(f"subresource {subresource!r} needs an object name")
-            parts.append(f"/{segment(subresource, 'subresource')}")
-        return "".join(parts)
+        return ResourcePath(
+            self.group,
+            self.version,
+            self.plural,
+            namespace=namespace or None,
+            name=name,
+            subresource=subresource,
+        ).build()

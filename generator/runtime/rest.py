@@ -6,7 +6,10 @@ As client-go's ``rest.Interface``::
     pods = rest.get().group_version("", "v1").namespace("default").resource("pods").do().json()
     log = rest.get().abs_path("/api/v1/namespaces/default/pods/web/log").param("tailLines", 10).do().text()
 
-Typed clients, the dynamic client and the fake clientset all go through here.
+Building gives a plain :class:`~.request.Request` value (``.build()``); sending
+goes through the :class:`~.pipeline.Pipeline` (retries, credentials, errors) and
+then a :class:`~.transport.Transport`. Typed clients, the dynamic client and the
+fake clientset all go through here.
 """
 
 from __future__ import annotations
@@ -15,15 +18,21 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._model import Model, dumps, wrap
-from .resources import api_prefix, segment
+from .errors import UnexpectedKind
+from .paths import api_prefix, segment
+from .pipeline import Pipeline
+from .request import Request, Timeout, encode_params
 
 if TYPE_CHECKING:
     from .config import Config
-    from .transport import Response, Transport
+    from .context import Context
+    from .response import Response
+    from .transport import Transport
+
+__all__ = ["RESTClient", "RequestBuilder", "Result", "Timeout"]
 
 M = TypeVar("M", bound=Model)
 ParamValue = str | int | bool | list[str] | tuple[str, ...] | None
-Timeout = float | tuple[float, float] | tuple[float, None]
 
 JSON = "application/json"
 PATCH_CONTENT_TYPES = {
@@ -66,13 +75,13 @@ class Result:
         """Decode into a model class (no copy: the model adopts the decoded dict)."""
         data = self.response.json()
         if not isinstance(data, dict):
-            raise ValueError(
+            raise UnexpectedKind(
                 f"{self.response.url}: expected a JSON object, got {type(data).__name__}"
             )
         return wrap(cls, data)
 
 
-class Request:
+class RequestBuilder:
     """A request being built; chainable. Path parts are escaped as they are added."""
 
     def __init__(self, client: RESTClient, method: str) -> None:
@@ -89,49 +98,50 @@ class Request:
         self._content_type: str | None = None
         self._accept = JSON
         self._timeout: Timeout | None = None
+        self._context: Context | None = None
 
     # -- where
 
-    def abs_path(self, path: str) -> Request:
+    def abs_path(self, path: str) -> RequestBuilder:
         """An absolute path, used as given (already escaped by the caller)."""
         if not path.startswith("/"):
             raise ValueError(f"path must be absolute: {path!r}")
         self._prefix = path.rstrip("/") or "/"
         return self
 
-    def group_version(self, group: str, version: str) -> Request:
+    def group_version(self, group: str, version: str) -> RequestBuilder:
         self._prefix = api_prefix(group, version)
         return self
 
-    def namespace(self, namespace: str | None) -> Request:
+    def namespace(self, namespace: str | None) -> RequestBuilder:
         self._namespace = namespace or None
         return self
 
-    def resource(self, plural: str) -> Request:
+    def resource(self, plural: str) -> RequestBuilder:
         self._resource = plural
         return self
 
-    def name(self, name: str) -> Request:
+    def name(self, name: str) -> RequestBuilder:
         self._name = name
         return self
 
-    def subresource(self, *parts: str) -> Request:
+    def subresource(self, *parts: str) -> RequestBuilder:
         self._subresource = "/".join(segment(p, "subresource") for p in parts)
         return self
 
-    def suffix(self, *parts: str) -> Request:
+    def suffix(self, *parts: str) -> RequestBuilder:
         """Path segments after the subresource (e.g. a proxy path)."""
         self._suffix = "".join("/" + segment(p, "path segment") for p in parts)
         return self
 
     # -- what
 
-    def param(self, key: str, value: ParamValue) -> Request:
+    def param(self, key: str, value: ParamValue) -> RequestBuilder:
         if value is not None:
             self._params[key] = value
         return self
 
-    def params(self, params: Mapping[str, ParamValue]) -> Request:
+    def params(self, params: Mapping[str, ParamValue]) -> RequestBuilder:
         for key, value in params.items():
             self.param(key, value)
         return self
@@ -140,17 +150,22 @@ class Request:
         self,
         body: Model | Mapping[str, Any] | list[Any] | bytes | str,
         content_type: str = JSON,
-    ) -> Request:
+    ) -> RequestBuilder:
         self._body = encode_body(body)
         self._content_type = content_type
         return self
 
-    def accept(self, accept: str) -> Request:
+    def accept(self, accept: str) -> RequestBuilder:
         self._accept = accept
         return self
 
-    def timeout(self, timeout: Timeout | None) -> Request:
+    def timeout(self, timeout: Timeout | None) -> RequestBuilder:
         self._timeout = timeout
+        return self
+
+    def context(self, ctx: Context | None) -> RequestBuilder:
+        """Cancel the request (and a streamed body) when ``ctx`` is done."""
+        self._context = ctx
         return self
 
     def path(self) -> str:
@@ -169,17 +184,24 @@ class Request:
 
     # -- send
 
-    def send(self, *, stream: bool = False) -> Response:
-        return self._client.transport.request(
+    def build(self, *, stream: bool = False) -> Request:
+        """The request as a plain value."""
+        headers = [("accept", self._accept)]
+        if self._content_type is not None:
+            headers.append(("content-type", self._content_type))
+        return Request(
             self._method,
             self.path(),
-            params=self._params,
-            body=self._body,
-            content_type=self._content_type,
-            accept=self._accept,
-            stream=stream,
-            timeout=self._timeout,
+            encode_params(self._params),
+            tuple(headers),
+            self._body,
+            self._timeout,
+            stream,
+            self._context,
         )
+
+    def send(self, *, stream: bool = False) -> Response:
+        return self._client.pipeline.send(self.build(stream=stream))
 
     def do(self) -> Result:
         """Send and read the whole response; non-2xx raise ApiError subclasses."""
@@ -194,42 +216,53 @@ class RESTClient:
     """Builds and sends requests to one API server (client-go's RESTClient)."""
 
     def __init__(
-        self, config: Config | None = None, *, transport: Transport | None = None
+        self,
+        config: Config | None = None,
+        *,
+        transport: Transport | None = None,
+        pipeline: Pipeline | None = None,
     ) -> None:
-        if transport is None:
+        if pipeline is None:
+            if transport is None:
+                if config is None:
+                    raise TypeError("RESTClient needs a config or a transport")
+                from .transport.http import HTTPTransport
+
+                transport = HTTPTransport(config)
             if config is None:
-                raise TypeError("RESTClient needs a config or a transport")
-            from .transport import Transport
+                config = getattr(transport, "config", None)
+            pipeline = Pipeline(transport, config)
+        self.pipeline = pipeline
+        self.transport = pipeline.transport
+        self.config = config if config is not None else pipeline.config
 
-            transport = Transport(config)
-        self.transport = transport
-        self.config = (
-            config if config is not None else getattr(transport, "config", None)
-        )
+    def verb(self, method: str) -> RequestBuilder:
+        return RequestBuilder(self, method.upper())
 
-    def verb(self, method: str) -> Request:
-        return Request(self, method.upper())
-
-    def get(self) -> Request:
+    def get(self) -> RequestBuilder:
         return self.verb("GET")
 
-    def post(self) -> Request:
+    def post(self) -> RequestBuilder:
         return self.verb("POST")
 
-    def put(self) -> Request:
+    def put(self) -> RequestBuilder:
         return self.verb("PUT")
 
-    def patch(self, patch_type: str = "strategic") -> Request:
+    def patch(self, patch_type: str = "strategic") -> RequestBuilder:
         """A PATCH request; the body's content type follows ``patch_type``."""
         request = self.verb("PATCH")
         request._content_type = patch_content_type(patch_type)
         return request
 
-    def delete(self) -> Request:
+    def delete(self) -> RequestBuilder:
         return self.verb("DELETE")
 
     def close(self) -> None:
-        self.transport.close()
+        self.pipeline.close()
+
+    def __repr__(self) -> str:
+        host = getattr(self.config, "host", None)
+        return f"<RESTClient {host or self.transport!r}>"
 
     def __enter__(self) -> RESTClient:
         return self

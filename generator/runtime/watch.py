@@ -7,7 +7,11 @@ reconnects it from the last resourceVersion and relists when that version has
 expired, as client-go's Reflector does.
 
 This module needs no HTTP library: it reads anything with ``iter_chunks()`` and
-``close()`` (a :class:`~.transport.Response`, or a test double).
+``close()`` (a :class:`~.response.Response`, or a test double).
+
+Both are handed out as a :class:`WatchStream`: an iterator that ``close()`` ends
+from any thread (a generator cannot be closed while another thread runs it), and
+that follows the caller's :class:`~.context.Context`.
 """
 
 from __future__ import annotations
@@ -18,11 +22,14 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
 from ._model import loads
+from .context import Context
 from .errors import (
     ApiError,
+    Cancelled,
     ConnectionFailed,
     Gone,
     ServerTimeout,
@@ -31,10 +38,12 @@ from .errors import (
     WatchDecodeError,
     error_from_status,
 )
+from .response import split_lines, split_terminated
 
 __all__ = [
     "EventStream",
     "WatchEvent",
+    "WatchStream",
     "Watcher",
     "iter_watch_events",
     "split_lines",
@@ -66,32 +75,6 @@ class WatchEvent(Generic[T]):
     raw: dict[str, Any]
 
 
-# --- line splitting -------------------------------------------------------------------
-
-
-def split_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Lines of a byte stream without ``\\n`` / ``\\r\\n``; a last unterminated line
-    is yielded too. Memory is bounded by one line plus one chunk."""
-    for line, _ in _split(chunks):
-        yield line
-
-
-def _split(chunks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
-    """(line, terminated) pairs; only the last line can be unterminated."""
-    buffer = bytearray()
-    for chunk in chunks:
-        scan = len(buffer)  # the bytes before were already searched for b"\n"
-        buffer += chunk
-        begin = 0
-        while (end := buffer.find(b"\n", scan)) >= 0:
-            stop = end - 1 if end > begin and buffer[end - 1] == 0x0D else end
-            yield bytes(buffer[begin:stop]), True
-            begin = scan = end + 1
-        del buffer[:begin]
-    if buffer:
-        yield bytes(buffer), False
-
-
 # --- decoding ---------------------------------------------------------------------------
 
 
@@ -108,7 +91,7 @@ def iter_watch_events(
     """
     url = str(getattr(response, "url", "") or "")
     try:
-        for line, terminated in _split(response.iter_chunks()):
+        for line, terminated in split_terminated(response.iter_chunks()):
             if not line.strip():
                 continue
             try:
@@ -131,6 +114,8 @@ def _parse_event(line: bytes) -> tuple[str, dict[str, Any]]:
         event = loads(line)
     except ValueError:
         raise _malformed("not JSON", line) from None
+    except RecursionError:
+        raise _malformed("nested too deeply", line) from None
     if not isinstance(event, dict):
         raise _malformed("not a JSON object", line)
     kind = event.get("type")
@@ -190,7 +175,9 @@ class Watcher(Generic[T]):
     retried this way; other API errors (403, 404 ...) and malformed events are
     raised. ``timeout`` bounds the whole iteration in seconds: a stream still
     open at the deadline is aborted (``relist``/``start`` calls in progress are
-    not interrupted).
+    not interrupted). ``ctx`` ends everything at once, pauses included, by
+    raising :class:`~.errors.Cancelled` (the requests made with it are
+    cancelled by their transport).
     """
 
     def __init__(
@@ -202,10 +189,11 @@ class Watcher(Generic[T]):
         resource_version: str | None = None,
         timeout: float | None = None,
         known: Iterable[Mapping[str, Any]] = (),
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
+        ctx: Context | None = None,
     ) -> None:
         self._start = start
         self._relist = relist
@@ -213,7 +201,8 @@ class Watcher(Generic[T]):
         #: The last resourceVersion seen: where the next stream starts.
         self.resource_version = resource_version
         self.timeout = timeout
-        self._sleep = sleep
+        self._ctx = ctx
+        self._sleep = sleep or (ctx.wait if ctx is not None else time.sleep)
         self._clock = clock
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
@@ -226,6 +215,8 @@ class Watcher(Generic[T]):
         failures = 0
         need_relist = self.resource_version is None
         while not self._past(deadline):
+            if self._ctx is not None:
+                self._ctx.check()
             if need_relist:
                 outcome = yield from self._relist_once()
                 if outcome == _PROGRESS:
@@ -396,3 +387,87 @@ def _stub(obj: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[st
         if field in metadata
     }
     return stub
+
+
+# --- the iterator handed to callers ------------------------------------------------------
+
+
+class WatchStream(Iterator[WatchEvent[T]]):
+    """Watch events as an iterator that may be closed from any thread.
+
+    ``close()`` (or leaving a ``with`` block) ends the iteration: a read blocked on
+    a quiet stream returns at once and the connection is closed; the iterating
+    thread then sees the end of the stream. When the caller's ``ctx`` is done the
+    iteration raises :class:`~.errors.Cancelled` instead. ``events`` is called
+    once, with the context every request of the watch must use.
+    """
+
+    def __init__(
+        self,
+        events: Callable[[Context], Iterator[WatchEvent[T]]],
+        ctx: Context | None = None,
+    ) -> None:
+        self._outer = ctx
+        self._ctx = Context(parent=ctx)
+        self._lock = threading.Lock()
+        self._closed = False
+        self._events: Iterator[WatchEvent[T]] | None = None
+        self._start = events
+
+    def __iter__(self) -> WatchStream[T]:
+        return self
+
+    def __next__(self) -> WatchEvent[T]:
+        with self._lock:  # one reader at a time; close() does not wait for it
+            if self._closed:
+                raise StopIteration
+            try:
+                if self._events is None:
+                    self._events = self._start(self._ctx)
+                return next(self._events)
+            except Cancelled:
+                if self._outer is not None and self._outer.done:
+                    self._finish()
+                    raise
+                if self._closed:
+                    self._finish()
+                    raise StopIteration from None
+                raise
+            except BaseException:
+                self._finish()
+                raise
+
+    def close(self) -> None:
+        """End the watch; safe from any thread, and more than once."""
+        self._closed = True
+        self._ctx.cancel()  # aborts a read in progress in another thread
+        if self._lock.acquire(blocking=False):
+            try:
+                self._finish()
+            finally:
+                self._lock.release()
+
+    def _finish(self) -> None:
+        events, self._events = self._events, None
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+        self._ctx.cancel()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> WatchStream[T]:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<WatchStream {'closed' if self._closed else 'open'}>"

@@ -1,4 +1,5 @@
-"""Tests for generator/runtime/transport.py against real loopback HTTP(S) servers.
+"""Tests for the request pipeline over the HTTP transport (generator/runtime/pipeline.py,
+transport/http.py) against real loopback HTTP(S) servers.
 
 Every test talks to a ``ThreadingHTTPServer`` on 127.0.0.1 whose handler is a small
 script; TLS tests use a CA, server and client certificates made with ``openssl`` at
@@ -39,7 +40,9 @@ from generator.runtime.errors import (
     TooManyRequests,
     Unauthorized,
 )
-from generator.runtime.transport import Transport, encode_params, parse_warnings
+from generator.runtime.pipeline import Pipeline, RetryPolicy, parse_warnings
+from generator.runtime.request import encode_params
+from generator.runtime.transport.http import HTTPTransport
 
 TOKEN = "tok-SECRET-5b1e0d"
 NEW_TOKEN = "tok-SECRET-rotated-77aa"
@@ -183,15 +186,15 @@ def serve() -> Iterator[Callable[..., Server]]:
 
 
 class Sleeps(list[float]):
-    """Records the transport's pauses instead of sleeping."""
+    """Records the pipeline's pauses instead of sleeping."""
 
-    def __call__(self, seconds: float) -> None:
+    def __call__(self, seconds: float, ctx: Any = None) -> None:
         self.append(seconds)
 
 
 @pytest.fixture
-def transports() -> Iterator[list[Transport]]:
-    made: list[Transport] = []
+def transports() -> Iterator[list[Pipeline]]:
+    made: list[Pipeline] = []
     yield made
     for transport in made:
         transport.close()
@@ -199,18 +202,20 @@ def transports() -> Iterator[list[Transport]]:
 
 @pytest.fixture
 def connect(
-    transports: list[Transport],
-) -> Callable[..., tuple[Transport, Sleeps]]:
-    """A transport to ``host`` whose sleeps are recorded and jitter is always 1."""
+    transports: list[Pipeline],
+) -> Callable[..., tuple[Pipeline, Sleeps]]:
+    """A pipeline over HTTP to ``host`` whose sleeps are recorded and jitter is always 1."""
 
-    def make(host: str, **options: Any) -> tuple[Transport, Sleeps]:
-        transport_options = {
+    def make(host: str, **options: Any) -> tuple[Pipeline, Sleeps]:
+        retry_options = {
             key: options.pop(key)
             for key in ("max_retries", "backoff_base", "backoff_cap")
             if key in options
         }
         config = Config(host=host, **options)
-        transport = Transport(config, **transport_options)
+        transport = Pipeline(
+            HTTPTransport(config), config, retry=RetryPolicy(**retry_options)
+        )
         sleeps = Sleeps()
         transport.sleep = sleeps
         transport.random = lambda: 1.0
@@ -262,7 +267,7 @@ def test_params_encoding(serve: Callable[..., Server], connect: Any) -> None:
         ("dryRun", "All"),
         ("fieldManager", "kubectl client"),
     ]
-    assert encode_params({"a": None, "b": []}) == []
+    assert encode_params({"a": None, "b": []}) == ()
 
 
 def test_host_path_prefix_is_kept(serve: Callable[..., Server], connect: Any) -> None:
@@ -513,13 +518,30 @@ def test_backoff_doubles_up_to_the_cap(
     assert sleeps == pytest.approx([0.2, 0.4, 0.8, 1.0])
 
 
-def test_backoff_has_full_jitter(serve: Callable[..., Server], connect: Any) -> None:
-    server = serve(failing_then_ok(2, status_reply(503, "ServiceUnavailable")))
+def test_backoff_has_jitter_above_half_the_step(
+    serve: Callable[..., Server], connect: Any
+) -> None:
+    server = serve(failing_then_ok(3, status_reply(503, "ServiceUnavailable")))
     transport, sleeps = connect(server.url)
-    draws = iter([0.5, 0.25])
+    draws = iter([0.5, 0.0, 0.25])
     transport.random = lambda: next(draws)
     transport.request("GET", "/api")
-    assert sleeps == pytest.approx([0.5 * 0.2, 0.25 * 0.4])
+    # equal jitter: between half the step and the step, never ~0
+    assert sleeps == pytest.approx([0.75 * 0.2, 0.5 * 0.4, 0.625 * 0.8])
+
+
+def test_retry_after_zero_keeps_a_minimum_backoff(
+    serve: Callable[..., Server], connect: Any
+) -> None:
+    """Regression: ``Retry-After: 0`` made six attempts within 10 ms."""
+    throttled = status_reply(429, "TooManyRequests")
+    throttled.headers.append(("Retry-After", "0"))
+    server = serve(failing_then_ok(5, throttled))
+    transport, sleeps = connect(server.url)
+    transport.random = lambda: 0.0
+    transport.request("GET", "/api")
+    assert len(server.seen) == 6
+    assert sleeps == pytest.approx([0.1, 0.2, 0.4, 0.8, 1.6])
 
 
 def test_503_retried_on_get_until_retries_run_out(
@@ -571,7 +593,7 @@ def test_post_retried_when_the_connection_is_refused(
     transport, _ = connect(f"http://127.0.0.1:{port}")
     servers: list[Server] = []
 
-    def sleep(seconds: float) -> None:
+    def sleep(seconds: float, ctx: Any = None) -> None:
         if not servers:  # the API server comes up during the first pause
             servers.append(
                 serve(lambda seen, handler: Reply(201, b'{"ok":1}'), port=port)

@@ -28,7 +28,8 @@ from generator.runtime.errors import (
     StreamInterrupted,
     WatchDecodeError,
 )
-from generator.runtime.transport import Transport
+from generator.runtime.pipeline import Pipeline
+from generator.runtime.transport.http import HTTPTransport
 from generator.runtime.watch import (
     Watcher,
     WatchEvent,
@@ -643,8 +644,9 @@ def api_server() -> Iterator[Callable[[list[str]], ApiServer]]:
 
 def http_watcher(
     server: ApiServer, sleeps: list[float], **options: Any
-) -> tuple[Watcher[dict[str, Any]], Transport]:
-    transport = Transport(Config(host=server.url))
+) -> tuple[Watcher[dict[str, Any]], Pipeline]:
+    config = Config(host=server.url)
+    transport = Pipeline(HTTPTransport(config), config)
 
     def start(resource_version: str | None) -> Any:
         params = {

@@ -12,32 +12,28 @@ apply, subresources, Status errors)::
     assert [a.verb for a in cs.actions] == ["get", "update"]
     assert cs.actions[-1].resource == "deployments"
 
-The typed clients, the dynamic client and this fake share every request path: only
-the transport differs (``FakeTransport`` hands requests to the core).
+The typed clients, the dynamic client and this fake share every request path, the
+pipeline's retries, credentials and error mapping included: only the transport
+differs (``FakeTransport`` hands requests to the core), so a ``faults.error(429)``
+is retried here exactly as over HTTP.
 """
 
 from __future__ import annotations
 
 import importlib
-import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 from .._model import Model, loads
 from ..clientset import ClientSet
-from ..errors import error_from_response
-from ..transport import encode_params
+from ..paths import parse
+from ..request import Request
+from ..response import Headers, Response
 from .engine.core import Core
 from .protocol.wire import ServerRequest, ServerResponse
 
-_PATH = re.compile(
-    r"^/(?:api/(?P<core>[^/]+)|apis/(?P<group>[^/]+)/(?P<version>[^/]+))"
-    r"(?:/namespaces/(?P<namespace>[^/]+))?/(?P<resource>[^/]+)"
-    r"(?:/(?P<name>[^/]+))?(?:/(?P<subresource>[^/]+))?"
-)
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
 
 
@@ -59,80 +55,80 @@ class Action:
         return self.verb == verb and self.resource == resource
 
 
-def _action(
-    method: str, path: str, params: Mapping[str, Any], body: bytes | None
-) -> Action | None:
-    match = _PATH.match(path)
-    if match is None:
+def _action(core: Core, request: Request) -> Action | None:
+    def scope(group: str, version: str, plural: str) -> bool | None:
+        resource = core.registry.get(group, version, plural)
+        return None if resource is None else resource.info.namespaced
+
+    where = parse(request.path, scope)
+    if where is None:
         return None  # discovery, /version ...
-    part = {k: unquote(v) if v else None for k, v in match.groupdict().items()}
-    name, subresource = part["name"], part["subresource"]
+    params: dict[str, Any] = {}
+    for key, value in request.query:
+        params[key] = value if key not in params else [*_listed(params[key]), value]
+    method, name = request.method, where.name
     if method == "GET":
-        verb = "get" if name else ("watch" if params.get("watch") else "list")
+        watching = where.watch_prefix or params.get("watch") in ("true", "1")
+        verb = (
+            "get"
+            if name and not where.watch_prefix
+            else ("watch" if watching else "list")
+        )
     elif method == "DELETE":
         verb = "delete" if name else "deletecollection"
     else:
         verb = _VERBS.get(method, method.lower())
     decoded = None
-    if body:
+    if request.body:
         try:
-            decoded = loads(body)
-        except ValueError:
-            decoded = body
+            decoded = loads(request.body)
+        except (ValueError, RecursionError):
+            decoded = request.body
     return Action(
         verb=verb,
-        resource=part["resource"] or "",
-        namespace=part["namespace"],
+        resource=where.resource,
+        namespace=where.namespace,
         name=name,
-        subresource=subresource,
-        group=part["group"] or "",
-        version=part["core"] or part["version"] or "",
+        subresource=where.subresource,
+        group=where.group,
+        version=where.version,
         body=decoded,
-        params={k: v for k, v in params.items() if v is not None},
+        params=params,
     )
 
 
-class FakeResponse:
-    """The runtime ``Response`` surface over a ServerResponse."""
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
-    def __init__(self, response: ServerResponse, url: str) -> None:
-        self.status = response.status
-        self.headers = response.headers
-        self.url = url
-        self._body = response.body
-        self._stream = response.stream
 
-    def content(self) -> bytes:
-        if self._stream is not None:
-            self._body += b"".join(self.iter_chunks())
-        return self._body
+class _ServerStream:
+    """A streamed ServerResponse (watch, follow=true logs) as a ByteStream; an
+    abort or a done context ends it at the next heartbeat (at most 0.5 s)."""
 
-    def json(self) -> Any:
-        return loads(self.content())
+    def __init__(self, stream: Iterator[bytes], request: Request) -> None:
+        self._stream = stream
+        self._request = request
+        self._aborted = threading.Event()
 
-    def iter_chunks(self, size: int = 65536) -> Iterator[bytes]:
-        if self._body:
-            yield self._body
-        stream, self._stream = self._stream, None
-        if stream is None:
-            return
-        try:
-            for chunk in stream:
-                if chunk:  # b"" is a heartbeat
-                    yield chunk
-        finally:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
+    def chunks(self, size: int) -> Iterator[bytes]:
+        ctx = self._request.context
+        for chunk in self._stream:
+            if ctx is not None and ctx.done:
+                ctx.check()
+            if self._aborted.is_set():
+                from ..errors import StreamInterrupted
 
-    def iter_lines(self) -> Iterator[bytes]:
-        from ..watch import split_lines
+                raise StreamInterrupted(
+                    f"{self._request.method} {self._request.path}: stream aborted"
+                )
+            if chunk:  # b"" is a heartbeat
+                yield chunk
 
-        return split_lines(self.iter_chunks())
+    def abort(self) -> None:
+        self._aborted.set()
 
     def close(self) -> None:
-        stream, self._stream = self._stream, None
-        close = getattr(stream, "close", None)
+        close = getattr(self._stream, "close", None)
         if close is not None:
             close()
 
@@ -153,44 +149,69 @@ class FakeTransport:
         self.actions: list[Action] = []
         self._lock = threading.Lock()
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        body: bytes | None = None,
-        content_type: str | None = None,
-        accept: str = "application/json",
-        headers: Mapping[str, str] | None = None,
-        stream: bool = False,
-        timeout: Any = None,
-    ) -> FakeResponse:
-        params = params or {}
+    def send(self, request: Request) -> Response:
+        if request.context is not None:
+            request.context.check()
         query: dict[str, list[str]] = {}
-        for key, value in encode_params(params):
+        for key, value in request.query:
             query.setdefault(key, []).append(value)
-        sent = {k.lower(): v for k, v in (headers or {}).items()}
-        sent["accept"] = accept
-        if content_type is not None:
-            sent["content-type"] = content_type
-        action = _action(method, path, params, body)
+        action = _action(self.core, request)
         if action is not None:
             with self._lock:
                 self.actions.append(action)
-        request = ServerRequest(
-            method, path, query, sent, body or b"", self.user, self.groups
-        )
-        response = FakeResponse(self.core.handle(request), f"fake://{path}")
-        if response.status >= 300:
-            data = response.content()
-            raise error_from_response(
-                response.status, data, response.headers, method, response.url
+        served = self.core.handle(
+            ServerRequest(
+                request.method,
+                request.path,
+                query,
+                dict(request.headers),
+                request.body or b"",
+                self.user,
+                self.groups,
             )
-        return response
+        )
+        return _response(served, request)
 
     def close(self) -> None:
         pass
+
+    def __repr__(self) -> str:
+        return "<FakeTransport (in-process test API server)>"
+
+
+def _response(served: ServerResponse, request: Request) -> Response:
+    headers = Headers(served.headers)
+    method, path, url = request.method, request.path, f"fake://{request.path}"
+    body: bytes | None = served.body
+    stream: _ServerStream | None = None
+    if served.stream is not None:
+        stream = _ServerStream(_prefixed(served.body, served.stream), request)
+        if request.stream:
+            body = None
+        else:  # read at once, as the HTTP transport does
+            body = b"".join(stream.chunks(1 << 20))
+            stream.close()
+            stream = None
+    return Response(
+        served.status,
+        headers,
+        body=body,
+        stream=stream,
+        method=method,
+        path=path,
+        url=url,
+    )
+
+
+def _prefixed(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    try:
+        if first:
+            yield first
+        yield from rest
+    finally:
+        close = getattr(rest, "close", None)
+        if close is not None:
+            close()
 
 
 class FakeClientSet(ClientSet):
@@ -203,7 +224,7 @@ class FakeClientSet(ClientSet):
 
     def __init__(self, core: Core, namespace: str = "default") -> None:
         self.transport = FakeTransport(core)
-        super().__init__(transport=self.transport)  # type: ignore[arg-type]
+        super().__init__(transport=self.transport)
         self.namespace = namespace
         self.core = core
 

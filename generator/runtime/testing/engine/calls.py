@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ... import patch as patches
+from ...machinery.managedfields import manager_from_user_agent
 from ..protocol.status import ApiError, Cause, bad_request, invalid, unsupported_value
 from ..protocol.wire import MediaType, ServerRequest, decode_json, parse_accept
 from ..semantics.basics import DeleteOptions, Write
@@ -90,7 +90,7 @@ class Call:
         manager = (
             query_manager
             if apply
-            else patches.manager_from_user_agent(query_manager, user_agent)
+            else manager_from_user_agent(query_manager, user_agent)
         )
         return Write(
             manager=manager,

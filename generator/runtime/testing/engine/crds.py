@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ...crd import META_SCHEMAS, CRDError, crd_documents
+from ...machinery.crd import META_SCHEMAS, CRDError, crd_documents
 from ...resources import GroupVersionKind, ResourceInfo, SubresourceInfo
 from ..semantics.basics import DeleteOptions, Write, copy_obj, now
 from ..semantics.crd_validation import established

@@ -254,7 +254,7 @@ class OpenAPI:
         document copies), read once from the built-in documents."""
         with self._lock:
             if self._known is None:
-                from ...openapi import closure
+                from ...machinery.openapi import closure
 
                 schemas: dict[str, Any] = {}
                 for doc in self._read().values():

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ... import patch as patches
+from ...machinery.managedfields import record_update
 from ..protocol.status import (
     MODIFIED,
     ApiError,
@@ -294,7 +294,7 @@ class Objects:
         write: Write,
         subresource: str = "",
     ) -> dict[str, Any]:
-        return patches.record_update(
+        return record_update(
             old, new, write.manager, resource.model, subresource=subresource
         )
 

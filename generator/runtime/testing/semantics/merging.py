@@ -6,8 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ... import patch as patches
 from ..._model import Model, deepcopy_json
+from ...machinery.apply import apply as server_side_apply
+from ...machinery.conflicts import ApplyConflict
+from ...machinery.errors import PatchError
+from ...machinery.jsonpatch import json_patch
+from ...machinery.mergepatch import merge_patch
+from ...machinery.strategic import strategic_merge_patch
 from ..protocol.status import ApiError, bad_request
 from .basics import Write, copy_obj
 from .resource import Resource
@@ -94,14 +99,14 @@ def apply_patch(
 ) -> Any:
     try:
         if patch_type == "json":
-            return patches.json_patch(current, body)
+            return json_patch(current, body)
         if patch_type == "merge":
             if not isinstance(body, dict):
                 raise bad_request("the patch must be a JSON object")
-            return patches.merge_patch(current, body)
+            return merge_patch(current, body)
         if patch_type == "strategic":
-            return patches.strategic_merge_patch(current, body, model)
-    except patches.PatchError as err:
+            return strategic_merge_patch(current, body, model)
+    except PatchError as err:
         raise ApiError(err.status, err.reason, err.message) from None
     raise bad_request(f"unknown patch type {patch_type}")
 
@@ -132,7 +137,7 @@ def run_apply(
     subresource: str,
 ) -> dict[str, Any]:
     try:
-        return patches.apply(
+        return server_side_apply(
             live,
             config,
             write.manager,
@@ -140,7 +145,7 @@ def run_apply(
             force=write.force,
             subresource=subresource,
         )
-    except patches.ApplyConflict as err:
+    except ApplyConflict as err:
         raise ApiError(409, "Conflict", err.message, {"causes": err.causes}) from None
-    except patches.PatchError as err:
+    except PatchError as err:
         raise ApiError(err.status, err.reason, err.message) from None

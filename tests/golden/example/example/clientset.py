@@ -68,6 +68,18 @@ class ClientSet:
             self._discovery = DiscoveryClient(self.rest_client)
         return self._discovery
 
+    def __repr__(self) -> str:
+        """``<ClientSet https://127.0.0.1:6443 context=test namespace=default>``"""
+        parts = [type(self).__name__]
+        host = getattr(self.config, "host", None)
+        if host:
+            parts.append(str(host))
+        context = getattr(self.config, "context", None)
+        if context:
+            parts.append(f"context={context}")
+        parts.append(f"namespace={self.namespace}")
+        return "<" + " ".join(parts) + ">"
+
     def close(self) -> None:
         self.rest_client.close()
 

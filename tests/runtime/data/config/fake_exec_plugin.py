@@ -13,6 +13,10 @@ FAKE_PLUGIN_MODE    token (default): print token "plugin-token-N"
                     warn: like token, plus a warning on stderr
                     fail: exit 3 with a message on stderr
                     fail-after-first: token on run 1, then fail echoing run 1's token
+                    line-break: a token with a line break in it
+                    hang: never finish (sleep for two minutes)
+                    hang-with-child: start a child that holds stdout open (its pid
+                    in FAKE_PLUGIN_LOG + ".child"), then hang
                     wrong-version, garbage, no-status, no-kind: malformed output
 FAKE_PLUGIN_EXPIRY  printed verbatim as status.expirationTimestamp when set
 """
@@ -21,7 +25,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
+import time
 
 
 def record_run() -> int:
@@ -54,6 +60,19 @@ def main() -> int:
         echoed = " (previous token plugin-token-1)" if run > 1 else ""
         print(f"error: could not log in to the fake cloud{echoed}", file=sys.stderr)
         return 3
+    if mode in ("hang", "hang-with-child"):
+        if mode == "hang-with-child":
+            # A grandchild in our session inherits stdout: reading it to the end
+            # waits for this one too, unless the whole session is killed.
+            sleeper = "import time; time.sleep(120)"
+            child = subprocess.Popen([sys.executable, "-c", sleeper])
+            with open(os.environ["FAKE_PLUGIN_LOG"] + ".child", "w") as file:
+                file.write(str(child.pid))
+        print("hanging", file=sys.stderr, flush=True)
+        time.sleep(120)
+        return 0
+    if mode == "line-break":
+        status = {"token": f"plugin-token-{run}\r\nX-Injected: yes"}
     if mode == "same-token":
         status = {"token": "plugin-token-constant"}
     elif mode == "cert":

@@ -20,6 +20,7 @@ from ..watch import WatchEvent
 
 if TYPE_CHECKING:
     from .._model import Model
+    from ..context import Context
     from ..models import autoscaling_v1, meta_v1
 
 T = TypeVar("T", bound="Model")  # the resource's kind
@@ -35,17 +36,21 @@ class Get(TypedResourceClient[T, L]):
         name: str,
         *,
         pretty: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> T:
         """Read an object by name.
 
         Args:
             pretty: If 'true', then the output is pretty printed.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return self._get(
             name,
             query(locals(), _GET),
             request_timeout,
+            ctx=ctx,
         )
 
 
@@ -77,6 +82,7 @@ class List(TypedResourceClient[T, L]):
         resource_version_match: str | None = None,
         send_initial_events: bool | None = None,
         timeout_seconds: int | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> L:
         """List objects (one page with limit/continue_).
@@ -99,10 +105,13 @@ class List(TypedResourceClient[T, L]):
             send_initial_events: `sendInitialEvents=true` may be set together with
                 `watch=true`.
             timeout_seconds: Timeout for the list/watch call.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return self._list(
             query(locals(), _LIST),
             request_timeout,
+            ctx=ctx,
         )
 
 
@@ -131,6 +140,7 @@ class ListAll(TypedResourceClient[T, L]):
         send_initial_events: bool | None = None,
         timeout_seconds: int | None = None,
         page_size: int = 500,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> Iterator[T]:
         """Every object, fetched page by page (following continue tokens).
@@ -151,11 +161,14 @@ class ListAll(TypedResourceClient[T, L]):
                 `watch=true`.
             timeout_seconds: Timeout for the list/watch call.
             page_size: Items per request.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return self._list_all(
             query(locals(), _LIST_ALL),
             request_timeout,
             page_size=page_size,
+            ctx=ctx,
         )
 
 
@@ -184,6 +197,7 @@ class Watch(TypedResourceClient[T, L]):
         send_initial_events: bool | None = None,
         timeout_seconds: int | None = None,
         resume: bool = False,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> Iterator[WatchEvent[T]]:
         """Watch changes to objects.
@@ -205,11 +219,14 @@ class Watch(TypedResourceClient[T, L]):
             timeout_seconds: Timeout for the list/watch call.
             resume: Reconnect after a dropped connection from the last resourceVersion
                 seen, and relist on 410 Gone, without duplicating or losing events.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return self._watch(
             query(locals(), _WATCH),
             request_timeout,
             resume=resume,
+            ctx=ctx,
         )
 
 
@@ -230,6 +247,7 @@ class Create(TypedResourceClient[T, L]):
         field_manager: str | None = None,
         field_validation: str | None = None,
         pretty: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> T:
         """Create an object.
@@ -242,11 +260,14 @@ class Create(TypedResourceClient[T, L]):
                 objects in the request (POST/PUT/PATCH) containing unknown or duplicate
                 fields.
             pretty: If 'true', then the output is pretty printed.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return self._create(
             body,
             query(locals(), _CREATE),
             request_timeout,
+            ctx=ctx,
         )
 
 
@@ -267,6 +288,7 @@ class Update(TypedResourceClient[T, L]):
         field_manager: str | None = None,
         field_validation: str | None = None,
         pretty: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> T:
         """Replace an object.
@@ -279,11 +301,14 @@ class Update(TypedResourceClient[T, L]):
                 objects in the request (POST/PUT/PATCH) containing unknown or duplicate
                 fields.
             pretty: If 'true', then the output is pretty printed.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return self._update(
             body,
             query(locals(), _UPDATE),
             request_timeout,
+            ctx=ctx,
         )
 
 
@@ -308,6 +333,7 @@ class Patch(TypedResourceClient[T, L]):
         field_validation: str | None = None,
         force: bool | None = None,
         pretty: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> T:
         """Patch an object.
@@ -323,6 +349,8 @@ class Patch(TypedResourceClient[T, L]):
                 fields.
             force: Force is going to "force" Apply requests.
             pretty: If 'true', then the output is pretty printed.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return self._patch(
             name,
@@ -330,6 +358,7 @@ class Patch(TypedResourceClient[T, L]):
             patch_type,
             query(locals(), _PATCH),
             request_timeout,
+            ctx=ctx,
         )
 
 
@@ -350,6 +379,7 @@ class Apply(TypedResourceClient[T, L]):
         dry_run: str | None = None,
         field_validation: str | None = None,
         pretty: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> T:
         """Server-side apply an object: send only the fields you own.
@@ -363,6 +393,8 @@ class Apply(TypedResourceClient[T, L]):
                 objects in the request (POST/PUT/PATCH) containing unknown or duplicate
                 fields.
             pretty: If 'true', then the output is pretty printed.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return self._apply(
             body,
@@ -370,6 +402,7 @@ class Apply(TypedResourceClient[T, L]):
             force,
             query(locals(), _APPLY),
             request_timeout,
+            ctx=ctx,
         )
 
 
@@ -391,6 +424,7 @@ class Delete(TypedResourceClient[T, L]):
         pretty: str | None = None,
         propagation_policy: str | None = None,
         preconditions: meta_v1.Preconditions | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> T | meta_v1.Status:
         """Delete an object by name.
@@ -403,6 +437,8 @@ class Delete(TypedResourceClient[T, L]):
             propagation_policy: Whether and how garbage collection will be performed.
             preconditions: Delete only if the object still has this uid and/or
                 resourceVersion.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return cast(
             "T | meta_v1.Status",
@@ -411,6 +447,7 @@ class Delete(TypedResourceClient[T, L]):
                 query(locals(), _DELETE),
                 request_timeout,
                 preconditions=preconditions,
+                ctx=ctx,
             ),
         )
 
@@ -441,6 +478,7 @@ class DeleteCollection(TypedResourceClient[T, L]):
         limit: int | None = None,
         pretty: str | None = None,
         propagation_policy: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> L | meta_v1.Status:
         """Delete the objects a selector selects.
@@ -460,12 +498,15 @@ class DeleteCollection(TypedResourceClient[T, L]):
             limit: limit is a maximum number of responses to return for a list call.
             pretty: If 'true', then the output is pretty printed.
             propagation_policy: Whether and how garbage collection will be performed.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return cast(
             "L | meta_v1.Status",
             self._delete_collection(
                 query(locals(), _DELETE_COLLECTION),
                 request_timeout,
+                ctx=ctx,
             ),
         )
 
@@ -479,12 +520,15 @@ class GetStatus(TypedResourceClient[T, L]):
         name: str,
         *,
         pretty: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> T:
         """Read the status of an object.
 
         Args:
             pretty: If 'true', then the output is pretty printed.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return cast(
             "T",
@@ -494,6 +538,7 @@ class GetStatus(TypedResourceClient[T, L]):
                 "status",
                 query(locals(), _GET_STATUS),
                 request_timeout,
+                ctx=ctx,
             ),
         )
 
@@ -519,6 +564,7 @@ class PatchStatus(TypedResourceClient[T, L]):
         field_validation: str | None = None,
         force: bool | None = None,
         pretty: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> T:
         """Patch the status of an object.
@@ -534,6 +580,8 @@ class PatchStatus(TypedResourceClient[T, L]):
                 fields.
             force: Force is going to "force" Apply requests.
             pretty: If 'true', then the output is pretty printed.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return self._patch(
             name,
@@ -542,6 +590,7 @@ class PatchStatus(TypedResourceClient[T, L]):
             query(locals(), _PATCH_STATUS),
             request_timeout,
             subresource="status",
+            ctx=ctx,
         )
 
 
@@ -562,6 +611,7 @@ class ApplyStatus(TypedResourceClient[T, L]):
         dry_run: str | None = None,
         field_validation: str | None = None,
         pretty: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> T:
         """Server-side apply the status of an object: send only the fields you own.
@@ -575,6 +625,8 @@ class ApplyStatus(TypedResourceClient[T, L]):
                 objects in the request (POST/PUT/PATCH) containing unknown or duplicate
                 fields.
             pretty: If 'true', then the output is pretty printed.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return self._apply(
             body,
@@ -583,6 +635,7 @@ class ApplyStatus(TypedResourceClient[T, L]):
             query(locals(), _APPLY_STATUS),
             request_timeout,
             subresource="status",
+            ctx=ctx,
         )
 
 
@@ -603,6 +656,7 @@ class UpdateStatus(TypedResourceClient[T, L]):
         field_manager: str | None = None,
         field_validation: str | None = None,
         pretty: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> T:
         """Replace the status of an object.
@@ -615,6 +669,8 @@ class UpdateStatus(TypedResourceClient[T, L]):
                 objects in the request (POST/PUT/PATCH) containing unknown or duplicate
                 fields.
             pretty: If 'true', then the output is pretty printed.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return cast(
             "T",
@@ -625,6 +681,7 @@ class UpdateStatus(TypedResourceClient[T, L]):
                 query(locals(), _UPDATE_STATUS),
                 request_timeout,
                 body=body,
+                ctx=ctx,
             ),
         )
 
@@ -638,12 +695,15 @@ class GetScale(TypedResourceClient[T, L]):
         name: str,
         *,
         pretty: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> autoscaling_v1.Scale:
         """Read the scale of an object.
 
         Args:
             pretty: If 'true', then the output is pretty printed.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return cast(
             "autoscaling_v1.Scale",
@@ -653,6 +713,7 @@ class GetScale(TypedResourceClient[T, L]):
                 "scale",
                 query(locals(), _GET_SCALE),
                 request_timeout,
+                ctx=ctx,
             ),
         )
 
@@ -678,6 +739,7 @@ class PatchScale(TypedResourceClient[T, L]):
         field_validation: str | None = None,
         force: bool | None = None,
         pretty: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> autoscaling_v1.Scale:
         """Patch the scale of an object.
@@ -693,6 +755,8 @@ class PatchScale(TypedResourceClient[T, L]):
                 fields.
             force: Force is going to "force" Apply requests.
             pretty: If 'true', then the output is pretty printed.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return cast(
             "autoscaling_v1.Scale",
@@ -703,6 +767,7 @@ class PatchScale(TypedResourceClient[T, L]):
                 query(locals(), _PATCH_SCALE),
                 request_timeout,
                 subresource="scale",
+                ctx=ctx,
             ),
         )
 
@@ -725,6 +790,7 @@ class UpdateScale(TypedResourceClient[T, L]):
         field_manager: str | None = None,
         field_validation: str | None = None,
         pretty: str | None = None,
+        ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> autoscaling_v1.Scale:
         """Replace the scale of an object.
@@ -737,6 +803,8 @@ class UpdateScale(TypedResourceClient[T, L]):
                 objects in the request (POST/PUT/PATCH) containing unknown or duplicate
                 fields.
             pretty: If 'true', then the output is pretty printed.
+            ctx: Cancels the call (and closes its connection) when cancelled or past its
+                deadline.
         """
         return cast(
             "autoscaling_v1.Scale",
@@ -747,5 +815,6 @@ class UpdateScale(TypedResourceClient[T, L]):
                 query(locals(), _UPDATE_SCALE),
                 request_timeout,
                 body=body,
+                ctx=ctx,
             ),
         )

@@ -46,6 +46,10 @@ class StableV1beta1Client:
         self.rest_client = rest
         self.namespace = namespace
 
+    def __repr__(self) -> str:
+        api_version = "stable.example.com/v1beta1"
+        return f"<{type(self).__name__} {api_version} namespace={self.namespace!r}>"
+
     def cron_tabs(self, namespace: str | None = None) -> CronTabClient:
         """crontabs in a namespace ("" = all namespaces; default: the config's)."""
         ns = self.namespace if namespace is None else namespace

@@ -50,6 +50,10 @@ class OpsV1Client:
         self.rest_client = rest
         self.namespace = namespace
 
+    def __repr__(self) -> str:
+        api_version = "ops.example.com/v1"
+        return f"<{type(self).__name__} {api_version} namespace={self.namespace!r}>"
+
     def backups(self) -> BackupClient:
         """backups (cluster-scoped)."""
         return BackupClient(self.rest_client)

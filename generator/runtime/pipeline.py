@@ -1,0 +1,325 @@
+"""The request pipeline: what every request goes through, whatever the transport.
+
+Written once, above the :class:`~.transport.Transport` (client-go's
+``rest/with_retry.go`` and ``transport/round_trippers.go``):
+
+* credentials, fresh per attempt (tokens rotate), and the User-Agent;
+* retries with exponential backoff and jitter, or the server's ``Retry-After``
+  (never less than half the backoff step, so ``Retry-After: 0`` cannot spin):
+
+  - 429 Too Many Requests, any method: API Priority and Fairness rejected the
+    request before doing anything;
+  - 500, 502, 503, 504 on GET, HEAD and OPTIONS only: a write may have happened;
+  - no connection (refused, DNS, connect timeout), any method: nothing was sent;
+    a connection reset before the response, on GET, HEAD and OPTIONS only;
+
+* one retry after a 401 when the authenticator has new credentials (a rotated
+  token file, a re-run exec plugin);
+* ``Warning: 299`` headers, surfaced as :class:`~.errors.ServerWarning`;
+* the mapping of a failed response to its :mod:`.errors` class;
+* the request's :class:`~.context.Context`: checked before each attempt, and
+  ending a backoff or an attempt in progress at once.
+
+The HTTP transport, the fake ClientSet's in-process transport and a
+:class:`~.transport.mock.MockTransport` all run through this same code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import re
+import sys
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .errors import (
+    CannotConnect,
+    ConnectionFailed,
+    ResponseTimeout,
+    ServerWarning,
+    TLSFailed,
+    error_from_response,
+    parse_retry_after,
+)
+from .request import Params, Request, Timeout, encode_params
+from .response import Response
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .context import Context
+    from .transport import Transport
+
+__all__ = ["Pipeline", "RetryPolicy", "parse_warnings"]
+
+_log = logging.getLogger(__package__ or "kubeclient")
+
+# 501 and 505 say the server will never do it: retrying cannot help.
+_RETRIABLE_5XX = frozenset({500, 502, 503, 504})
+_MAX_ERROR_BODY = 1 << 20
+_DEFAULT_TIMEOUT = (10.0, 60.0)
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a request is retried."""
+
+    max_retries: int = 5
+    #: the first backoff step; each retry doubles it, up to ``backoff_cap``
+    backoff_base: float = 0.2
+    backoff_cap: float = 10.0
+    #: the longest ``Retry-After`` honoured
+    retry_after_cap: float = 60.0
+
+    def delay(self, retries: int, retry_after: float | None, draw: float) -> float:
+        """Seconds before retry number ``retries + 1``: the step with equal jitter
+        (``draw`` in [0, 1) picks between half the step and the step), or the
+        server's Retry-After when longer."""
+        step: float = min(self.backoff_cap, self.backoff_base * 2.0**retries)
+        backoff = step * (0.5 + draw / 2)
+        if retry_after is None:
+            return backoff
+        honoured: float = min(retry_after, self.retry_after_cap)
+        return max(honoured, step / 2)
+
+
+class Pipeline:
+    """Sends requests through ``transport`` with the pipeline's policies."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        config: Config | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.transport = transport
+        self.config = config
+        self.retry = retry or RetryPolicy()
+        #: waits between attempts (seconds, context); tests replace it
+        self.sleep: Callable[[float, Context | None], None] = _sleep
+        #: jitter source in [0, 1); tests replace it
+        self.random: Callable[[], float] = random.random
+        user_agent = config.user_agent if config is not None else ""
+        self._user_agent = user_agent or _default_user_agent()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        accept: str = "application/json",
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+        timeout: Timeout | None = None,
+        ctx: Context | None = None,
+    ) -> Response:
+        """Build a :class:`Request` and :meth:`send` it."""
+        sent = {"accept": accept}
+        if content_type or body is not None:
+            sent["content-type"] = content_type or "application/json"
+        for name, value in (headers or {}).items():
+            sent[name.lower()] = value
+        return self.send(
+            Request(
+                method.upper(),
+                path,
+                encode_params(params or {}),
+                tuple(sent.items()),
+                body,
+                timeout,
+                stream,
+                ctx,
+            )
+        )
+
+    def send(self, request: Request) -> Response:
+        """Send one request, retrying as the module docstring says. Returns 2xx
+        responses; raises :class:`~.errors.ApiError` subclasses for the rest,
+        :class:`~.errors.ConnectionFailed` when no response came and
+        :class:`~.errors.Cancelled` when the request's context ended it."""
+        ctx = request.context
+        what = f"{request.method} {request.path}"
+        retries = 0
+        refreshed = False
+        while True:
+            if ctx is not None:
+                ctx.check()
+            attempt = self._prepare(request)
+            try:
+                response = self.transport.send(attempt)
+            except ConnectionFailed as error:
+                if retries < self.retry.max_retries and _may_retry(error, request):
+                    self._pause(retries, None, f"{what}: {error}", ctx)
+                    retries += 1
+                    continue
+                raise
+            status = response.status
+            if (
+                status == 401
+                and not refreshed
+                and self.config is not None
+                and self.config.refresh_after_unauthorized()
+            ):
+                _log.debug("%s -> 401, retrying with new credentials", what)
+                refreshed = True
+                response.close()
+                continue
+            if retries < self.retry.max_retries and _may_retry_status(status, request):
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                response.close()
+                self._pause(retries, retry_after, f"{what} -> {status}", ctx)
+                retries += 1
+                continue
+            return self._finish(response, request)
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Pipeline {self.transport!r}>"
+
+    # -- one attempt
+
+    def _prepare(self, request: Request) -> Request:
+        """The request as sent now: fresh credentials, user agent, timeouts."""
+        extra = {"user-agent": self._user_agent}
+        if request.header("user-agent"):
+            extra = {}
+        cert = None
+        if self.config is not None:
+            headers, cert = self.config.credentials()  # fresh: tokens rotate
+            extra.update(headers)
+        timeout = request.timeout
+        if timeout is None:
+            timeout = self.config.timeout if self.config is not None else None
+            timeout = timeout or _DEFAULT_TIMEOUT
+        ctx = request.context
+        if ctx is not None and not request.stream:
+            timeout = _within(timeout, ctx.remaining())
+        return request.with_headers(extra, timeout=timeout, client_cert=cert)
+
+    def _pause(
+        self, retries: int, retry_after: float | None, what: str, ctx: Context | None
+    ) -> None:
+        delay = self.retry.delay(retries, retry_after, self.random())
+        _log.debug(
+            "%s; retry %d of %d in %.2fs",
+            what,
+            retries + 1,
+            self.retry.max_retries,
+            delay,
+        )
+        self.sleep(delay, ctx)
+        if ctx is not None:
+            ctx.check()
+
+    def _finish(self, response: Response, request: Request) -> Response:
+        _log.debug("%s %s -> %d", request.method, request.path, response.status)
+        surface_warnings(response.headers.get("Warning"))
+        if 200 <= response.status < 300:
+            return response
+        try:
+            body = response.read_at_most(_MAX_ERROR_BODY)
+        finally:
+            response.close()
+        raise error_from_response(
+            response.status, body, response.headers, request.method, response.url
+        )
+
+
+def _sleep(seconds: float, ctx: Context | None) -> None:
+    if ctx is None:
+        time.sleep(seconds)
+    else:
+        ctx.wait(seconds)
+
+
+def _within(timeout: Timeout, remaining: float | None) -> Timeout:
+    """A timeout that ends no later than the context's deadline."""
+    if remaining is None:
+        return timeout
+    if isinstance(timeout, tuple):
+        connect, read = timeout
+        return (min(connect, remaining), min(read or remaining, remaining))
+    return min(timeout, remaining)
+
+
+def _may_retry_status(status: int, request: Request) -> bool:
+    if status == 429:
+        return True  # APF rejected it before any processing
+    return status in _RETRIABLE_5XX and request.safe
+
+
+def _may_retry(error: ConnectionFailed, request: Request) -> bool:
+    if isinstance(error, CannotConnect):
+        return True  # nothing was sent
+    if isinstance(error, (TLSFailed, ResponseTimeout)):
+        return False  # certificates do not heal; a slow server is not helped by more
+    return request.safe
+
+
+def _default_user_agent() -> str:
+    import platform
+
+    machine = platform.machine() or "unknown"
+    return (
+        f"kubeclient-python (Python {platform.python_version()}; "
+        f"{sys.platform}/{machine})"
+    )
+
+
+# --- server warnings -----------------------------------------------------------------
+
+# RFC 7234 warning-value: code SP agent SP "quoted text" [SP "date"]
+_WARNING = re.compile(
+    r'\s*(\d{3})\s+(\S+)\s+"((?:[^"\\]|\\.)*)"(?:\s+"[^"]*")?\s*(?:,|$)'
+)
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def parse_warnings(header: str | None) -> list[str]:
+    """The texts of the ``299`` warnings in a (possibly combined) Warning header."""
+    messages: list[str] = []
+    position = 0
+    while header and position < len(header):
+        match = _WARNING.match(header, position)
+        if match is None:
+            _log.debug("malformed Warning header ignored from offset %d", position)
+            break
+        if match.group(1) == "299":
+            messages.append(_ESCAPE.sub(r"\1", match.group(3)))
+        position = match.end()
+    return messages
+
+
+def surface_warnings(header: str | None) -> None:
+    for message in parse_warnings(header):
+        _log.warning("server warning: %s", message)
+        warnings.warn(message, ServerWarning, stacklevel=_caller_stacklevel())
+
+
+def _caller_stacklevel() -> int:
+    """The stacklevel of the first frame outside this package: the user's call."""
+    level = 1
+    frame = sys._getframe(1)  # surface_warnings, which calls warnings.warn
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(
+        _PACKAGE_DIR
+    ):
+        frame = frame.f_back
+        level += 1
+    return level

@@ -1,0 +1,1 @@
+"""Tests of generator/runtime/machinery, one module per machinery module."""
