@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar, cast
 
 from ..resource import PatchBody, TypedResourceClient, _name_of, query
 from ..rest import Timeout
-from ..watch import WatchEvent
+from ..watch import WatchStream
 
 if TYPE_CHECKING:
     from .._model import Model
@@ -199,7 +199,7 @@ class Watch(TypedResourceClient[T, L]):
         resume: bool = False,
         ctx: Context | None = None,
         request_timeout: Timeout | None = None,
-    ) -> Iterator[WatchEvent[T]]:
+    ) -> WatchStream[T]:
         """Watch changes to objects.
 
         Args:

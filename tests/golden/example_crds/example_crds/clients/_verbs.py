@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from kubeclient.resource import PatchBody, TypedResourceClient, _name_of, query
 from kubeclient.rest import Timeout
-from kubeclient.watch import WatchEvent
+from kubeclient.watch import WatchStream
 
 if TYPE_CHECKING:
     from kubeclient._model import Model
@@ -199,7 +199,7 @@ class Watch(TypedResourceClient[T, L]):
         resume: bool = False,
         ctx: Context | None = None,
         request_timeout: Timeout | None = None,
-    ) -> Iterator[WatchEvent[T]]:
+    ) -> WatchStream[T]:
         """Watch changes to objects.
 
         Args:
