@@ -92,6 +92,21 @@ def test_503_retried_on_reads_not_on_writes(setup: Setup) -> None:
     assert [c.metadata.name for c in cms.list_all()] == []  # nothing was created
 
 
+def test_a_dropped_connection_is_retried_on_reads_only(setup: Setup) -> None:
+    from kubeclient.errors import StreamInterrupted
+
+    cms = setup.cs.core_v1.config_maps("default")
+    cms.create(config_map("dropped"))
+    setup.faults.drop(method="GET")
+    assert cms.get("dropped").metadata.name == "dropped"
+    assert len(setup.sleeps) == 1
+    setup.faults.drop(method="PUT")
+    current = cms.get("dropped")
+    with pytest.raises(StreamInterrupted):
+        cms.update(current)
+    assert len(setup.sleeps) == 1
+
+
 def test_errors_have_their_class_and_details(setup: Setup) -> None:
     from kubeclient.errors import AlreadyExists, Invalid, NotFound
 

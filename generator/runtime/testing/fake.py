@@ -28,11 +28,12 @@ from typing import Any
 
 from .._model import Model, loads
 from ..clientset import ClientSet
+from ..errors import StreamInterrupted
 from ..paths import parse
 from ..request import Request
 from ..response import Headers, Response
 from .engine.core import Core
-from .protocol.wire import ServerRequest, ServerResponse
+from .protocol.wire import ConnectionDropped, ServerRequest, ServerResponse
 
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
 
@@ -112,17 +113,19 @@ class _ServerStream:
 
     def chunks(self, size: int) -> Iterator[bytes]:
         ctx = self._request.context
-        for chunk in self._stream:
-            if ctx is not None and ctx.done:
-                ctx.check()
-            if self._aborted.is_set():
-                from ..errors import StreamInterrupted
-
-                raise StreamInterrupted(
-                    f"{self._request.method} {self._request.path}: stream aborted"
-                )
-            if chunk:  # b"" is a heartbeat
-                yield chunk
+        what = f"{self._request.method} {self._request.path}"
+        try:
+            for chunk in self._stream:
+                if ctx is not None and ctx.done:
+                    ctx.check()
+                if self._aborted.is_set():
+                    raise StreamInterrupted(f"{what}: stream aborted")
+                if chunk:  # b"" is a heartbeat
+                    yield chunk
+        except ConnectionDropped:  # a fault cut it: what HTTP shows as a break
+            raise StreamInterrupted(
+                f"{what}: the connection broke while reading the response"
+            ) from None
 
     def abort(self) -> None:
         self._aborted.set()

@@ -18,6 +18,7 @@ from .models import model_class
 
 if TYPE_CHECKING:
     from .clientset import ClientSet
+    from .context import Context
     from .discovery import DiscoveryClient
     from .dynamic import DynamicClient
 
@@ -27,6 +28,7 @@ KUBERNETES_VERSION = ""
 __all__ = [
     "KUBERNETES_VERSION",
     "ClientSet",
+    "Context",
     "DiscoveryClient",
     "DynamicClient",
     "Model",
@@ -59,6 +61,10 @@ def __getattr__(name: str) -> Any:
         from .clientset import ClientSet
 
         return ClientSet
+    if name == "Context":
+        from .context import Context
+
+        return Context
     if name == "DynamicClient":
         from .dynamic import DynamicClient
 
