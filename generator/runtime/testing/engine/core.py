@@ -7,7 +7,6 @@ subresource, HTTP method). Faults and authentication apply before routing.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from urllib.parse import unquote
@@ -74,6 +73,8 @@ class Core(ServerState):
         except ApiError as error:
             response = error_response(error)
         except Exception as error:  # a bug here must still answer like a server
+            import logging  # only when it happens: logging costs ~15 ms to import
+
             logging.getLogger(__name__).exception("internal error")
             response = error_response(
                 ApiError(500, "InternalError", f"Internal error occurred: {error}")
