@@ -199,3 +199,75 @@ def test_the_mock_transport_runs_the_same_pipeline(generated: Path) -> None:
     sent = mock.requests[0]
     assert sent.header("accept") == "application/json"
     assert "kubeclient" in str(sent.header("user-agent"))
+
+
+def test_an_expired_continue_token_falls_back_to_a_full_list(setup: Setup) -> None:
+    """Regression: a 410 on a relist's continue page made watch(resume=True) give
+    up with Expired; the pager falls back to a full list, as client-go's does."""
+    cms = setup.cs.core_v1.config_maps("default")
+    names = [f"x{i}" for i in range(5)]
+    for name in names:
+        cms.create(config_map(name))
+    setup.faults.error(410, path=r"continue=", count=1)
+    items, version = cms._relist({}, None, None, page_size=2)
+    assert sorted(i["metadata"]["name"] for i in items) == names
+    assert int(version) > 0
+    requests = [a for a in getattr(setup.cs, "actions", []) if a.verb == "list"]
+    if requests:  # the fake records what was asked: 1 page, the 410, a full list
+        assert [a.params.get("limit") for a in requests[-3:]] == ["2", "2", None]
+    # list_all keeps going too: every object once
+    setup.faults.error(410, path=r"continue=", count=1)
+    assert sorted(c.metadata.name for c in cms.list_all(page_size=2)) == names
+
+
+def test_a_resumed_watch_survives_an_expired_relist(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cms = setup.cs.core_v1.config_maps("default")
+    for i in range(3):
+        cms.create(config_map(f"y{i}"))
+    original = cms._relist
+
+    def small_pages(*args: Any, **kwargs: Any) -> Any:
+        return original(*args, **{**kwargs, "page_size": 1})
+
+    # pages of one object, so the relist needs continue tokens
+    monkeypatch.setattr(cms, "_relist", small_pages)
+    setup.faults.error(410, path=r"continue=", count=1)
+    with cms.watch(resume=True) as events:
+        seen = [next(events).object.metadata.name for _ in range(3)]
+    assert sorted(seen) == ["y0", "y1", "y2"]
+
+
+def test_a_401_is_retried_once_with_refreshed_credentials_on_any_transport(
+    generated: Path,
+) -> None:
+    from kubeclient import ClientSet
+    from kubeclient.config import Authenticator, Config
+    from kubeclient.request import Request
+    from kubeclient.response import Response
+    from kubeclient.transport.mock import MockTransport, json_response
+
+    class Rotating(Authenticator):
+        token = "old"
+
+        def authorization(self) -> str | None:
+            return f"Bearer {self.token}"
+
+        def refresh_after_unauthorized(self) -> bool:
+            self.token = "new"
+            return True
+
+    def handler(request: Request) -> Response:
+        if request.header("authorization") != "Bearer new":
+            return json_response(401, {"kind": "Status", "code": 401})
+        return json_response(200, {"apiVersion": "v1", "kind": "Namespace"})
+
+    mock = MockTransport(handler)
+    config = Config(host="https://unused.example", auth=Rotating())
+    cs = ClientSet(config, transport=mock)
+    assert cs.core_v1.namespaces().get("x").kind == "Namespace"
+    assert [r.header("authorization") for r in mock.requests] == [
+        "Bearer old",
+        "Bearer new",
+    ]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar
 
 from ._model import Model, wrap
 from .context import Context
-from .errors import Expired, UnexpectedKind
+from .errors import Gone, UnexpectedKind
 from .resources import ResourceInfo
 from .rest import ParamValue, RequestBuilder, RESTClient, lines, patch_content_type
 from .watch import Watcher, WatchEvent, WatchStream, iter_watch_events
@@ -54,7 +54,7 @@ def _name_of(body: Body, what: str = "this operation") -> str:
 class _ContinueExpired(Exception):
     """A list's continue token expired mid-way (410 on a page after the first)."""
 
-    def __init__(self, error: Expired) -> None:
+    def __init__(self, error: Gone) -> None:
         super().__init__(str(error))
         self.error = error
 
@@ -272,7 +272,7 @@ class ResourceClient(Generic[T, L]):
             request = self._request("GET", self._namespace, ctx=ctx)
             try:
                 data = request.params(page).timeout(timeout).do().json()
-            except Expired as error:
+            except Gone as error:  # Expired: the continue token is too old
                 if token is None:
                     raise
                 raise _ContinueExpired(error) from error
@@ -318,14 +318,19 @@ class ResourceClient(Generic[T, L]):
         )
 
     def _relist(
-        self, params: Params, timeout: Timeout | None, ctx: Context | None
+        self,
+        params: Params,
+        timeout: Timeout | None,
+        ctx: Context | None,
+        *,
+        page_size: int = 500,
     ) -> Page:
         """The whole collection for a watch to start from: paginated, or one full
         list when a continue token expires on the way (client-go's pager)."""
         items: list[dict[str, Any]] = []
         version = ""
         try:
-            for page, page_version in self._pages(params, timeout, 500, ctx):
+            for page, page_version in self._pages(params, timeout, page_size, ctx):
                 items.extend(page)
                 version = page_version
         except _ContinueExpired as expired:

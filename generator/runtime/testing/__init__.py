@@ -69,6 +69,21 @@ Simplified compared with a real API server:
   finalizers on deleting objects, required pod containers, workload selectors and
   ConfigMap keys; no other per-kind rules. Defaulting is limited to a few fields
   (pods, workloads, services, namespaces, CRDs).
+* Bodies are type-checked as Go's decoding into the kind's struct does (400
+  ``... cannot be handled as a ...: json: cannot unmarshal ...``), from the served
+  OpenAPI schemas, simplified: named Go types that are only aliases
+  (``v1.RestartPolicy``, ``[]v1.PersistentVolumeAccessMode``) are named by their
+  underlying type (``string``, ``[]string``; ``v1.ResourceList`` is known); nulls
+  are stored as decoding makes them (a null field is absent, a null list item the
+  zero value); a number's text in messages is Python's
+  (``1e+20``, not the client's ``1e20``); metav1.Duration is any string,
+  MicroTime any RFC 3339 time; Quantity's range and precision are not checked.
+  A patch's type error is the patch handler's 422 on ``patch`` (the patched
+  object as sorted JSON, also for strategic merge patches), an apply's is the
+  field manager's 500 with a dotted path (no ``[name="x"]`` list keys), a
+  DeleteOptions body's a 400 with Go's message alone. Bodies
+  nested deeper than 100 levels are refused (400) before decoding, and so are
+  NaN and Infinity (Python's JSON extensions).
 * Custom resources: metadata is validated as for any object and the body against
   the version's structural schema, simplified: unknown fields are pruned (warning,
   or 400 with fieldValidation=Strict; metadata is not pruned) and ``default``

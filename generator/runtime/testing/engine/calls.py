@@ -12,6 +12,7 @@ from ..protocol.status import ApiError, Cause, bad_request, invalid, unsupported
 from ..protocol.wire import MediaType, ServerRequest, decode_json, parse_accept
 from ..semantics.basics import DeleteOptions, Write
 from ..semantics.resource import Resource
+from ..semantics.typecheck import find_problem
 from .state import ServerState
 
 
@@ -108,6 +109,11 @@ class Call:
             if not isinstance(decoded, dict):
                 raise bad_request("DeleteOptions must be a JSON object")
             body = decoded
+            types = self.core.objects.types
+            node = types.kind("", "v1", "DeleteOptions") if types else None
+            problem = find_problem(node, body, normalize=True) if node else None
+            if problem is not None:
+                raise bad_request(problem.message)
         if body.get("dryRun"):
             for value in body["dryRun"]:
                 if value != "All":

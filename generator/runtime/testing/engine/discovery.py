@@ -227,6 +227,7 @@ class OpenAPI:
         self._hashes: dict[str, str] = {}
         self._custom: dict[str, bytes] = {}
         self._known: dict[str, Any] | None = None
+        self._schemas: dict[str, Any] | None = None
         self._v2: bytes | None = None
 
     def _read(self) -> dict[str, Any]:
@@ -261,6 +262,17 @@ class OpenAPI:
                     schemas.update((doc.get("components") or {}).get("schemas") or {})
                 self._known = closure(names, schemas)
             return self._known
+
+    def component_schemas(self) -> dict[str, Any]:
+        """Every built-in component schema by name (the documents' merged), read
+        once: what the request body type checks are compiled from."""
+        with self._lock:
+            if self._schemas is None:
+                schemas: dict[str, Any] = {}
+                for doc in self._read().values():
+                    schemas.update((doc.get("components") or {}).get("schemas") or {})
+                self._schemas = schemas
+            return self._schemas
 
     def set_custom(self, documents: dict[str, dict[str, Any]]) -> None:
         """Serve exactly these custom resource documents (path -> document)."""

@@ -24,7 +24,7 @@ from ..semantics.basics import present, success_status
 from ..semantics.selectors import Selection, parse_fields, selection
 from ..semantics.tables import table
 from .calls import Call, check_list_options, parse_rv
-from .store import Compacted
+from .store import Compacted, metadata, object_key
 from .watching import WatchSpec, expired_line, stream
 
 #: How long a list at a future resourceVersion waits for it (the cacher's 3 s).
@@ -73,7 +73,7 @@ def respond(
         meta = (
             obj.get("metadata")
             if "items" in obj
-            else {"resourceVersion": obj["metadata"].get("resourceVersion")}
+            else {"resourceVersion": metadata(obj).get("resourceVersion")}
         )
         obj = table(
             call.resource.storage_key,
@@ -150,9 +150,8 @@ def _decode_continue(token: str) -> tuple[int, str]:
 
 
 def _key(obj: dict[str, Any]) -> str:
-    meta = obj.get("metadata") or {}
-    namespace = meta.get("namespace")
-    return f"{namespace}/{meta.get('name')}" if namespace else str(meta.get("name"))
+    namespace, name = object_key(obj)
+    return f"{namespace}/{name}" if namespace else name
 
 
 def _list_state(call: Call) -> tuple[list[dict[str, Any]], int, str]:
@@ -254,7 +253,7 @@ def _table_render(call: Call, version: str) -> Any:
     layout = call.resource.printer
 
     def render(obj: dict[str, Any], first: bool) -> bytes:
-        meta = {"resourceVersion": (obj.get("metadata") or {}).get("resourceVersion")}
+        meta = {"resourceVersion": metadata(obj).get("resourceVersion")}
         return dumps(
             table(
                 key,
@@ -359,7 +358,7 @@ def delete(call: Call) -> ServerResponse:
     if info.group:
         details["group"] = info.group
     details["kind"] = info.plural
-    details["uid"] = obj["metadata"].get("uid")
+    details["uid"] = metadata(obj).get("uid")
     body = success_status(200, details)
     del body["code"]  # finalizeDelete's Status carries no code
     return respond(call, 200, body)

@@ -40,9 +40,18 @@ from ..semantics.defaults import DEFAULTS
 from ..semantics.merging import apply_config, apply_patch, merge_subresource, run_apply
 from ..semantics.resource import Resource
 from ..semantics.schemas import apply_defaults, prune
+from ..semantics.typecheck import (
+    Problem,
+    TypeChecks,
+    apply_error,
+    check_type_meta,
+    decode_error,
+    find_problem,
+    patch_error,
+)
 from ..semantics.validation import generate_name_problems, unknown_fields, validate
 from .registry import Registry
-from .store import Store
+from .store import Store, metadata, object_key
 
 #: Namespaces that exist from the start (and the ones that may not be deleted).
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -74,6 +83,8 @@ class Objects:
         self.on_write: list[Callable[[Resource, dict[str, Any]], None]] = []
         #: storage key -> what DELETE does instead (CRDs: the cleanup finalizer)
         self.deleters: dict[tuple[str, str], Deleter] = {}
+        #: JSON type checks of bodies (set by the core; None: not checked)
+        self.types: TypeChecks | None = None
         self._cluster_ips = iter(
             f"10.96.{i // 254}.{i % 254 + 1}" for i in range(1, 254 * 254)
         )
@@ -137,14 +148,21 @@ class Objects:
             self._written(resource, stored)
             return stored
 
-    def check_type(self, resource: Resource, obj: Any) -> None:
-        """The body's apiVersion/kind must be the URL's (or absent: defaulted)."""
+    def check_type(
+        self, resource: Resource, obj: Any, *, patched: bool = False
+    ) -> None:
+        """The body's apiVersion/kind must be the URL's (or absent: defaulted),
+        and its fields of the schema's JSON types (``patched``: the result of a
+        patch, whose type errors the patch handler words)."""
         if not isinstance(obj, dict):
             raise bad_request(
                 f"the object provided is unrecognized (must be of type {resource.info.kind})"
             )
-        api_version = obj.setdefault("apiVersion", resource.info.api_version)
-        kind = obj.setdefault("kind", resource.info.kind)
+        check_type_meta(resource.info.kind, obj)
+        api_version = obj.get("apiVersion") or resource.info.api_version
+        kind = obj.get("kind") or resource.info.kind
+        obj["apiVersion"], obj["kind"] = api_version, kind
+        version = str(api_version).rpartition("/")[2]
         if kind != resource.info.kind:
             raise bad_request(
                 f"the object provided is unrecognized (must be of type "
@@ -159,6 +177,47 @@ class Objects:
                     f"the API version in the data ({api_version}) does not match the "
                     f"expected API version ({resource.info.api_version})"
                 )
+        problem = self.type_problem(resource, obj)
+        if problem is not None:
+            if patched:
+                raise patch_error(obj, problem)
+            raise decode_error(resource.info.kind, version, problem)
+
+    def type_problem(
+        self, resource: Resource, obj: dict[str, Any], *, normalize: bool = True
+    ) -> Problem | None:
+        """What decoding ``obj`` as the real server does reports: the whole body
+        into a built-in kind's Go struct; a custom resource's metadata into
+        ObjectMeta (the rest is its schema's business: 422 from validation).
+        ``normalize``: nulls made what decoding makes of them (see find_problem)."""
+        types = self.types
+        if types is None:
+            return None
+        if resource.custom:
+            meta = obj.get("metadata")
+            node = types.object_meta() if meta is not None else None
+            if node is None:
+                return None
+            return find_problem(node, meta, normalize=normalize)
+        info = resource.info
+        node = types.kind(info.group, info.version, info.kind)
+        return find_problem(node, obj, normalize=normalize) if node else None
+
+    def check_body(
+        self, api_version: str, kind: str, body: Any, *, patched: bool = False
+    ) -> None:
+        """A subresource's own body (Scale, Eviction, Binding) decodes into its Go
+        struct, or the request is refused as for an object's body."""
+        if not isinstance(body, dict) or self.types is None:
+            return
+        check_type_meta(kind, body)
+        group, _, version = api_version.rpartition("/")
+        node = self.types.kind(group, version, kind)
+        problem = find_problem(node, body, normalize=True) if node else None
+        if problem is not None:
+            if patched:
+                raise patch_error(body, problem)
+            raise decode_error(kind, version, problem)
 
     def _serves(self, group: str, api_version: str) -> bool:
         version = api_version.rpartition("/")[2]
@@ -441,7 +500,7 @@ class Objects:
             patched = apply_patch(resource.model, patch_type, current, body)
             if not isinstance(patched, dict):
                 raise bad_request("the patched object is not a JSON object")
-            self.check_type(resource, patched)
+            self.check_type(resource, patched, patched=True)
             pmeta = meta_of(patched)
             if pmeta.get("name", name) != name:
                 raise bad_request(
@@ -464,6 +523,7 @@ class Objects:
         subresource: str,
     ) -> dict[str, Any]:
         config = apply_config(resource, config, subresource)
+        self._check_apply_types(resource, config, old["metadata"])
         self._check_apply_identity(resource, config, old["metadata"]["name"], old)
         self.check_fields(resource, config, write)
         merged = run_apply(resource, current, config, write, subresource)
@@ -477,15 +537,43 @@ class Objects:
         self, resource: Resource, namespace: str, name: str, config: Any, write: Write
     ) -> dict[str, Any]:
         config = apply_config(resource, config, "")
+        self._check_apply_types(
+            resource, config, {"namespace": namespace, "name": name}
+        )
         self._check_apply_identity(resource, config, name, None)
         meta = meta_of(config)
         meta["name"] = name
+        # nothing to be a precondition on: the object is created (kubernetes#106745)
+        meta.pop("resourceVersion", None)
         self._place(resource, meta, namespace)
 
         def applied(obj: dict[str, Any]) -> dict[str, Any]:
             return run_apply(resource, None, obj, write, "")
 
         return self.create(resource, namespace, config, write, applied=applied)
+
+    def _check_apply_types(
+        self, resource: Resource, config: dict[str, Any], where: dict[str, Any]
+    ) -> None:
+        """What the field manager refuses before merging: managedFields in the
+        configuration (400), values the schema cannot type (a plain error: 500)."""
+        meta = config.get("metadata")
+        if isinstance(meta, dict) and meta.get("managedFields") is not None:
+            raise bad_request("metadata.managedFields must be nil")
+        problem = self.type_problem(resource, config, normalize=False)
+        if problem is not None:
+            info = resource.info
+            if resource.custom and problem.parts is not None:  # metadata's path
+                value, path, go_type = problem.parts
+                path = f"metadata.{path}" if path else "metadata"
+                problem = Problem(problem.message, (value, path, go_type))
+            raise apply_error(
+                str(where.get("namespace") or ""),
+                str(where.get("name") or ""),
+                info.api_version,
+                info.kind,
+                problem,
+            )
 
     def _check_apply_identity(
         self,
@@ -596,14 +684,7 @@ class Objects:
         with self.lock:
             for obj in self.store.objects(resource.storage_key, namespace):
                 if matches(obj):
-                    meta = obj["metadata"]
-                    gone, _ = self.delete(
-                        resource,
-                        meta.get("namespace") or "",
-                        meta["name"],
-                        options,
-                        write,
-                    )
+                    gone, _ = self.delete(resource, *object_key(obj), options, write)
                     out.append(gone)
         return out
 
@@ -613,13 +694,17 @@ class Objects:
         self, owner: dict[str, Any]
     ) -> Iterator[tuple[Resource, dict[str, Any]]]:
         uid = owner["metadata"].get("uid")
+        if not uid:
+            return  # no uid (a malformed fixture): it owns nothing
         for key, okey in sorted(self.store.owned):
             resource = self._resource_for_storage(key)
             obj = self.store.get(key, *okey)
             if resource is None or obj is None:
                 continue
-            refs = obj["metadata"].get("ownerReferences") or ()
-            if any(ref.get("uid") == uid for ref in refs):
+            refs = metadata(obj).get("ownerReferences")
+            if isinstance(refs, list) and any(
+                isinstance(ref, dict) and ref.get("uid") == uid for ref in refs
+            ):
                 yield resource, obj
 
     def _resource_for_storage(self, key: tuple[str, str]) -> Resource | None:
@@ -628,14 +713,12 @@ class Objects:
 
     def _delete_dependents(self, owner: dict[str, Any], policy: str) -> None:
         for resource, obj in list(self._dependents(owner)):
-            meta = obj["metadata"]
-            if self.store.get(
-                resource.storage_key, meta.get("namespace") or "", meta["name"]
-            ):
+            namespace, name = object_key(obj)
+            if self.store.get(resource.storage_key, namespace, name):
                 self.delete(
                     resource,
-                    meta.get("namespace") or "",
-                    meta["name"],
+                    namespace,
+                    name,
                     DeleteOptions(propagation=policy),
                     Write(manager="garbage-collector"),
                 )
@@ -645,7 +728,9 @@ class Objects:
         for resource, obj in list(self._dependents(owner)):
             new = copy_obj(obj)
             refs = [
-                r for r in new["metadata"]["ownerReferences"] if r.get("uid") != uid
+                r
+                for r in new["metadata"]["ownerReferences"]
+                if not isinstance(r, dict) or r.get("uid") != uid
             ]
             if refs:
                 new["metadata"]["ownerReferences"] = refs
@@ -681,12 +766,12 @@ class Objects:
             if resource is None or not resource.info.namespaced:
                 continue
             for obj in self.store.objects(key, namespace):
-                if obj["metadata"].get("deletionTimestamp"):
+                if metadata(obj).get("deletionTimestamp"):
                     continue
                 self.delete(
                     resource,
                     namespace,
-                    obj["metadata"]["name"],
+                    object_key(obj)[1],
                     DeleteOptions(propagation="Background"),
                     Write(manager="namespace-controller"),
                 )

@@ -11,6 +11,7 @@ from ..._model import Model
 from ...resources import ResourceInfo
 from ..semantics.basics import Write
 from ..semantics.resource import Resource
+from ..semantics.typecheck import TypeChecks
 from .auth import Auth
 from .crds import CustomResources
 from .discovery import OpenAPI
@@ -18,7 +19,7 @@ from .faults import Faults
 from .logs import PodLogs
 from .objects import INITIAL_NAMESPACES, Objects
 from .registry import Registry
-from .store import Store
+from .store import Store, object_key
 
 
 class ServerState:
@@ -46,6 +47,7 @@ class ServerState:
         self.auth = Auth(anonymous, unsecured)
         self.faults = Faults()
         self.openapi = OpenAPI()
+        self.objects.types = TypeChecks(self.openapi.component_schemas)
         self.custom_resources = CustomResources(
             self.objects, self.store, self.registry, self.openapi
         )
@@ -64,8 +66,7 @@ class ServerState:
 
     def _forget_logs(self, resource: Resource, obj: dict[str, Any]) -> None:
         if resource.storage_key == ("", "pods"):
-            meta = obj["metadata"]
-            self.logs.pod_gone(meta.get("namespace") or "", meta["name"])
+            self.logs.pod_gone(*object_key(obj))
 
     # ------------------------------------------------------------------ seeding
 

@@ -27,9 +27,21 @@ StorageKey = tuple[str, str]  # (group, plural)
 ObjectKey = tuple[str, str]  # (namespace, name); namespace "" when cluster-scoped
 
 
+def metadata(obj: Any) -> dict[str, Any]:
+    """An object's metadata; {} when missing or malformed. Stored objects are read
+    defensively: one malformed object (a fixture, a bug) must not break the
+    lists, watches and collections of the others."""
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
 def object_key(obj: dict[str, Any]) -> ObjectKey:
-    meta = obj.get("metadata") or {}
-    return (meta.get("namespace") or "", meta.get("name") or "")
+    meta = metadata(obj)
+    namespace, name = meta.get("namespace"), meta.get("name")
+    return (
+        namespace if isinstance(namespace, str) else str(namespace or ""),
+        name if isinstance(name, str) else str(name or ""),
+    )
 
 
 @dataclass(eq=False)
@@ -143,7 +155,9 @@ class Store:
             bucket = self._data.setdefault(key, {})
             prev = bucket.get(okey)
             self.rv += 1
-            obj.setdefault("metadata", {})["resourceVersion"] = str(self.rv)
+            if not isinstance(obj.get("metadata"), dict):
+                obj["metadata"] = {}  # somewhere to keep the resourceVersion
+            obj["metadata"]["resourceVersion"] = str(self.rv)
             bucket[okey] = obj
             if obj["metadata"].get("ownerReferences"):
                 self.owned.add((key, okey))
@@ -166,7 +180,7 @@ class Store:
             self.rv += 1
             gone = {
                 **prev,
-                "metadata": {**prev["metadata"], "resourceVersion": str(self.rv)},
+                "metadata": {**metadata(prev), "resourceVersion": str(self.rv)},
             }
             self.history.append(Event(self.rv, key, "DELETED", gone, prev))
             self.changed.notify_all()

@@ -143,6 +143,9 @@ def scale(call: Call) -> ServerResponse:
             )
         if not isinstance(wanted, dict):
             raise bad_request("the body must be a Scale object")
+        objects.check_body(
+            "autoscaling/v1", "Scale", wanted, patched=call.method == "PATCH"
+        )
         meta = wanted.get("metadata") or {}
         if meta.get("name", call.name) != call.name:
             raise bad_request(
@@ -277,6 +280,7 @@ def eviction(call: Call) -> ServerResponse:
     body = decode_body(call.request)
     if not isinstance(body, dict) or body.get("kind") not in (None, "Eviction"):
         raise bad_request("the body must be an Eviction")
+    call.core.objects.check_body("policy/v1", "Eviction", body)
     name = (body.get("metadata") or {}).get("name")
     if name and name != call.name:
         raise bad_request("name in URL does not match name in Eviction object")
@@ -308,6 +312,7 @@ def binding(call: Call) -> ServerResponse:
     body = decode_body(call.request)
     if not isinstance(body, dict):
         raise bad_request("the body must be a Binding")
+    call.core.objects.check_body("v1", "Binding", body)
     core = call.core
     pods = core.registry.get("", "v1", "pods")
     assert pods is not None

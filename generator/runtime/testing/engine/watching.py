@@ -20,7 +20,7 @@ from ..protocol.status import status_body
 from ..semantics.basics import present
 from ..semantics.resource import Resource
 from ..semantics.selectors import Selection
-from .store import Compacted, Event, Store
+from .store import Compacted, Event, Store, metadata
 
 #: How often an idle stream yields b"", so the HTTP layer notices a gone client.
 HEARTBEAT = 0.5
@@ -99,7 +99,7 @@ class _Watch:
         if obj is None:
             return False
         namespace = self.spec.namespace
-        if namespace and (obj.get("metadata") or {}).get("namespace") != namespace:
+        if namespace and metadata(obj).get("namespace") != namespace:
             return False
         return self.spec.selection.matches(obj)
 
@@ -113,7 +113,7 @@ class _Watch:
             gone = event.obj
             if event.type != "DELETED":
                 assert event.prev is not None
-                meta = {**event.prev["metadata"], "resourceVersion": str(event.rv)}
+                meta = {**metadata(event.prev), "resourceVersion": str(event.rv)}
                 gone = {**event.prev, "metadata": meta}
             return self.encode("DELETED", gone)
         return None

@@ -70,7 +70,10 @@ class LabelSelector:
     def matches(self, obj: Mapping[str, Any]) -> bool:
         if not self.requirements:
             return True
-        labels = (obj.get("metadata") or {}).get("labels") or {}
+        meta = obj.get("metadata")
+        labels = meta.get("labels") if isinstance(meta, Mapping) else None
+        if not isinstance(labels, Mapping):
+            labels = {}  # missing, or malformed in storage: no labels
         return all(r.matches(labels) for r in self.requirements)
 
     @property

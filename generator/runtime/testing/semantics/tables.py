@@ -143,7 +143,9 @@ def _node_cells(node: dict[str, Any]) -> list[Any]:
     state = "Ready" if ready and ready.get("status") == "True" else "NotReady"
     if (node.get("spec") or {}).get("unschedulable"):
         state += ",SchedulingDisabled"
-    labels = (node.get("metadata") or {}).get("labels") or {}
+    labels = (node.get("metadata") or {}).get("labels")
+    if not isinstance(labels, dict):
+        labels = {}
     roles = sorted(
         k.rpartition("/")[2] for k in labels if k.startswith("node-role.kubernetes.io/")
     )
@@ -352,6 +354,15 @@ def _row_object(
     }
 
 
+def _cells(cells: Cells, obj: dict[str, Any], count: int) -> list[Any]:
+    """A row's cells; a malformed stored object (a fixture, a bug) gets its name
+    and "<unknown>" rather than breaking the whole table."""
+    try:
+        return cells(obj)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+        return [_name(obj), *["<unknown>"] * (count - 1)]
+
+
 def table(
     storage_key: tuple[str, str],
     objs: list[dict[str, Any]],
@@ -365,7 +376,7 @@ def table(
     defs, cells = layout or _TABLES.get(storage_key, _DEFAULT)
     rows = []
     for obj in objs:
-        row: dict[str, Any] = {"cells": cells(obj)}
+        row: dict[str, Any] = {"cells": _cells(cells, obj, len(defs))}
         shown = _row_object(obj, include, version)
         if shown is not None:
             row["object"] = shown
