@@ -94,7 +94,7 @@ def message(result: tuple[int, Any]) -> str:
     return text
 
 
-def names(result: tuple[int, Any]) -> list[str]:
+def names(result: tuple[int, Any]) -> list[Any]:
     code, body = result
     assert code == 200, body
     return [item["metadata"].get("name") for item in body["items"]]
@@ -684,7 +684,7 @@ def test_after_bad_requests_every_other_request_still_works(api: Api) -> None:
     _still_serving(api)
 
 
-MALFORMED = [
+MALFORMED: list[dict[str, Any]] = [
     {"metadata": {"name": 5, "namespace": "bad"}},
     {"metadata": {"name": "labels-string", "namespace": "bad", "labels": "x"}},
     {"metadata": {"name": "labels-list", "namespace": "bad", "labels": ["a=b"]}},
@@ -754,7 +754,7 @@ def test_a_request_hitting_a_server_bug_is_500_and_the_next_ones_work(
 
 def _upstream_objects() -> Iterator[tuple[str, dict[str, Any]]]:
     """The JSON fixtures, and the YAML ones as a YAML body is decoded."""
-    from kubeclient.testing.wire import decode_yaml
+    from kubeclient.testing.protocol.wire import decode_yaml
 
     for path in sorted(upstream_testdata().glob("*.json")):
         yield path.name, json.loads(path.read_text())
@@ -767,7 +767,7 @@ def test_upstream_fixtures_of_every_served_kind_pass_the_type_checks(
 ) -> None:
     """kubernetes/api's serialization fixtures set fields of every type: none may
     be refused (a false rejection is as bad as a missed one)."""
-    from kubeclient.testing.typecheck import find_problem
+    from kubeclient.testing.semantics.typecheck import find_problem
 
     types = server.core.objects.types
     assert types is not None

@@ -20,9 +20,13 @@ if TYPE_CHECKING:
     from kubeclient.testing import ApiServer
 
 
-def test_unauthenticated_is_401_with_the_real_status(server: ApiServer) -> None:
-    for token in ("", "wrong"):
-        response = Client(server, token=token).get(PODS)
+def test_unauthenticated_is_401_with_the_real_status(
+    server: ApiServer, tls_server: ApiServer
+) -> None:
+    """Over TLS without credentials, or anywhere with a bad token (plain http
+    serves requests without credentials: see test_http_front)."""
+    for api, token in ((tls_server, ""), (tls_server, "wrong"), (server, "wrong")):
+        response = Client(api, token=token).get(PODS)
         assert response.status_code == 401
         assert response.json() == {
             "kind": "Status",
@@ -33,8 +37,8 @@ def test_unauthenticated_is_401_with_the_real_status(server: ApiServer) -> None:
             "reason": "Unauthorized",
             "code": 401,
         }
-    assert Client(server, token="").get("/version").status_code == 200
-    assert Client(server, token="").get("/healthz").text == "ok"
+    assert Client(tls_server, token="").get("/version").status_code == 200
+    assert Client(tls_server, token="").get("/healthz").text == "ok"
 
 
 def test_added_tokens_and_anonymous_mode(generated: Any) -> None:

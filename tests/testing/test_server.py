@@ -142,7 +142,7 @@ def test_tls_with_token_and_client_certificates(tls_server: ApiServer) -> None:
 
 
 def test_openssl_backend_makes_a_working_pki(generated: Any, tmp_path: Path) -> None:
-    from kubeclient.testing.certs import Pki
+    from kubeclient.testing.front.certs import Pki
 
     pki = Pki(tmp_path, backend="openssl")
     client = pki.client("dave", ["ops"])

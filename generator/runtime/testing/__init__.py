@@ -11,7 +11,24 @@ or from a shell: ``python -m kubeclient.testing serve --tls --kubeconfig PATH``
 (prints ``ready <url>``, runs until SIGINT/SIGTERM).
 
 Everything lives in a socket-free core, ``ApiServer.handle(ServerRequest) ->
-ServerResponse``; the HTTP(S) layer only translates. Served: discovery (legacy and
+ServerResponse``; the HTTP(S) layer only translates. The code is in four rooms,
+each importing only the rooms after it (tests/test_import_cycles.py checks it):
+
+* ``front``: the HTTP(S) listener (``httpd``: HTTP/1.1, keep-alive, chunked
+  streams, Status answers to malformed requests) and the throw-away PKI (``certs``);
+* ``engine``: storage and request handling: the router (``core``), the server's
+  state, the verbs, subresources, watch, the store and its history, the registry
+  of served resources, CRD controllers, credentials, faults, discovery and OpenAPI;
+* ``semantics``: what the API means, independent of storage: validation, names,
+  CRD validation, structural schemas, defaulting, selectors, patch/apply merges,
+  Tables, how each resource is treated (``resource``);
+* ``protocol``: the base: ServerRequest/ServerResponse, media types, metav1.Status
+  errors (``ApiError``).
+
+The top level puts them together: ``server`` (ApiServer), ``fake`` (the fake
+ClientSet, calling the engine in-process) and ``__main__`` (the serve CLI).
+
+Served: discovery (legacy and
 aggregated), /openapi/v3, CRUD with the real status codes and Status bodies,
 resourceVersion / generation / uid / managedFields, label and field selectors,
 pagination, watch (bookmarks, watch-list, 410 Expired), the four patch types,
@@ -90,9 +107,23 @@ Simplified compared with a real API server:
   not when only its schema changes. CRD groups come after the built-in ones in
   discovery, by name, versions by kube-aware priority.
 * No admission (quota, limit ranges, pod security, PodDisruptionBudgets on eviction)
-  and no authorization: every authenticated request is allowed. Requests without
-  credentials get 401 (the real server would treat them as system:anonymous),
-  except /healthz, /livez, /readyz and /version.
+  and no authorization: every authenticated request is allowed. Over TLS, requests
+  without credentials get 401 (the real server would treat them as
+  system:anonymous), except /healthz, /livez, /readyz and /version; with
+  ``anonymous=True`` they are served as system:anonymous.
+* Plain http (``ApiServer()``, ``serve`` without ``--tls``) is unsecured, as
+  kube-apiserver's old insecure port: client-go, kubectl, the official Python client
+  and this package's client never send credentials to an http:// server, so a
+  request without credentials is served as "system:unsecured" (groups
+  system:masters, system:authenticated). A request that presents a bearer token is
+  still authenticated by it (a bad token is 401).
+* The HTTP front follows Go's net/http limits: a request head of at most 1 MiB
+  (431 beyond), bodies of at most 3 MiB (413, kube-apiserver's
+  MaxRequestBodyBytes), Content-Length or chunked (501 for other transfer
+  encodings), HTTP/1.x (505 otherwise). What cannot be read is answered with a
+  metav1.Status and ``Connection: close`` (Go answers these in text/plain). A client
+  silent for ``read_timeout`` seconds (60) while sending a request gets 408; HEAD is
+  served as GET without the body; a failure while handling is a 500 Status.
 * Tables (kubectl get) have the real columns for pods, deployments, services,
   namespaces, nodes, configmaps, secrets and service accounts, custom resources
   their CRD's additionalPrinterColumns (simple JSON paths only); other kinds get
@@ -117,26 +148,26 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .engine.faults import Fault, Faults
+    from .engine.store import Store
     from .fake import Action, FakeClientSet, FakeTransport, fake_clientset
-    from .faults import Fault, Faults
+    from .protocol.status import ApiError
+    from .protocol.wire import ConnectionDropped, ServerRequest, ServerResponse
     from .server import ApiServer
-    from .status import ApiError
-    from .store import Store
-    from .wire import ConnectionDropped, ServerRequest, ServerResponse
 
 #: name -> module: loaded on first use, so importing the package costs nothing
 _EXPORTS = {
     "Action": "fake",
-    "ApiError": "status",
+    "ApiError": "protocol.status",
     "ApiServer": "server",
-    "ConnectionDropped": "wire",
-    "Fault": "faults",
-    "Faults": "faults",
+    "ConnectionDropped": "protocol.wire",
+    "Fault": "engine.faults",
+    "Faults": "engine.faults",
     "FakeClientSet": "fake",
     "FakeTransport": "fake",
-    "ServerRequest": "wire",
-    "ServerResponse": "wire",
-    "Store": "store",
+    "ServerRequest": "protocol.wire",
+    "ServerResponse": "protocol.wire",
+    "Store": "engine.store",
     "fake_clientset": "fake",
 }
 

@@ -2,6 +2,13 @@
 
 Starts the test API server, writes a kubeconfig for it, prints one line
 ``ready <url>`` once it accepts connections, and runs until SIGINT or SIGTERM.
+
+Without ``--tls`` the server speaks plain http and is unsecured, as
+kube-apiserver's old insecure port: kubectl, client-go, the official Python
+client and this package's client send no credentials to an http:// server, so
+requests without credentials are served as ``system:unsecured`` (system:masters);
+a bearer token that is sent is still checked. With ``--tls`` every request needs
+the kubeconfig's token (or a client certificate) unless ``--anonymous``.
 """
 
 from __future__ import annotations
@@ -18,13 +25,30 @@ from .server import ApiServer
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kubeclient.testing")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run a test API server")
+    serve = commands.add_parser(
+        "serve",
+        help="run a test API server",
+        description="Run a test API server on 127.0.0.1 and write a kubeconfig "
+        "for it. Plain http (the default) is unsecured, as kube-apiserver's old "
+        "insecure port: clients send no credentials to http:// servers, so "
+        "requests without any are served as system:unsecured (system:masters); "
+        "a bearer token that is sent is still checked. With --tls, requests "
+        "need the kubeconfig's token or a client certificate.",
+    )
     serve.add_argument("--port", type=int, default=0, help="default: any free port")
-    serve.add_argument("--tls", action="store_true", help="HTTPS with a fresh CA")
+    serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="HTTPS with a fresh CA; requests need credentials",
+    )
     serve.add_argument(
         "--kubeconfig", required=True, help="where to write a kubeconfig"
     )
-    serve.add_argument("--anonymous", action="store_true", help="no authentication")
+    serve.add_argument(
+        "--anonymous",
+        action="store_true",
+        help="serve requests without credentials as system:anonymous",
+    )
     serve.add_argument(
         "--history", type=int, default=10_000, help="watch history kept (events)"
     )

@@ -32,8 +32,8 @@ from ..errors import StreamInterrupted
 from ..paths import parse
 from ..request import Request
 from ..response import Headers, Response
-from .core import Core
-from .wire import ConnectionDropped, ServerRequest, ServerResponse
+from .engine.core import Core
+from .protocol.wire import ConnectionDropped, ServerRequest, ServerResponse
 
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
 

@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from .._model import Model
 from ..resources import ResourceInfo
-from .core import Core
-from .faults import Faults
-from .registry import Registry
-from .store import Store
-from .wire import ServerRequest, ServerResponse
+from .engine.core import Core
+from .engine.faults import Faults
+from .engine.registry import Registry
+from .engine.store import Store
+from .protocol.wire import ServerRequest, ServerResponse
 
 if TYPE_CHECKING:  # imported when used: keeps ``import <pkg>.testing`` quick
     from ..config import Config
-    from .certs import CertPair, Pki
+    from .front.certs import CertPair, Pki
 
 ADMIN = "admin"
 ADMIN_GROUPS = ("system:masters",)
@@ -50,6 +50,14 @@ class ApiServer:
 
     ``aggregated_discovery=False`` makes it answer as a server older than 1.26:
     /api and /apis ignore the aggregated discovery Accept header.
+
+    Without ``tls`` the server is unsecured, as kube-apiserver's old insecure
+    port: requests without credentials are served as ``system:unsecured``
+    (system:masters), since clients send no credentials to http:// servers; a
+    bearer token that is sent is still checked. With ``tls``, requests without
+    credentials are 401 unless ``anonymous=True``. ``read_timeout``: seconds a
+    client may stay silent while sending a request (then 408) or between
+    requests (then it is disconnected).
     """
 
     def __init__(
@@ -64,6 +72,7 @@ class ApiServer:
         bookmark_interval: float = 60.0,
         resources: Sequence[ResourceInfo] | None = None,
         aggregated_discovery: bool = True,
+        read_timeout: float = 60.0,
     ) -> None:
         core_args: dict[str, Any] = {}
         if resources is not None:
@@ -71,6 +80,7 @@ class ApiServer:
         self.core = Core(
             kubernetes_version=_kubernetes_version(),
             anonymous=anonymous,
+            unsecured=not tls,
             history=history,
             bookmark_interval=bookmark_interval,
             aggregated_discovery=aggregated_discovery,
@@ -80,13 +90,13 @@ class ApiServer:
         self.core.auth.add_token(self.token, ADMIN, ADMIN_GROUPS)
         for obj in objects:
             self.core.seed(obj)
-        from .httpd import HTTPServer, serve_in_thread, tls_context
+        from .front.httpd import HTTPServer, serve_in_thread, tls_context
 
         self._dir = Path(tempfile.mkdtemp(prefix="kubeclient-apiserver-"))
         self.pki: Pki | None = None
         context = None
         if tls:
-            from .certs import Pki
+            from .front.certs import Pki
 
             self.pki = Pki(self._dir / "pki")
             context = tls_context(
@@ -94,7 +104,9 @@ class ApiServer:
                 str(self.pki.server.key),
                 str(self.pki.ca.cert),
             )
-        self._httpd = HTTPServer(("127.0.0.1", port), self.core.handle, context)
+        self._httpd = HTTPServer(
+            ("127.0.0.1", port), self.core.handle, context, read_timeout=read_timeout
+        )
         self.port: int = self._httpd.server_address[1]
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.core.server_address = f"127.0.0.1:{self.port}"

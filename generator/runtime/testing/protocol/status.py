@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..resources import ResourceInfo
+from ...resources import ResourceInfo
 
 
 @dataclass(frozen=True)

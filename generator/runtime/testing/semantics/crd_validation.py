@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .status import Cause, invalid_value, unsupported_value
-from .validation import name_problems
+from ..protocol.status import Cause, invalid_value, unsupported_value
+from .names import name_problems
 
 _TYPES = ("array", "boolean", "integer", "number", "object", "string")
 _UNSUPPORTED_KEYS = (

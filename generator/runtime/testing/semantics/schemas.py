@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .._model import deepcopy_json
-from .status import Cause, invalid_value, unsupported_value
+from ..._model import deepcopy_json
+from ..protocol.status import Cause, invalid_value, unsupported_value
 
 Schema = dict[str, Any]
 

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .._model import dumps
-from .basics import present
-from .registry import Resource
-from .selectors import Selection
-from .status import status_body
+from ..._model import dumps
+from ..protocol.status import status_body
+from ..semantics.basics import present
+from ..semantics.resource import Resource
+from ..semantics.selectors import Selection
 from .store import Compacted, Event, Store, metadata
 
 #: How often an idle stream yields b"", so the HTTP layer notices a gone client.

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .._model import deepcopy_json, format_time
-from .registry import Resource
-from .status import Warnings, bad_request, status_body
+from ..._model import deepcopy_json, format_time
+from ..protocol.status import Warnings, bad_request, status_body
+from .resource import Resource
 
 
 def now() -> str:

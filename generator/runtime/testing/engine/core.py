@@ -8,34 +8,17 @@ subresource, HTTP method). Faults and authentication apply before routing.
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import unquote
 
-from .._api import RESOURCES
-from .._model import Model
-from ..resources import ResourceInfo
-from . import discovery, handlers
-from .auth import Auth
-from .basics import Write
-from .calls import Call
-from .crds import CustomResources
-from .faults import Faults, dropped
-from .logs import PodLogs
-from .objects import INITIAL_NAMESPACES, Objects
-from .registry import Registry, Resource
-from .status import (
+from ..protocol.status import (
     ApiError,
     method_not_allowed,
     no_resource,
     terminating_create,
     unauthorized,
 )
-from .store import Store, object_key
-from .subresources import REVIEWS, SUBRESOURCES, object_view
-from .typecheck import TypeChecks
-from .wire import (
+from ..protocol.wire import (
     JSON,
     TEXT,
     ServerRequest,
@@ -44,6 +27,12 @@ from .wire import (
     json_response,
     parse_accept,
 )
+from . import discovery, handlers
+from .calls import Call
+from .faults import dropped
+from .openapi_v2 import MEDIA_TYPE as OPENAPI_V2_MEDIA_TYPE
+from .state import ServerState
+from .subresources import REVIEWS, SUBRESOURCES, object_view
 
 Route = Callable[["Core", ServerRequest, list[str]], ServerResponse]
 VerbHandler = Callable[[Call], ServerResponse]
@@ -63,77 +52,8 @@ _OBJECT: dict[str, tuple[str, VerbHandler]] = {
 _SUB_VERBS = {"GET": "get", "PUT": "update", "PATCH": "patch", "POST": "create"}
 
 
-class Core:
-    def __init__(
-        self,
-        *,
-        resources: tuple[ResourceInfo, ...] = RESOURCES,
-        kubernetes_version: str = "v0.0.0",
-        anonymous: bool = False,
-        history: int = 10_000,
-        bookmark_interval: float = 60.0,
-        aggregated_discovery: bool = True,
-    ) -> None:
-        self.registry = Registry(resources)
-        self.store = Store(history)
-        self.objects = Objects(self.registry, self.store)
-        self.logs = PodLogs()
-        self.auth = Auth(anonymous)
-        self.faults = Faults()
-        self.openapi = discovery.OpenAPI()
-        self.objects.types = TypeChecks(self.openapi.component_schemas)
-        self.custom_resources = CustomResources(self)
-        #: False: serve only the per-group discovery endpoints (a server < 1.26)
-        self.aggregated_discovery = aggregated_discovery
-        #: (method, path) of the latest requests handled, oldest first
-        self.requests: deque[tuple[str, str]] = deque(maxlen=10_000)
-        self.kubernetes_version = kubernetes_version
-        self.bookmark_interval = bookmark_interval
-        self.server_address = "127.0.0.1:6443"
-        self.objects.on_delete.append(self._forget_logs)
-        for name in INITIAL_NAMESPACES:
-            self.seed(
-                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-            )
-
-    def _forget_logs(self, resource: Resource, obj: dict[str, Any]) -> None:
-        if resource.storage_key == ("", "pods"):
-            self.logs.pod_gone(*object_key(obj))
-
-    # ------------------------------------------------------------------ seeding
-
-    def seed(self, obj: Model | dict[str, Any]) -> dict[str, Any]:
-        """Store an object as a test fixture: through create (validation, uid,
-        managedFields), keeping its status, creating its namespace if needed."""
-        data = obj.to_dict() if isinstance(obj, Model) else dict(obj)
-        resource = self.registry.by_kind(
-            str(data.get("apiVersion")), str(data.get("kind"))
-        )
-        if resource is None:
-            raise ValueError(
-                f"no resource serves apiVersion {data.get('apiVersion')!r}, "
-                f"kind {data.get('kind')!r}"
-            )
-        meta = data.setdefault("metadata", {})
-        namespace = ""
-        if resource.info.namespaced:
-            namespace = meta.setdefault("namespace", "default")
-            if self.store.get(("", "namespaces"), "", namespace) is None:
-                self.seed(
-                    {
-                        "apiVersion": "v1",
-                        "kind": "Namespace",
-                        "metadata": {"name": namespace},
-                    }
-                )
-        status = data.get("status")
-        created = self.objects.create(resource, namespace, data, Write(manager="seed"))
-        if status is not None and created.get("status") != status:
-            new = {**created, "status": status}
-            created = self.objects.commit_update(
-                resource, created, new, Write(manager="seed"), "status"
-            )
-        return created
+class Core(ServerState):
+    """A server's state and the handling of its requests."""
 
     # ------------------------------------------------------------------ handling
 
@@ -153,7 +73,7 @@ class Core:
         except ApiError as error:
             response = error_response(error)
         except Exception as error:  # a bug here must still answer like a server
-            import logging
+            import logging  # only when it happens: logging costs ~15 ms to import
 
             logging.getLogger(__name__).exception("internal error")
             response = error_response(
@@ -331,10 +251,8 @@ def _openapi_v3(core: Core, request: ServerRequest, rest: list[str]) -> ServerRe
 
 
 def _openapi_v2(core: Core, request: ServerRequest, rest: list[str]) -> ServerResponse:
-    from .openapi_v2 import MEDIA_TYPE
-
     accept = request.headers.get("accept") or ""
-    if MEDIA_TYPE not in accept and "protobuf" not in accept:
+    if OPENAPI_V2_MEDIA_TYPE not in accept and "protobuf" not in accept:
         return ServerResponse(
             406, {"content-type": TEXT}, b"only the gnostic protobuf form is served\n"
         )

@@ -12,10 +12,14 @@ import threading
 from importlib import resources as importlib_resources
 from typing import Any
 
-from ..resources import ResourceInfo, SubresourceInfo
-from .registry import Registry, Resource
+from ...resources import ResourceInfo, SubresourceInfo
+from ..semantics.resource import Resource
+from .registry import Registry
 
 #: Verbs of connect subresources, as the real discovery lists them.
+#: ``<package>.testing``: where the generator writes ``openapi_v3.json.gz``
+_DATA_PACKAGE = __name__.rsplit(".", 2)[0]
+
 _CONNECT_VERBS = {
     "proxy": ["create", "delete", "get", "patch", "update"],
 }
@@ -213,7 +217,7 @@ def aggregated_content_type(version: str) -> str:
 
 
 class OpenAPI:
-    """The /openapi/v3 documents (``openapi_v3.json.gz`` beside this module),
+    """The /openapi/v3 documents (``openapi_v3.json.gz`` in the testing package),
     loaded on first use, plus the documents of custom resources (set as CRDs come
     and go); each served as JSON bytes with its hash."""
 
@@ -227,7 +231,7 @@ class OpenAPI:
         self._v2: bytes | None = None
 
     def _read(self) -> dict[str, Any]:
-        source = importlib_resources.files(__package__).joinpath("openapi_v3.json.gz")
+        source = importlib_resources.files(_DATA_PACKAGE).joinpath("openapi_v3.json.gz")
         try:
             data: dict[str, Any] = json.loads(gzip.decompress(source.read_bytes()))
         except FileNotFoundError:
@@ -251,7 +255,7 @@ class OpenAPI:
         document copies), read once from the built-in documents."""
         with self._lock:
             if self._known is None:
-                from ..machinery.openapi import closure
+                from ...machinery.openapi import closure
 
                 schemas: dict[str, Any] = {}
                 for doc in self._read().values():

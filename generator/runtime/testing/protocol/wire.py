@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._model import dumps, loads
+from ..._model import dumps, loads
 from .status import ApiError, bad_request, unsupported_media_type
 
 JSON = "application/json"
@@ -219,7 +219,7 @@ def decode_json(body: bytes) -> Any:
 
 
 def decode_yaml(body: bytes) -> Any:
-    from .._serialization import load_yaml_documents
+    from ..._serialization import load_yaml_documents
 
     try:
         docs = load_yaml_documents(body)

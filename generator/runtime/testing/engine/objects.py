@@ -13,22 +13,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..machinery.managedfields import record_update
-from .basics import (
-    DeleteOptions,
-    Write,
-    copy_obj,
-    meta_of,
-    now,
-    present,
-    spec_of,
-    suffix,
-)
-from .defaults import DEFAULTS
-from .merging import apply_config, apply_patch, merge_subresource, run_apply
-from .registry import Registry, Resource
-from .schemas import apply_defaults, prune
-from .status import (
+from ...machinery.managedfields import record_update
+from ..protocol.status import (
     MODIFIED,
     ApiError,
     Cause,
@@ -40,8 +26,21 @@ from .status import (
     not_found,
     unsupported_value,
 )
-from .store import Store, metadata, object_key
-from .typecheck import (
+from ..semantics.basics import (
+    DeleteOptions,
+    Write,
+    copy_obj,
+    meta_of,
+    now,
+    present,
+    spec_of,
+    suffix,
+)
+from ..semantics.defaults import DEFAULTS
+from ..semantics.merging import apply_config, apply_patch, merge_subresource, run_apply
+from ..semantics.resource import Resource
+from ..semantics.schemas import apply_defaults, prune
+from ..semantics.typecheck import (
     Problem,
     TypeChecks,
     apply_error,
@@ -50,7 +49,9 @@ from .typecheck import (
     find_problem,
     patch_error,
 )
-from .validation import generate_name_problems, unknown_fields, validate
+from ..semantics.validation import generate_name_problems, unknown_fields, validate
+from .registry import Registry
+from .store import Store, metadata, object_key
 
 #: Namespaces that exist from the start (and the ones that may not be deleted).
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")

@@ -8,14 +8,8 @@ import binascii
 import json
 from typing import Any
 
-from .basics import present, success_status
-from .calls import Call, check_list_options, parse_rv
-from .selectors import Selection, parse_fields, selection
-from .status import bad_request, expired, too_large_rv, unsupported_media_type
-from .store import Compacted, metadata, object_key
-from .tables import table
-from .watching import WatchSpec, expired_line, stream
-from .wire import (
+from ..protocol.status import bad_request, expired, too_large_rv, unsupported_media_type
+from ..protocol.wire import (
     JSON,
     PATCH_TYPES,
     ServerResponse,
@@ -26,6 +20,12 @@ from .wire import (
     encode,
     output_format,
 )
+from ..semantics.basics import present, success_status
+from ..semantics.selectors import Selection, parse_fields, selection
+from ..semantics.tables import table
+from .calls import Call, check_list_options, parse_rv
+from .store import Compacted, metadata, object_key
+from .watching import WatchSpec, expired_line, stream
 
 #: How long a list at a future resourceVersion waits for it (the cacher's 3 s).
 _FUTURE_RV_WAIT = 3.0
@@ -111,7 +111,7 @@ def list_or_watch(call: Call) -> ServerResponse:
     watch = call.watch_path or call.flag("watch")
     verb = "watch" if watch else "list"
     if verb not in call.resource.info.verbs:
-        from .status import method_not_allowed
+        from ..protocol.status import method_not_allowed
 
         raise method_not_allowed()
     check_list_options(call, watch)
@@ -246,7 +246,7 @@ def watch_response(call: Call, sel: Selection) -> ServerResponse:
 
 
 def _table_render(call: Call, version: str) -> Any:
-    from .._model import dumps
+    from ..._model import dumps
 
     include = call.q("includeObject") or "Metadata"
     key = call.resource.storage_key

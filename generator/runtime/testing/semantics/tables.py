@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from .._model import parse_time
+from ..._model import parse_time
 
 Column = tuple[str, str, str, int]  # name, type, format, priority
 Cells = Callable[[dict[str, Any]], list[Any]]

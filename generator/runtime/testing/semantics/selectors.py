@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .status import bad_request
+from ..protocol.status import bad_request
 
 # --------------------------------------------------------------------------- labels
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from .status import ApiError
-from .wire import ConnectionDropped, ServerRequest, ServerResponse
+from ..protocol.status import ApiError
+from ..protocol.wire import ConnectionDropped, ServerRequest, ServerResponse
 
 _MESSAGES = {
     429: ("TooManyRequests", "Too many requests, please try again later."),

@@ -5,22 +5,20 @@ list options."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..machinery.managedfields import manager_from_user_agent
-from .basics import DeleteOptions, Write
-from .registry import Resource
-from .status import ApiError, Cause, bad_request, invalid, unsupported_value
-from .typecheck import find_problem
-from .wire import MediaType, ServerRequest, decode_json, parse_accept
-
-if TYPE_CHECKING:
-    from .core import Core
+from ...machinery.managedfields import manager_from_user_agent
+from ..protocol.status import ApiError, Cause, bad_request, invalid, unsupported_value
+from ..protocol.wire import MediaType, ServerRequest, decode_json, parse_accept
+from ..semantics.basics import DeleteOptions, Write
+from ..semantics.resource import Resource
+from ..semantics.typecheck import find_problem
+from .state import ServerState
 
 
 @dataclass
 class Call:
-    core: Core
+    core: ServerState
     request: ServerRequest
     resource: Resource
     namespace: str | None  # None: cluster-scoped, or all namespaces

@@ -20,17 +20,18 @@ do once a CRD is stored, done synchronously inside the request.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..machinery.crd import META_SCHEMAS, CRDError, crd_documents
-from ..resources import GroupVersionKind, ResourceInfo, SubresourceInfo
-from .basics import DeleteOptions, Write, copy_obj, now
-from .crd_validation import established
-from .registry import Resource, ScalePaths
-from .tables import custom_layout
-
-if TYPE_CHECKING:
-    from .core import Core
+from ...machinery.crd import META_SCHEMAS, CRDError, crd_documents
+from ...resources import GroupVersionKind, ResourceInfo, SubresourceInfo
+from ..semantics.basics import DeleteOptions, Write, copy_obj, now
+from ..semantics.crd_validation import established
+from ..semantics.resource import Resource, ScalePaths
+from ..semantics.tables import custom_layout
+from .discovery import OpenAPI
+from .objects import Objects
+from .registry import Registry
+from .store import Store
 
 CRDS = ("apiextensions.k8s.io", "customresourcedefinitions")
 CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
@@ -108,11 +109,13 @@ def _names(names: dict[str, Any]) -> dict[str, Any]:
 class CustomResources:
     """Serves the custom resources of the stored CRDs; hooked into Objects."""
 
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        self.objects = core.objects
-        self.store = core.store
-        self.registry = core.registry
+    def __init__(
+        self, objects: Objects, store: Store, registry: Registry, openapi: OpenAPI
+    ) -> None:
+        self.objects = objects
+        self.store = store
+        self.registry = registry
+        self.openapi = openapi
         self._finalizing: set[str] = set()
         self.objects.on_write.append(self._written)
         self.objects.on_delete.append(self._deleted)
@@ -307,7 +310,7 @@ class CustomResources:
     def _publish(self) -> None:
         """/openapi/v3 documents of every served CRD version, one per group-version
         (CRDs sharing a group-version share its document)."""
-        known = self.core.openapi.known_schemas(list(META_SCHEMAS))
+        known = self.openapi.known_schemas(list(META_SCHEMAS))
         documents: dict[str, dict[str, Any]] = {}
         for crd in self.store.objects(CRDS):
             if not self.registry.owned(crd["metadata"]["name"]):
@@ -327,7 +330,7 @@ class CustomResources:
                     schemas = merged["components"]["schemas"]
                     schemas.update(document["components"]["schemas"])
                     merged["components"]["schemas"] = dict(sorted(schemas.items()))
-        self.core.openapi.set_custom(documents)
+        self.openapi.set_custom(documents)
 
     # ------------------------------------------------------------------ deletion
 

@@ -10,20 +10,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .._model import deepcopy_json, format_time, parse_time
-from . import handlers
-from .basics import (
-    DeleteOptions,
-    now,
-    present,
-    random_token,
-    success_status,
-)
-from .calls import Call
-from .logs import LogQuery
-from .merging import apply_patch
-from .selectors import label_selector_string
-from .status import (
+from ..._model import deepcopy_json, format_time, parse_time
+from ..protocol.status import (
     ApiError,
     Cause,
     bad_request,
@@ -31,7 +19,19 @@ from .status import (
     invalid,
     method_not_allowed,
 )
-from .wire import TEXT, ServerResponse, decode_body
+from ..protocol.wire import TEXT, ServerResponse, decode_body
+from ..semantics.basics import (
+    DeleteOptions,
+    now,
+    present,
+    random_token,
+    success_status,
+)
+from ..semantics.merging import apply_patch
+from ..semantics.selectors import label_selector_string
+from . import handlers
+from .calls import Call
+from .logs import LogQuery
 
 Handler = Callable[[Call], ServerResponse]
 
@@ -133,7 +133,7 @@ def scale(call: Call) -> ServerResponse:
         else:
             kind = handlers.patch_type(call)
             body = handlers.decode_patch(call, kind)
-            from ..models import model_class
+            from ...models import model_class
 
             wanted = apply_patch(
                 model_class("autoscaling/v1", "Scale"),

@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._model import Model, deepcopy_json
-from ..machinery.apply import apply as server_side_apply
-from ..machinery.conflicts import ApplyConflict
-from ..machinery.errors import PatchError
-from ..machinery.jsonpatch import json_patch
-from ..machinery.mergepatch import merge_patch
-from ..machinery.strategic import strategic_merge_patch
+from ..._model import Model, deepcopy_json
+from ...machinery.apply import apply as server_side_apply
+from ...machinery.conflicts import ApplyConflict
+from ...machinery.errors import PatchError
+from ...machinery.jsonpatch import json_patch
+from ...machinery.mergepatch import merge_patch
+from ...machinery.strategic import strategic_merge_patch
+from ..protocol.status import ApiError, bad_request
 from .basics import Write, copy_obj
-from .registry import Resource
-from .status import ApiError, bad_request
+from .resource import Resource
 
 
 def _copy_paths(

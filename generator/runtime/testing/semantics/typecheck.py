@@ -27,8 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..protocol.status import ApiError, bad_request
 from .goparse import QUANTITY_FORMAT, base64_problem, quantity_problem, rfc3339_problem
-from .status import ApiError, bad_request
 
 Schema = dict[str, Any]
 

@@ -1,21 +1,32 @@
 """Authentication: bearer tokens and client certificates (the transport puts the
-certificate's CN/O into the request). Everything authenticated is allowed."""
+certificate's CN/O into the request). Everything authenticated is allowed.
+
+A plain-http server is "unsecured", as kube-apiserver's old insecure port was:
+a request without credentials is served as ``system:unsecured`` (group
+system:masters), because clients never send credentials to an http:// server
+(client-go, kubectl and this package's client leave them out). A request that
+does present a bearer token is still authenticated by it."""
 
 from __future__ import annotations
 
 import threading
 
-from .wire import ServerRequest
+from ..protocol.wire import ServerRequest
 
 User = tuple[str, tuple[str, ...]]  # name, groups
+
+#: Who a request without credentials is on an unsecured (plain-http) server.
+UNSECURED_USER: User = ("system:unsecured", ("system:masters", "system:authenticated"))
 
 #: Paths the real server's system:public-info-viewer role opens to anyone.
 PUBLIC_PATHS = ("/healthz", "/livez", "/readyz", "/version")
 
 
 class Auth:
-    def __init__(self, anonymous: bool = False) -> None:
+    def __init__(self, anonymous: bool = False, unsecured: bool = False) -> None:
         self.anonymous = anonymous
+        #: plain http: requests without credentials are UNSECURED_USER
+        self.unsecured = unsecured
         self._lock = threading.Lock()
         self._tokens: dict[str, User] = {}
 
@@ -43,6 +54,8 @@ class Auth:
         scheme, _, value = header.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return self.user_for_token(value.strip())
+        if self.unsecured and not header and not self.anonymous:
+            return UNSECURED_USER
         return None
 
     def allows(self, request: ServerRequest) -> bool:
@@ -52,7 +65,7 @@ class Auth:
             return self.identify(request) is not None or (
                 self.anonymous and not _bearer(request)
             )
-        if request.user or self.anonymous:
+        if request.user or self.anonymous or self.unsecured:
             return True
         path = request.path.rstrip("/") or "/"
         return any(path == p or path.startswith(p + "/") for p in PUBLIC_PATHS)
