@@ -707,7 +707,7 @@ def test_malformed_stored_objects_do_not_break_the_others(
     assert api.call("POST", "/api/v1/namespaces", _namespace("bad"))[0] == 201
     owner = api.call("POST", "/api/v1/namespaces/bad/pods", pod("owner"))[1]
     for extra in MALFORMED:
-        malformed: dict[str, Any] = copy.deepcopy(extra)  # type: ignore[arg-type]
+        malformed: dict[str, Any] = copy.deepcopy(extra)
         obj = {"apiVersion": "v1", "kind": "Pod", **malformed}
         server.core.store.put(("", "pods"), obj)
     bad_pods = "/api/v1/namespaces/bad/pods"

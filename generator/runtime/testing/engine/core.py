@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import unquote
 
+from ...paths import parse
 from ..protocol.status import (
     ApiError,
     method_not_allowed,
@@ -100,36 +101,34 @@ class Core(ServerState):
     ) -> ServerResponse:
         if not self.registry.serves(group, version):
             raise no_resource()
-        watch = rest[:1] == ["watch"]
-        if watch:
-            rest = rest[1:]
-        if not rest:
+        where = parse(request.path, self._scope)  # the clients' own path grammar
+        if where is None:  # the group-version itself: its resource list
             if request.method != "GET":
                 raise method_not_allowed()
             return json_response(
                 200, discovery.api_resource_list(self.registry, group, version)
             )
-        namespace: str | None = None
-        if rest[0] == "namespaces" and len(rest) >= 3:
-            inner = self.registry.get(group, version, rest[2])
-            if inner is not None and inner.info.namespaced:
-                namespace, rest = rest[1], rest[2:]
-        resource = self.registry.get(group, version, rest[0])
-        if resource is None or (namespace is not None and not resource.info.namespaced):
+        resource = self.registry.get(group, version, where.resource)
+        if resource is None:
             raise no_resource()
-        if resource.info.namespaced and namespace is None and len(rest) > 1:
-            raise no_resource()
+        if resource.info.namespaced and where.namespace is None and where.name:
+            raise no_resource()  # an object of a namespaced resource needs one
         call = Call(
             self,
             request,
             resource,
-            namespace,
-            name=rest[1] if len(rest) > 1 else None,
-            subresource=rest[2] if len(rest) > 2 else "",
-            rest="/".join(rest[3:]),
-            watch_path=watch,
+            where.namespace,
+            name=where.name,
+            subresource=where.subresource or "",
+            rest=where.rest,
+            watch_path=where.watch_prefix,
         )
         return _dispatch(call)
+
+    def _scope(self, group: str, version: str, plural: str) -> bool | None:
+        """Whether a served resource is namespaced (None: not served)."""
+        resource = self.registry.get(group, version, plural)
+        return None if resource is None else resource.info.namespaced
 
 
 def _dispatch(call: Call) -> ServerResponse:

@@ -23,6 +23,11 @@ from ..protocol.status import ApiError
 from ..protocol.wire import ConnectionDropped, ServerRequest, ServerResponse
 
 _MESSAGES = {
+    410: (
+        "Expired",
+        "The provided continue parameter is too old to display a consistent list "
+        "result. You can start a new list without the continue parameter.",
+    ),
     429: ("TooManyRequests", "Too many requests, please try again later."),
     500: ("InternalError", "Internal error occurred: injected fault"),
     502: ("", "injected fault: bad gateway"),

@@ -8,26 +8,12 @@ prefix on a real server (objects are not converted between versions: only their
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ...resources import ResourceInfo
+from ...resources import ResourceInfo, version_priority
 from ..semantics.resource import Resource, ScalePaths
-
-_KUBE_VERSION = re.compile(r"^v([1-9][0-9]*)(?:(alpha|beta)([1-9][0-9]*))?$")
-_STAGES = {None: 0, "beta": 1, "alpha": 2}
-
-
-def version_priority(version: str) -> tuple[int, int, int, str]:
-    """Sort key of apimachinery's CompareKubeAwareVersionStrings: GA before beta
-    before alpha, higher major then higher minor first, other strings last."""
-    match = _KUBE_VERSION.match(version)
-    if match is None:
-        return (3, 0, 0, version)
-    major, stage, minor = match.groups()
-    return (_STAGES[stage], -int(major), -int(minor or 0), "")
 
 
 class Registry:
