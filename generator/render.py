@@ -380,7 +380,16 @@ def package_version(universe: Universe) -> str:
     return "0.0.0"
 
 
-def render_package(universe: Universe, package: str) -> RenderedPackage:
+def render_package(
+    universe: Universe,
+    package: str,
+    *,
+    version: str | None = None,
+    base_requirement: str | None = None,
+) -> RenderedPackage:
+    """Every file of the package. ``version``: the package's own (default: the
+    Kubernetes release); ``base_requirement``: what a package on another
+    package's runtime depends on (``kubeclient==1.36.2``; default: its name)."""
     env = environment()
     files: dict[str, str | bytes] = {}
     python: set[str] = set()
@@ -388,9 +397,10 @@ def render_package(universe: Universe, package: str) -> RenderedPackage:
     common = {
         "package": package,
         "kubernetes_version": universe.kubernetes_version,
-        "version": package_version(universe),
+        "version": version or package_version(universe),
         "generator": GENERATOR_NAME,
         "base_package": base,
+        "base_requirement": base_requirement or base,
         # where the runtime is, from the package root and from a subpackage
         "rt": runtime_prefix(universe, 0),
         "rt_up": runtime_prefix(universe, 1),
@@ -438,21 +448,6 @@ def render_package(universe: Universe, package: str) -> RenderedPackage:
         files[f"{package}/testing/openapi_v3.json.gz"] = gzip.compress(
             served.encode(), 6, mtime=0
         )
-    subpackages = sorted(
-        path[: -len("/__init__.py")].replace("/", ".")
-        for path in files
-        if path.endswith("/__init__.py")
-    )
-    emit(
-        "pyproject.toml",
-        "package/pyproject.toml.jinja",
-        inner=False,
-        subpackages=subpackages,
-    )
-    emit(
-        f"{package}/pyproject.toml",
-        "package/pyproject.toml.jinja",
-        inner=True,
-        subpackages=subpackages,
-    )
+    emit("pyproject.toml", "package/pyproject.toml.jinja", inner=False)
+    emit(f"{package}/pyproject.toml", "package/pyproject.toml.jinja", inner=True)
     return RenderedPackage(files=files, python=python)
