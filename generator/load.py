@@ -297,20 +297,39 @@ def _merged(documents: Sequence[SpecDocument]) -> dict[str, Any]:
     merging has checked that the repeated ones are the same)."""
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
-    for doc in documents:
+    for index, doc in enumerate(documents):
         components = doc.content.get("components")
         found = components.get("schemas") if isinstance(components, dict) else None
         for name, schema in (found if isinstance(found, dict) else {}).items():
             schemas.setdefault(name, schema)
         items = doc.content.get("paths")
         for path, item in (items if isinstance(items, dict) else {}).items():
-            paths.setdefault(path, item)
+            paths.setdefault(path, _own_operation_ids(item, index))
     return {
         "openapi": documents[0].content.get("openapi", "3.0.0"),
         "info": {"title": "merged", "version": "0"},
         "paths": paths,
         "components": {"schemas": schemas},
     }
+
+
+def _own_operation_ids(item: Any, index: int) -> Any:
+    """Operation ids must be unique within a document, not across documents: in the
+    merged document each gets its document's number (the schemas stay the same
+    objects: the validator checks each object once)."""
+    if not isinstance(item, dict):
+        return item
+    renamed = {}
+    for method, operation in item.items():
+        if isinstance(operation, dict) and isinstance(
+            operation.get("operationId"), str
+        ):
+            operation = {
+                **operation,
+                "operationId": f"{index}:{operation['operationId']}",
+            }
+        renamed[method] = operation
+    return renamed
 
 
 def _bins(documents: Sequence[SpecDocument], count: int) -> list[list[SpecDocument]]:
@@ -398,8 +417,6 @@ def validate_documents(
     for group, outcome in zip(groups, outcomes, strict=True):
         if outcome is None:
             continue
-        if len(group) == 1:
-            _raise(group[0], outcome)
         for doc in group:  # which one: the slow way, on failure only
             problem = validation_error(doc.content)
             if problem is not None:

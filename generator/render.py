@@ -368,8 +368,15 @@ class RenderedPackage:
     """Relative path (from the output directory) -> file content."""
 
     files: dict[str, str | bytes]
-    #: files that must go through black (Python sources rendered from templates)
+    #: Python sources rendered from templates (what ``--black`` formats)
     python: set[str]
+    #: those of them whose templates lay the code out exactly as black does (checked
+    #: by the tests): the default run skips black for these, the bulk of the package
+    black_stable: set[str]
+
+    def needs_black(self) -> list[str]:
+        """Rendered sources black may still change: formatted on every run."""
+        return sorted(self.python - self.black_stable)
 
 
 def package_version(universe: Universe) -> str:
@@ -393,6 +400,7 @@ def render_package(
     env = environment()
     files: dict[str, str | bytes] = {}
     python: set[str] = set()
+    black_stable: set[str] = set()
     base = universe.base_package
     common = {
         "package": package,
@@ -411,7 +419,18 @@ def render_package(
         files[path] = env.get_template(template).render({**common, **context})
         if path.endswith(".py"):
             python.add(path)
+            if template in stable:
+                black_stable.add(path)
 
+    # Black-stable (see RenderedPackage.black_stable): the models and clients
+    # modules, the package and models __init__; not yet _api.py, clientset.py and
+    # clients/_verbs.py (long tuples and imports, docstring indentation).
+    stable = {
+        "models/module.py.jinja",
+        "models/__init__.py.jinja",
+        "package/__init__.py.jinja",
+        "clients/module.py.jinja",
+    }
     for mod in universe.modules:
         emit(
             f"{package}/models/{mod.name}.py",
@@ -450,4 +469,4 @@ def render_package(
         )
     emit("pyproject.toml", "package/pyproject.toml.jinja", inner=False)
     emit(f"{package}/pyproject.toml", "package/pyproject.toml.jinja", inner=True)
-    return RenderedPackage(files=files, python=python)
+    return RenderedPackage(files=files, python=python, black_stable=black_stable)

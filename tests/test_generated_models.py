@@ -420,7 +420,14 @@ def test_generated_package_is_black_clean_and_mypy_strict(
 
 @pytest.mark.parametrize("where", [".", "kubeclient"])
 def test_package_installs_with_pip(generated: Path, tmp_path: Path, where: str) -> None:
-    """``pip install ./generated`` and ``pip install generated/kubeclient`` both work."""
+    """``pip install ./generated`` and ``pip install generated/kubeclient`` both work,
+    and leave the source folder as it was (no build/ or *.egg-info for mypy to trip on).
+    """
+
+    def source_tree() -> set[str]:
+        return {p.relative_to(generated).as_posix() for p in generated.rglob("*")}
+
+    before = source_tree()
     target = tmp_path / "site"
     result = subprocess.run(
         [
@@ -439,7 +446,9 @@ def test_package_installs_with_pip(generated: Path, tmp_path: Path, where: str) 
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(source_tree() - before) == []
     installed = target / "kubeclient"
+    assert not (installed / "pyproject.toml").exists()
     assert (installed / "py.typed").exists() and (
         installed / "models" / "core_v1.py"
     ).exists()
