@@ -573,7 +573,7 @@ def load_documents(
     for doc in documents:
         check_local_refs(doc.source, doc.content)
     if validate:
-        validate_documents(documents, progress=progress)
+        validate_documents(documents, jobs=1, progress=progress)
     return merge_documents(documents)
 
 

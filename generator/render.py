@@ -375,8 +375,16 @@ class RenderedPackage:
     black_stable: set[str]
 
     def needs_black(self) -> list[str]:
-        """Rendered sources black may still change: formatted on every run."""
-        return sorted(self.python - self.black_stable)
+        """Rendered sources black may still change: those of the other templates,
+        and any with a line too long for black's 88 columns (a name too long to fit,
+        which black splits in its own way; UTF-8 bytes bound the display width)."""
+        from .formatting import black_may_split
+
+        return sorted(
+            path
+            for path in self.python
+            if path not in self.black_stable or black_may_split(str(self.files[path]))
+        )
 
 
 def package_version(universe: Universe) -> str:

@@ -360,7 +360,8 @@ def test_package_is_typed_and_installable_layout(generated: Path) -> None:
     pkg = generated / "kubeclient"
     assert (pkg / "py.typed").exists()
     assert (generated / "pyproject.toml").exists() and (pkg / "pyproject.toml").exists()
-    assert '"kubeclient.models"' in (generated / "pyproject.toml").read_text()
+    pyproject = (generated / "pyproject.toml").read_text()
+    assert 'packages = ["kubeclient"]' in pyproject  # with its subpackages and data
 
 
 def test_generated_package_is_black_clean_and_mypy_strict(
