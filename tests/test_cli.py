@@ -416,3 +416,21 @@ def test_a_base_package_of_unknown_version_is_refused(tmp_path: Path) -> None:
         "kubeclient==1.36.2",
     )
     assert same.returncode == 1 and "is the base package's name" in same.stderr
+
+
+def test_black_runs_where_it_could_split_a_long_line() -> None:
+    from generator.formatting import black_may_split
+
+    long_name = "n" * 90
+    assert black_may_split(
+        f"class A:\n    {long_name}: Obj[Thing] = F(\n        'x'\n    )\n"
+    )
+    assert not black_may_split(f'"""{long_name} (text) [is] left {{alone}}."""\n')
+    assert not black_may_split(
+        f'def f():\n    """Doc.\n\n    {long_name} ( [\n    """\n'
+    )
+    assert not black_may_split(
+        f'KINDS = {{\n    "{long_name}": "module.{long_name}",\n}}\n'
+    )
+    assert not black_may_split(f"# {long_name} (a comment)\nx = 1\n")
+    assert not black_may_split("x = f(a, b)\n")
