@@ -235,11 +235,27 @@ def _validator_class() -> Any:
             return super().__call__(schema, value)
 
     class SchemaValidator(keywords.OpenAPIV30SchemaValidator):
+        """Checks each distinct schema against the OpenAPI schema dialect once: the
+        same parameter schemas ({"type": "string", "uniqueItems": true} ...) come
+        with every operation, thousands of times in a release."""
+
         def __init__(self, registry: Any) -> None:
             super().__init__(registry)
+            self._meta_checked: dict[str, Any] = {}
             # declared as lists; only `in` and `append` are used on them
             self.visited_schema_ids = _IdSet()  # type: ignore[assignment]
             self.meta_checked_schema_ids = _IdSet()  # type: ignore[assignment]
+
+        def _validate_schema_meta(self, schema: Any, schema_value: Any) -> Any:
+            try:
+                key = json.dumps(schema_value, sort_keys=True)
+            except (TypeError, ValueError):
+                return super()._validate_schema_meta(schema, schema_value)
+            if key not in self._meta_checked:
+                self._meta_checked[key] = super()._validate_schema_meta(
+                    schema, schema_value
+                )
+            return self._meta_checked[key]
 
     class OperationValidator(keywords.OperationValidator):
         def __init__(self, registry: Any) -> None:
