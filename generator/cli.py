@@ -88,7 +88,9 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
         "where, so that a rerun on unchanged inputs does nothing (default: OUT/.cache)",
     )
     generate.add_argument(
-        "--no-cache", action="store_true", help="do not read or write the cache"
+        "--no-cache",
+        action="store_true",
+        help="do not read or write the cache: every run does the whole work",
     )
     generate.add_argument(
         "--base-package",
@@ -346,9 +348,8 @@ def _run_key(args: argparse.Namespace, settings: dict[str, object]) -> str:
     from .render import TEMPLATES_DIR
 
     files = find_spec_files(args.spec)
-    tools = {"jinja2": version("jinja2")}
-    if args.black:
-        tools["black"] = version("black")
+    # black formats part of the output on every run (all of it with --black)
+    tools = {"jinja2": version("jinja2"), "black": version("black")}
     return run_key(
         files,
         [GENERATOR_DIR, TEMPLATES_DIR],
