@@ -22,10 +22,13 @@ help:
 	@sed -n '1,5p' Makefile
 
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
-	touch $@
+	@echo "setting up $(VENV) (first run only): creating the virtualenv..."
+	@$(PYTHON) -m venv $(VENV)
+	@echo "setting up $(VENV) (first run only): installing dependencies (about a minute)..."
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@echo "setting up $(VENV): done"
+	@touch $@
 
 setup: $(VENV)/.installed
 

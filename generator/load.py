@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,12 +133,16 @@ def _yaml_loader() -> type[yaml.SafeLoader]:
 
 def read_documents(
     paths: Sequence[str | os.PathLike[str]],
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[list[SpecDocument], list[tuple[str, dict[str, Any]]]]:
     """OpenAPI documents, and CustomResourceDefinition manifests (converted later,
     once the meta types they refer to are known)."""
     documents = []
     crds: list[tuple[str, dict[str, Any]]] = []
-    for path in find_spec_files(paths):
+    files = find_spec_files(paths)
+    if progress:
+        progress(f"reading {len(files)} spec file{'s' if len(files) != 1 else ''}")
+    for path in files:
         data = path.read_bytes()
         parsed = parse_documents(str(path), data)
         if parsed and all(crd.is_crd(d) for d in parsed):
@@ -207,6 +211,15 @@ def read_kubernetes_version(paths: Sequence[str | os.PathLike[str]]) -> str | No
 # --------------------------------------------------------------------------- validation
 
 
+class _IdSet(set[Any]):
+    """The validator keeps the schemas and operation ids it has seen in lists (a
+    linear scan per lookup, quadratic over a whole release); a set that answers
+    ``append`` keeps its behaviour and makes the lookups constant-time."""
+
+    def append(self, item: Any) -> None:
+        self.add(item)
+
+
 def _validator_class() -> Any:
     from openapi_spec_validator import OpenAPIV30SpecValidator
     from openapi_spec_validator.validation import keywords
@@ -221,17 +234,46 @@ def _validator_class() -> Any:
                 return iter(())
             return super().__call__(schema, value)
 
+    class SchemaValidator(keywords.OpenAPIV30SchemaValidator):
+        """Checks each distinct schema against the OpenAPI schema dialect once: the
+        same parameter schemas ({"type": "string", "uniqueItems": true} ...) come
+        with every operation, thousands of times in a release."""
+
+        def __init__(self, registry: Any) -> None:
+            super().__init__(registry)
+            self._meta_checked: dict[str, Any] = {}
+            # declared as lists; only `in` and `append` are used on them
+            self.visited_schema_ids = _IdSet()  # type: ignore[assignment]
+            self.meta_checked_schema_ids = _IdSet()  # type: ignore[assignment]
+
+        def _validate_schema_meta(self, schema: Any, schema_value: Any) -> Any:
+            try:
+                key = json.dumps(schema_value, sort_keys=True)
+            except (TypeError, ValueError):
+                return super()._validate_schema_meta(schema, schema_value)
+            if key not in self._meta_checked:
+                self._meta_checked[key] = super()._validate_schema_meta(
+                    schema, schema_value
+                )
+            return self._meta_checked[key]
+
+    class OperationValidator(keywords.OperationValidator):
+        def __init__(self, registry: Any) -> None:
+            super().__init__(registry)
+            self.operation_ids_registry = _IdSet()  # type: ignore[assignment]
+
     class KubernetesSpecValidator(OpenAPIV30SpecValidator):
         keyword_validators = {  # noqa: RUF012 - the base class declares it so
             **OpenAPIV30SpecValidator.keyword_validators,
             "default": KubernetesDefaultValidator,
+            "schema": SchemaValidator,
+            "operation": OperationValidator,
         }
 
     return KubernetesSpecValidator
 
 
-def validation_error(content: dict[str, Any]) -> tuple[str, str] | None:
-    """Validate one document; return (JSON pointer, message) of the first problem."""
+def _first_error(content: dict[str, Any]) -> tuple[str, str] | None:
     validator = _validator_class()(content)
     try:
         for error in validator.iter_errors():
@@ -243,10 +285,9 @@ def validation_error(content: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _validate_file(source: str) -> tuple[str, str] | None:
-    """Worker entry point: parse and validate one file in a separate process."""
-    data = Path(source).read_bytes()
-    return validation_error(parse_document(source, data))
+def validation_error(content: dict[str, Any]) -> tuple[str, str] | None:
+    """Validate one document; return (JSON pointer, message) of the first problem."""
+    return _first_error(content)
 
 
 def _validator_version() -> str:
@@ -258,47 +299,152 @@ def _validator_version() -> str:
         return "unknown"
 
 
+def _skeleton(content: dict[str, Any]) -> dict[str, Any]:
+    """A document without its paths and schemas: what merging leaves unchecked."""
+    components = content.get("components")
+    skeleton = {**content, "paths": {}}
+    if isinstance(components, dict):
+        skeleton["components"] = {k: v for k, v in components.items() if k != "schemas"}
+    return skeleton
+
+
+def _merged(documents: Sequence[SpecDocument]) -> dict[str, Any]:
+    """One document with every path and schema of ``documents`` (each schema once:
+    merging has checked that the repeated ones are the same)."""
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for index, doc in enumerate(documents):
+        components = doc.content.get("components")
+        found = components.get("schemas") if isinstance(components, dict) else None
+        for name, schema in (found if isinstance(found, dict) else {}).items():
+            schemas.setdefault(name, schema)
+        items = doc.content.get("paths")
+        for path, item in (items if isinstance(items, dict) else {}).items():
+            paths.setdefault(path, _own_operation_ids(item, index))
+    return {
+        "openapi": documents[0].content.get("openapi", "3.0.0"),
+        "info": {"title": "merged", "version": "0"},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
+
+
+def _own_operation_ids(item: Any, index: int) -> Any:
+    """Operation ids must be unique within a document, not across documents: in the
+    merged document each gets its document's number (the schemas stay the same
+    objects: the validator checks each object once)."""
+    if not isinstance(item, dict):
+        return item
+    renamed = {}
+    for method, operation in item.items():
+        if isinstance(operation, dict) and isinstance(
+            operation.get("operationId"), str
+        ):
+            operation = {
+                **operation,
+                "operationId": f"{index}:{operation['operationId']}",
+            }
+        renamed[method] = operation
+    return renamed
+
+
+def _bins(documents: Sequence[SpecDocument], count: int) -> list[list[SpecDocument]]:
+    """``count`` groups of documents of about the same size (biggest first, each
+    to the lightest group), in input order inside each group."""
+    weight = {doc.source: len(json.dumps(doc.content)) for doc in documents}
+    groups: list[list[SpecDocument]] = [[] for _ in range(max(1, count))]
+    loads = [0] * len(groups)
+    for doc in sorted(documents, key=lambda d: -weight[d.source]):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(doc)
+        loads[lightest] += weight[doc.source]
+    order = {doc.source: i for i, doc in enumerate(documents)}
+    return [sorted(g, key=lambda d: order[d.source]) for g in groups if g]
+
+
+#: the merged documents a forked worker validates (inherited, not pickled)
+_PENDING_BINS: list[dict[str, Any]] = []
+
+
+def _validate_bin(index: int) -> tuple[str, str] | None:
+    return validation_error(_PENDING_BINS[index])
+
+
+def _validate_bins(
+    bins: list[dict[str, Any]], jobs: int
+) -> list[tuple[str, str] | None]:
+    import multiprocessing
+
+    if (
+        jobs < 2
+        or len(bins) < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return [validation_error(b) for b in bins]
+    _PENDING_BINS[:] = bins
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=len(bins), mp_context=context) as pool:
+            return list(pool.map(_validate_bin, range(len(bins))))
+    finally:
+        _PENDING_BINS.clear()
+
+
 def validate_documents(
     documents: Sequence[SpecDocument],
     cache_dir: Path | None = None,
     jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> None:
-    """Validate every document (in parallel), raising SpecError for the first bad one.
+    """Validate every document, raising SpecError for the first bad one.
 
-    A document whose bytes were validated before (same sha256, same validator
-    version) is not validated again: regenerating an unchanged spec stays fast.
+    The documents of a release repeat the same shared schemas (ObjectMeta,
+    Status ...): validating each document alone checks them ~60 times. So the
+    documents are merged into one document per worker and those are validated;
+    only when one fails are its documents validated one by one, to name the
+    document and pointer exactly as a document-by-document validation would
+    (and a failure that no single document shows, such as an operation id two
+    documents share, is not one). The top-level fields of each document, which
+    merging drops, are validated per document (cheap).
+
+    A set of documents validated before (same bytes, same validator version) is
+    not validated again: regenerating an unchanged spec stays fast.
     """
-    stamp_dir = None
-    if cache_dir is not None:
-        stamp_dir = cache_dir / "validated" / _validator_version()
-    pending = [
-        doc
-        for doc in documents
-        if stamp_dir is None or not (stamp_dir / doc.digest).exists()
-    ]
-    if not pending:
+    if not documents:
         return
-    jobs = jobs or os.cpu_count() or 1
-    on_disk = [doc for doc in pending if Path(doc.source).is_file()]
-    in_memory = [doc for doc in pending if not Path(doc.source).is_file()]
-    outcome = {doc.source: validation_error(doc.content) for doc in in_memory}
-    if jobs > 1 and len(on_disk) > 1:
-        # Biggest first so the pool's two halves finish together.
-        order = sorted(on_disk, key=lambda d: -Path(d.source).stat().st_size)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(order))) as pool:
-            results = list(pool.map(_validate_file, [d.source for d in order]))
-        outcome.update(zip([d.source for d in order], results, strict=True))
-    else:
-        outcome.update((doc.source, validation_error(doc.content)) for doc in on_disk)
-    for doc in pending:  # report in sorted order, whatever finished first
-        problem = outcome[doc.source]
+    stamp = None
+    if cache_dir is not None:
+        key = hashlib.sha256()
+        for doc in documents:
+            key.update(f"{doc.source}\0{doc.digest}\0".encode())
+        stamp = cache_dir / "validated" / _validator_version() / key.hexdigest()
+        if stamp.exists():
+            return
+    if progress:
+        plural = "s" if len(documents) != 1 else ""
+        progress(f"validating {len(documents)} document{plural}")
+    for doc in documents:
+        problem = _first_error(_skeleton(doc.content))
         if problem is not None:
-            pointer, message = problem
-            raise SpecError(doc.source, pointer, f"invalid OpenAPI document: {message}")
-    if stamp_dir is not None:
-        stamp_dir.mkdir(parents=True, exist_ok=True)
-        for doc in pending:
-            (stamp_dir / doc.digest).touch()
+            _raise(doc, problem)
+    jobs = jobs or os.cpu_count() or 1
+    groups = _bins(documents, min(jobs, 2) if len(documents) > 1 else 1)
+    outcomes = _validate_bins([_merged(g) for g in groups], jobs)
+    for group, outcome in zip(groups, outcomes, strict=True):
+        if outcome is None:
+            continue
+        for doc in group:  # which one: the slow way, on failure only
+            problem = validation_error(doc.content)
+            if problem is not None:
+                _raise(doc, problem)
+    if stamp is not None:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+
+
+def _raise(doc: SpecDocument, problem: tuple[str, str]) -> None:
+    pointer, message = problem
+    raise SpecError(doc.source, pointer, f"invalid OpenAPI document: {message}")
 
 
 # --------------------------------------------------------------------------- merging
@@ -415,27 +561,35 @@ def load_spec(
     validate: bool = True,
     cache_dir: Path | None = None,
     jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Spec:
     """Read, validate and merge spec documents (and CRD manifests) from files and directories."""
-    documents, crds = read_documents(paths)
+    documents, crds = read_documents(paths, progress)
     if validate:
-        validate_documents(documents, cache_dir=cache_dir, jobs=jobs)
+        validate_documents(documents, cache_dir=cache_dir, jobs=jobs, progress=progress)
     spec = merge_documents(documents)
     if crds:
         derived = crd_spec_documents(crds, spec.schemas)
         if validate:
-            validate_documents(derived, cache_dir=cache_dir, jobs=1)
+            validate_documents(
+                derived, cache_dir=cache_dir, jobs=jobs, progress=progress
+            )
         spec = merge_documents([*documents, *derived])
     spec.kubernetes_version = read_kubernetes_version(paths)
     return spec
 
 
-def load_documents(documents: Sequence[SpecDocument], *, validate: bool = True) -> Spec:
+def load_documents(
+    documents: Sequence[SpecDocument],
+    *,
+    validate: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> Spec:
     """Validate and merge documents that did not come from files (e.g. a cluster)."""
     for doc in documents:
         check_local_refs(doc.source, doc.content)
     if validate:
-        validate_documents(documents, jobs=1)
+        validate_documents(documents, jobs=1, progress=progress)
     return merge_documents(documents)
 
 

@@ -289,8 +289,23 @@ class RenderedPackage:
     """Relative path (from the output directory) -> file content."""
 
     files: dict[str, str | bytes]
-    #: files that must go through black (Python sources rendered from templates)
+    #: Python sources rendered from templates (what ``--black`` formats)
     python: set[str]
+    #: those of them whose templates lay the code out exactly as black does (checked
+    #: by the tests): the default run skips black for these, the bulk of the package
+    black_stable: set[str]
+
+    def needs_black(self) -> list[str]:
+        """Rendered sources black may still change: those of the other templates,
+        and any with a line too long for black's 88 columns (a name too long to fit,
+        which black splits in its own way; UTF-8 bytes bound the display width)."""
+        from .formatting import black_may_split
+
+        return sorted(
+            path
+            for path in self.python
+            if path not in self.black_stable or black_may_split(str(self.files[path]))
+        )
 
 
 def package_version(universe: Universe) -> str:
@@ -301,17 +316,28 @@ def package_version(universe: Universe) -> str:
     return "0.0.0"
 
 
-def render_package(universe: Universe, package: str) -> RenderedPackage:
+def render_package(
+    universe: Universe,
+    package: str,
+    *,
+    version: str | None = None,
+    base_requirement: str | None = None,
+) -> RenderedPackage:
+    """Every file of the package. ``version``: the package's own (default: the
+    Kubernetes release); ``base_requirement``: what a package on another
+    package's runtime depends on (``kubeclient==1.36.2``; default: its name)."""
     env = environment()
     files: dict[str, str | bytes] = {}
     python: set[str] = set()
+    black_stable: set[str] = set()
     base = universe.base_package
     common = {
         "package": package,
         "kubernetes_version": universe.kubernetes_version,
-        "version": package_version(universe),
+        "version": version or package_version(universe),
         "generator": GENERATOR_NAME,
         "base_package": base,
+        "base_requirement": base_requirement or base,
         # where the runtime is, from the package root and from a subpackage
         "rt": runtime_prefix(universe, 0),
         "rt_up": runtime_prefix(universe, 1),
@@ -322,7 +348,18 @@ def render_package(universe: Universe, package: str) -> RenderedPackage:
         files[path] = env.get_template(template).render({**common, **context})
         if path.endswith(".py"):
             python.add(path)
+            if template in stable:
+                black_stable.add(path)
 
+    # Black-stable (see RenderedPackage.black_stable): the models and clients
+    # modules, the package and models __init__; not yet _api.py, clientset.py and
+    # clients/_verbs.py (long tuples and imports, docstring indentation).
+    stable = {
+        "models/module.py.jinja",
+        "models/__init__.py.jinja",
+        "package/__init__.py.jinja",
+        "clients/module.py.jinja",
+    }
     for mod in universe.modules:
         emit(
             f"{package}/models/{mod.name}.py",
@@ -359,21 +396,6 @@ def render_package(universe: Universe, package: str) -> RenderedPackage:
         files[f"{package}/testing/openapi_v3.json.gz"] = gzip.compress(
             served.encode(), 6, mtime=0
         )
-    subpackages = sorted(
-        path[: -len("/__init__.py")].replace("/", ".")
-        for path in files
-        if path.endswith("/__init__.py")
-    )
-    emit(
-        "pyproject.toml",
-        "package/pyproject.toml.jinja",
-        inner=False,
-        subpackages=subpackages,
-    )
-    emit(
-        f"{package}/pyproject.toml",
-        "package/pyproject.toml.jinja",
-        inner=True,
-        subpackages=subpackages,
-    )
-    return RenderedPackage(files=files, python=python)
+    emit("pyproject.toml", "package/pyproject.toml.jinja", inner=False)
+    emit(f"{package}/pyproject.toml", "package/pyproject.toml.jinja", inner=True)
+    return RenderedPackage(files=files, python=python, black_stable=black_stable)

@@ -197,8 +197,9 @@ GOLDEN_SEPARATE = REPO / "tests" / "golden" / "example_crds"
 
 
 @pytest.fixture(scope="module")
-def separate(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The CRDs alone, as a package that uses kubeclient's runtime and meta types."""
+def separate(tmp_path_factory: pytest.TempPathFactory, generated: Path) -> Path:
+    """The CRDs alone, as a package that uses kubeclient's runtime and meta types
+    (the one generated for the session, on sys.path: its version is found there)."""
     from generator.cli import main
 
     out = tmp_path_factory.mktemp("crds")
@@ -245,6 +246,22 @@ def test_separate_package_matches_its_golden_files(separate: Path) -> None:
     assert not (
         separate / "example_crds" / "_model.py"
     ).exists()  # the base package's runtime
+
+
+def test_separate_package_depends_on_the_exact_base_version(
+    separate: Path, generated: Path
+) -> None:
+    """Unpinned, pip would take any kubeclient, whose models may not match."""
+    init = (generated / "kubeclient" / "__init__.py").read_text()
+    base_version = init.split('__version__ = "', 1)[1].split('"', 1)[0]
+    assert base_version == "1.36.2"  # the spec's .version
+    for pyproject in (
+        separate / "pyproject.toml",
+        separate / "example_crds" / "pyproject.toml",
+    ):
+        text = pyproject.read_text()
+        assert 'dependencies = ["kubeclient==1.36.2"]' in text
+        assert 'version = "1.36.2"' in text
 
 
 def test_separate_package_against_the_test_server(

@@ -360,7 +360,8 @@ def test_package_is_typed_and_installable_layout(generated: Path) -> None:
     pkg = generated / "kubeclient"
     assert (pkg / "py.typed").exists()
     assert (generated / "pyproject.toml").exists() and (pkg / "pyproject.toml").exists()
-    assert '"kubeclient.models"' in (generated / "pyproject.toml").read_text()
+    pyproject = (generated / "pyproject.toml").read_text()
+    assert 'packages = ["kubeclient"]' in pyproject  # with its subpackages and data
 
 
 def test_generated_package_is_black_clean_and_mypy_strict(
@@ -420,7 +421,14 @@ def test_generated_package_is_black_clean_and_mypy_strict(
 
 @pytest.mark.parametrize("where", [".", "kubeclient"])
 def test_package_installs_with_pip(generated: Path, tmp_path: Path, where: str) -> None:
-    """``pip install ./generated`` and ``pip install generated/kubeclient`` both work."""
+    """``pip install ./generated`` and ``pip install generated/kubeclient`` both work,
+    and leave the source folder as it was (no build/ or *.egg-info for mypy to trip on).
+    """
+
+    def source_tree() -> set[str]:
+        return {p.relative_to(generated).as_posix() for p in generated.rglob("*")}
+
+    before = source_tree()
     target = tmp_path / "site"
     result = subprocess.run(
         [
@@ -439,7 +447,9 @@ def test_package_installs_with_pip(generated: Path, tmp_path: Path, where: str) 
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(source_tree() - before) == []
     installed = target / "kubeclient"
+    assert not (installed / "pyproject.toml").exists()
     assert (installed / "py.typed").exists() and (
         installed / "models" / "core_v1.py"
     ).exists()

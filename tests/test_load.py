@@ -249,3 +249,88 @@ def test_upstream_v1_36_documents_all_validate(tmp_path: Path) -> None:
         "v1.36"
     )
     assert copy.deepcopy(spec.schemas[f"{META}.ObjectMeta"])["type"] == "object"
+
+
+def group_doc(group: str) -> dict[str, Any]:
+    """A document of its own group-version, with the shared meta schemas."""
+    schemas = base_schemas()
+    name = f"com.{group}.v1.Widget"
+    schemas[name] = kind_schema(
+        f"{group}.com", "v1", "Widget", {"size": {"type": "integer"}}
+    )
+    schemas[f"{name}List"] = list_schema(f"{group}.com", "v1", "Widget", name)
+    return document(
+        schemas, resource_paths(f"{group}.com", "v1", "widgets", "Widget", name)
+    )
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_documents_are_validated_merged_and_a_bad_one_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """The shared schemas are validated once, not once per document; a problem is
+    still reported against the document and pointer it is in."""
+    from generator import load
+
+    for group in ("a", "b", "c", "d"):
+        write(
+            tmp_path / "spec" / f"apis__{group}.com__v1_openapi.json", group_doc(group)
+        )
+    calls: list[int] = []
+    original = load.validation_error
+
+    def counting(content: dict[str, Any]) -> tuple[str, str] | None:
+        calls.append(len(content.get("paths") or {}))
+        return original(content)
+
+    monkeypatch.setattr(load, "validation_error", counting)
+    load.load_spec([tmp_path / "spec"], jobs=1)
+    assert len(calls) == 1  # one merged document for the four
+    monkeypatch.undo()
+
+    bad = group_doc("c")
+    bad["components"]["schemas"]["com.c.v1.Widget"]["properties"]["size"][
+        "default"
+    ] = "big"
+    path = write(tmp_path / "spec" / "apis__c.com__v1_openapi.json", bad)
+    with pytest.raises(SpecError, match="invalid OpenAPI document") as err:
+        load_spec([tmp_path / "spec"], jobs=jobs)
+    assert err.value.source == str(path)
+    bad = group_doc("b")
+    bad["paths"]["/apis/b.com/v1/namespaces/{namespace}/widgets"]["get"][
+        "responses"
+    ] = "x"
+    path = write(tmp_path / "spec" / "apis__b.com__v1_openapi.json", bad)
+    with pytest.raises(SpecError) as err:
+        load_spec([tmp_path / "spec"], jobs=jobs)
+    assert err.value.source == str(path)
+    assert err.value.pointer.startswith(
+        "/paths/~1apis~1b.com~1v1~1namespaces~1{namespace}~1widgets/get"
+    )
+
+
+def test_an_operation_id_two_documents_share_is_not_an_error(tmp_path: Path) -> None:
+    """Each document is valid on its own; merging them must not make them invalid."""
+    a, b = group_doc("a"), group_doc("b")
+
+    def ids(doc: dict[str, Any]) -> set[str]:
+        return {
+            op["operationId"]
+            for item in doc["paths"].values()
+            for op in item.values()
+            if isinstance(op, dict) and "operationId" in op
+        }
+
+    assert ids(a) & ids(b)  # listWidget ... in both
+    write(tmp_path / "apis__a.com__v1_openapi.json", a)
+    write(tmp_path / "apis__b.com__v1_openapi.json", b)
+    assert len(load_spec([tmp_path], jobs=1).documents) == 2
+    one = group_doc("a")
+    one["paths"]["/x"] = {
+        "get": {
+            "operationId": "listWidget",
+            "responses": {"200": {"description": "ok"}},
+        }
+    }
+    with pytest.raises(SpecError, match="Operation ID 'listWidget'"):
+        load_spec([write(tmp_path / "one" / "a.json", one)])

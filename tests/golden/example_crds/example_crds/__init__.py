@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from kubeclient.discovery import DiscoveryClient
     from kubeclient.dynamic import DynamicClient
 
-__version__ = "0.0.0"
+__version__ = "1.36.2"
 KUBERNETES_VERSION = ""
 
 __all__ = [
