@@ -119,17 +119,45 @@ def docstring(text: str, indent: int) -> str:
     return f'"""{first}\n{body}\n{pad}"""'
 
 
-def call(name: str, args: list[str], prefix: str, indent: int, suffix: str = "") -> str:
-    """``prefix + name(args) + suffix`` laid out as black lays out a call or a def."""
-    one_line = f"{prefix}{name}({', '.join(args)}){suffix}"
+def call(
+    name: str,
+    args: list[str],
+    prefix: str,
+    indent: int,
+    suffix: str = "",
+    *,
+    brackets: str = "()",
+    lone_comma: bool = False,
+) -> str:
+    """``prefix + name(args) + suffix`` laid out as black lays out a call, a def or
+    a subscript (``brackets="[]"``): on one line if it fits, else the arguments on
+    one line of their own, else one a line with trailing commas. ``lone_comma``:
+    black's rule for a def with a single parameter, which gets a trailing comma
+    once split."""
+    opening, closing = brackets
+    one_line = f"{prefix}{name}{opening}{', '.join(args)}{closing}{suffix}"
     if indent + len(one_line) <= LINE_LENGTH:
         return one_line
     inner = " " * (indent + 4)
     joined = ", ".join(args)
+    if lone_comma and len(args) == 1:
+        joined += ","
     if indent + 4 + len(joined) <= LINE_LENGTH:
-        return f"{prefix}{name}(\n{inner}{joined}\n{' ' * indent}){suffix}"
+        return (
+            f"{prefix}{name}{opening}\n{inner}{joined}\n{' ' * indent}{closing}{suffix}"
+        )
     body = "".join(f"{inner}{a},\n" for a in args)
-    return f"{prefix}{name}(\n{body}{' ' * indent}){suffix}"
+    return f"{prefix}{name}{opening}\n{body}{' ' * indent}{closing}{suffix}"
+
+
+def import_at(module: str, name: str, indent: int) -> str:
+    """``from module import name`` at ``indent`` (inside ``if TYPE_CHECKING:``),
+    parenthesised as black does when too long."""
+    line = f"from {module} import {name}"
+    if indent + len(line) <= LINE_LENGTH:
+        return line
+    pad = " " * indent
+    return f"from {module} import (\n{pad}    {name},\n{pad})"
 
 
 def import_from(module: str, names: list[str]) -> str:
@@ -147,6 +175,18 @@ def py_tuple(values: tuple[str, ...] | list[str]) -> str:
     if len(items) == 1:
         return f"({items[0]},)"
     return f"({', '.join(items)})"
+
+
+def tuple_line(values: tuple[str, ...] | list[str], prefix: str, indent: int) -> str:
+    """``prefix(values),`` at ``indent``, as black lays a tuple argument out: on one
+    line if it fits, else one value a line (a split collection gets a trailing
+    comma, which keeps it exploded)."""
+    one_line = f"{prefix}{py_tuple(values)},"
+    if indent + len(one_line) <= LINE_LENGTH or len(values) < 2:
+        return one_line
+    inner = " " * (indent + 4)
+    body = "".join(f"{inner}{py_str(v)},\n" for v in values)
+    return f"{prefix}(\n{body}{' ' * indent}),"
 
 
 def isort_key(name: str) -> tuple[int, str]:
@@ -167,3 +207,16 @@ def from_import(module: str, names: set[str] | list[str]) -> list[str]:
     if not names:
         return []
     return [import_from(module, sorted(set(names), key=isort_key))]
+
+
+def query_constant(name: str, pairs: list[tuple[str, str]]) -> str:
+    """``NAME = (("wire", "python"), ...)`` laid out as black does: one pair a line
+    (their trailing commas keep it so), or one line for a single pair that fits;
+    a pair too long for its line split in two."""
+    items = [call("", [py_str(a), py_str(b)], "", 4) for a, b in pairs]
+    if len(items) == 1:
+        one_line = f"{name} = ({items[0]},)"
+        if len(one_line) <= LINE_LENGTH and "\n" not in items[0]:
+            return one_line
+    body = "".join(f"    {item},\n" for item in items)
+    return f"{name} = (\n{body})"

@@ -111,14 +111,26 @@ def clients_context(
 def _resource_context(
     gv: GroupVersionSurface, r: ResourceSurface, mixins: list[str]
 ) -> dict[str, Any]:
-    generic = f"[{r.model}, {r.list_model or 'Any'}]"
+    types = [r.model, r.list_model or "Any"]
     scope = "namespaced" if r.namespaced else "cluster-scoped"
+    bases = [f"_verbs.{m}" for m in mixins] or ["TypedResourceClient"]
+    info = [pysource.py_str(v) for v in (gv.group, gv.version, r.plural)]
+    params = ["self", "namespace: str | None = None"] if r.namespaced else ["self"]
+    # laid out as black would (lines of 88 columns at most)
     return {
         "surface": r,
-        "bases": [f"_verbs.{m}{generic}" for m in mixins]
-        or [f"TypedResourceClient{generic}"],
-        "group": gv.group,
-        "version": gv.version,
+        "bases": [
+            pysource.call(base, types, "", 4, ",", brackets="[]") for base in bases
+        ],
+        "info": pysource.call("_api.resource", info, "_info_ = ", 4),
+        "accessor": pysource.call(
+            f"def {r.accessor}",
+            params,
+            "",
+            4,
+            f" -> {r.class_name}:",
+            lone_comma=True,
+        ),
         "doc": pysource.docstring(f"{r.plural} in {gv.api_version} ({scope}).", 4),
     }
 

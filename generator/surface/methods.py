@@ -525,7 +525,7 @@ class MethodBuilder:
         api_version = gvk.api_version if gvk else "policy/v1"
         module = body_type.partition(".")[0]
         setup = (
-            *([f"from ..models import {module}"] if "." in body_type else []),
+            *([f"from ..models import {module}", ""] if "." in body_type else []),
             "eviction: dict[str, Any] = {",
             f'    "apiVersion": {pysource.py_str(api_version)},',
             '    "kind": "Eviction",',
