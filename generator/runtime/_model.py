@@ -50,6 +50,7 @@ __all__ = [
     "D",
     "F",
     "Field",
+    "FieldProperty",
     "L",
     "ListView",
     "Lst",
@@ -60,6 +61,7 @@ __all__ = [
     "Model",
     "Obj",
     "Opt",
+    "PlainField",
     "Quantity",
     "TIME",
     "Time",
@@ -500,16 +502,16 @@ _borrow_mixins(MapView, MutableMapping)
 
 
 class Field(Generic[G, S]):
-    """One wire field: its name, codec and merge metadata; a descriptor for typing.
-
-    ``G`` is the type read, ``S`` the type accepted on assignment and in the
-    constructor (type checkers take the constructor parameter from ``__set__``).
-    Setting ``None`` removes the key, as Go's ``omitempty`` would leave it out.
-
-    At run time ``Model.__init_subclass__`` keeps this descriptor only for fields
-    that need decoding (models, lists and maps of models, timestamps); plain
-    values are read by C-level attribute lookup instead (see ``Model``).
-    """
+    # One wire field: its name, codec, merge metadata and doc; a descriptor for
+    # typing. ``G`` is the type read, ``S`` the type accepted on assignment and in
+    # the constructor (type checkers take the constructor parameter from
+    # ``__set__``). Setting ``None`` removes the key, as Go's ``omitempty`` would
+    # leave it out.
+    #
+    # At run time ``Model.__init_subclass__`` replaces it in the class with a
+    # faster accessor (``PlainField``, ``FieldProperty``); it stays in
+    # ``_fields_``, does the writes, and is what ``Model.some_plain_field`` gives.
+    # Its ``__doc__`` is the field's (hence no class docstring: same name).
 
     __slots__ = (
         "wire",
@@ -520,6 +522,8 @@ class Field(Generic[G, S]):
         "map_type",
         "patch_strategy",
         "patch_merge_key",
+        "owner",
+        "_doc",
     )
 
     def __init__(
@@ -532,6 +536,7 @@ class Field(Generic[G, S]):
         map_type: str | None = None,
         patch_strategy: str | None = None,
         patch_merge_key: str | None = None,
+        doc: str | None = None,
     ) -> None:
         self.wire = wire
         self.name = wire
@@ -541,11 +546,32 @@ class Field(Generic[G, S]):
         self.map_type = map_type
         self.patch_strategy = patch_strategy
         self.patch_merge_key = patch_merge_key
+        self.owner: type | None = None
+        self._doc = doc
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+        self.owner = owner
         if self.codec is not None:
             self.codec.bind(owner.__module__)
+
+    @property
+    def doc(self) -> str:
+        """The field's description: ``doc=`` if given, else the attribute docstring
+        under the field in its class's source (read on first use, see ``_docs``)."""
+        doc = self._doc
+        if doc is None:
+            owner = self.owner
+            if owner is None:
+                return ""
+            from ._docs import field_doc
+
+            doc = self._doc = field_doc(owner.__module__, owner.__qualname__, self.name)
+        return doc
+
+    @property
+    def __doc__(self) -> str:  # type: ignore[override]
+        return self.doc
 
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> Self: ...
@@ -594,10 +620,13 @@ def F(
     map_type: str | None = None,
     patch_strategy: str | None = None,
     patch_merge_key: str | None = None,
+    doc: str | None = None,
 ) -> Any:
-    """Declare a field: wire name, how to decode it, and its merge metadata.
+    """Declare a field: wire name, how to decode it, its merge metadata and its doc.
 
     ``default=None`` only tells type checkers the constructor argument is optional.
+    ``doc`` becomes the ``__doc__`` of the field's class attribute, for ``help()``;
+    without it, that is the docstring under the field in the source.
     """
     return Field(
         wire,
@@ -607,6 +636,7 @@ def F(
         map_type=map_type,
         patch_strategy=patch_strategy,
         patch_merge_key=patch_merge_key,
+        doc=doc,
     )
 
 
@@ -683,6 +713,45 @@ def _decoding_getter(wire: str, codec: Codec) -> Callable[[Any], Any]:
     return get
 
 
+class PlainField:
+    """The class attribute of a plain field whose Python name is its wire name.
+
+    A non-data descriptor: the wire dict (the instance ``__dict__``) wins, so a
+    present key is read by a C lookup, and an absent one reads None. On the class
+    it gives the ``Field``, whose ``__doc__`` is the field's, for ``help()``
+    (which, seeing a data descriptor, lists it among the data attributes).
+    """
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: Field[Any, Any]) -> None:
+        self.field = field
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        return self.field if obj is None else None
+
+    def __repr__(self) -> str:
+        return repr(self.field)
+
+
+class FieldProperty(property):
+    # The class attribute of a field read through a getter (renamed or decoding
+    # fields): a property, whose ``__doc__`` is the field's, looked up on first use.
+    __slots__ = ("field",)
+
+    def __init__(self, getter: Callable[[Any], Any], field: Field[Any, Any]) -> None:
+        self.field = field
+        super().__init__(getter)
+
+    @property
+    def __doc__(self) -> str:
+        return self.field.doc
+
+    @__doc__.setter
+    def __doc__(self, value: object) -> None:
+        pass  # property.__init__ stores the getter's doc here: the field's wins
+
+
 def _plain_wire_name(name: str, taken: Iterable[str]) -> bool:
     """A wire name usable as a class attribute default without shadowing anything."""
     return name.isidentifier() and not name.startswith("_") and name not in taken
@@ -736,19 +805,22 @@ class Model:
         if map_type is not None:
             cls._map_type_ = map_type
         taken = {*_MODEL_NAMES, *vars(cls), *fields}
+        # Each field's class attribute carries its doc, for help() at run time.
         for name, field in fields.items():
             if field.codec is not None:
-                setattr(cls, name, property(_decoding_getter(field.wire, field.codec)))
+                getter = _decoding_getter(field.wire, field.codec)
+                setattr(cls, name, FieldProperty(getter, field))
             elif not _plain_wire_name(field.wire, taken - {name}):
-                setattr(cls, name, property(_raw_getter(field.wire)))
+                setattr(cls, name, FieldProperty(_raw_getter(field.wire), field))
             elif field.wire == name:
-                setattr(cls, name, None)  # absent -> None; present -> instance dict
+                setattr(cls, name, PlainField(field))
             else:
-                setattr(cls, name, property(attrgetter(field.wire)))
+                setattr(cls, name, FieldProperty(attrgetter(field.wire), field))
                 setattr(cls, field.wire, None)
                 taken.add(field.wire)
 
-    def __init__(self, **kwargs: Any) -> None:
+    # ``self`` positional-only: a field may be called ``self`` (a CRD's choice).
+    def __init__(self, /, **kwargs: Any) -> None:
         cls = type(self)
         if cls._kind_ is not None:
             self.__dict__["apiVersion"] = cls._api_version_
