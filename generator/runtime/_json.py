@@ -158,7 +158,8 @@ def deepcopy_json(value: T) -> T:
                 )
             except (TypeError, ValueError, RecursionError):
                 pass  # an object msgspec does not know, or too deep: copy by hand
-        return _copy_tree(value)
+        copied: T = _copy_tree(value)
+        return copied
 
 
 def _copy_tree(value: Any) -> Any:

@@ -683,12 +683,16 @@ class Model:
 
     The wire dict *is* the instance ``__dict__``. A field whose Python name is its
     wire name (``name``, ``labels``, ``image``) is then an ordinary attribute
-    lookup done in C, with a class attribute ``None`` for when it is absent; a
-    renamed plain field (``image_pull_policy`` -> ``imagePullPolicy``) is a
-    ``property`` over ``operator.attrgetter``, also C; only fields that decode
-    (models, lists of models, timestamps) run Python code on access. All writes go
-    through ``__setattr__``, which rejects unknown names (a typo must not add a key
-    to the object) and encodes values.
+    lookup done in C, with a non-data descriptor on the class (``PlainField``)
+    answering None when it is absent; a renamed plain field
+    (``image_pull_policy`` -> ``imagePullPolicy``) is a ``property`` over
+    ``operator.attrgetter``, also C; only fields that decode (models, lists of
+    models, timestamps) run Python code on access. All writes go through
+    ``__setattr__``, which rejects unknown names (a typo must not add a key to the
+    object) and encodes values.
+
+    Every field's class attribute has the field's doc as ``__doc__`` (read from
+    the source on first use), so ``help(PodSpec)`` documents the fields.
     """
 
     _fields_: ClassVar[dict[str, Field[Any, Any]]] = {}
