@@ -261,7 +261,7 @@ def test_wire_keys_cannot_shadow_methods_or_fields() -> None:
 
 
 def test_copies_are_deep_exact_and_ordered() -> None:
-    raw = {
+    raw: dict[str, Any] = {
         "kind": "Box",
         "name": "b",
         "labels": {"z": "1", "a": "2"},  # key order kept
@@ -287,7 +287,7 @@ def test_copies_are_deep_exact_and_ordered() -> None:
 def test_copies_keep_values_json_has_no_type_for() -> None:
     when = datetime(2024, 5, 1, tzinfo=timezone.utc)
     port = Port(name="p")
-    raw = {"when": when, "port": port, "items": [{"k": (1, 2)}]}
+    raw: dict[str, Any] = {"when": when, "port": port, "items": [{"k": (1, 2)}]}
     copied = deepcopy_json(raw)
     assert copied["when"] is when and copied["port"] is port
     assert copied == raw and copied["items"][0] is not raw["items"][0]
