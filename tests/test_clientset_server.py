@@ -393,7 +393,7 @@ def test_dynamic_and_discovery_clients(server: Any, cs: Any, ns: str) -> None:
     made.labels["tier"] = "web"
     assert deployments.namespace(ns).update(made).labels == {"tier": "web"}
     assert [d.name for d in deployments.namespace(ns).list_all()] == ["dyn"]
-    assert "dyn" in [d.name for d in deployments.list().items]  # all namespaces
+    assert "dyn" in [d.name for d in deployments.list().each_list_item()]  # all ns
     by_kind = dyn.resource_for_kind("Deployment", api_version="apps/v1")
     assert by_kind.namespace(ns).get("dyn").resource_version
     deployments.namespace(ns).delete("dyn")

@@ -514,7 +514,14 @@ def test_dynamic_crud_on_built_in_kinds(
     configmaps.namespace("other").create({**body, "metadata": {"name": "elsewhere"}})
     listing = cms.list(label_selector="app=dyn")
     assert listing.kind == "ConfigMapList" and listing.resource_version
-    assert [i.name for i in listing.items] == ["a", "p0", "p1", "p2", "p3", "p4"]
+    assert [i.name for i in listing.each_list_item()] == [
+        "a",
+        "p0",
+        "p1",
+        "p2",
+        "p3",
+        "p4",
+    ]
     server.requests.clear()
     paged = [o.name for o in cms.list_all(label_selector="app=dyn", page_size=2)]
     assert paged == ["a", "p0", "p1", "p2", "p3", "p4"]
@@ -528,8 +535,10 @@ def test_dynamic_crud_on_built_in_kinds(
     with pytest.raises(NotFound):
         cms.get("a")
     gone = cms.delete_collection(label_selector="app=dyn")
-    assert sorted(i.name or "" for i in gone.items) == [f"p{i}" for i in range(5)]
-    assert cms.list(label_selector="app=dyn").items == []
+    assert sorted(i.name or "" for i in gone.each_list_item()) == [
+        f"p{i}" for i in range(5)
+    ]
+    assert list(cms.list(label_selector="app=dyn").each_list_item()) == []
 
     namespaces = dyn.resource(GroupVersionResource("", "v1", "namespaces"))
     made = namespaces.create(crd_ns("dyn-cluster"))  # cluster-scoped
@@ -803,7 +812,7 @@ def test_custom_resources_through_the_dynamic_client(
     assert by_kind.resource.plural == "crontabs"
     second = by_kind.namespace("default").create(crontab("hourly"))
     assert second.name == "hourly"
-    assert [o.name for o in by_kind.namespace("default").list().items] == [
+    assert [o.name for o in by_kind.namespace("default").list().each_list_item()] == [
         "hourly",
         "nightly",
     ]
@@ -859,7 +868,7 @@ def test_custom_resources_through_the_dynamic_client(
     deleted = tabs.delete("hourly")  # custom resources answer the object
     assert deleted.kind == "CronTab" and deleted.name == "hourly"
     gone = tabs.delete_collection(label_selector="app=cron")
-    assert [o.name for o in gone.items] == ["nightly"]
+    assert [o.name for o in gone.each_list_item()] == ["nightly"]
 
 
 def test_deleting_the_crd_deletes_its_resources_and_stops_serving(
@@ -1117,7 +1126,9 @@ def test_conflicting_names_are_not_accepted(
         dyn.resource(GroupVersionResource(GROUP, "v1", "crontabz")).namespace(
             "default"
         ).list()
-    assert crontabs(dyn).list().items == []  # the first one is unaffected
+    assert (
+        list(crontabs(dyn).list().each_list_item()) == []
+    )  # the first one is unaffected
 
     cs.apiextensions_v1.custom_resource_definitions().delete(CRD_NAME)
     freed = crd_dict(cs, "crontabz.stable.example.com")  # the kind is free now
@@ -1129,7 +1140,7 @@ def test_conflicting_names_are_not_accepted(
     assert conditions(freed)["Established"][0] == "True"
     assert freed["status"]["acceptedNames"]["kind"] == "CronTab"
     crontabz = dyn.resource(GroupVersionResource(GROUP, "v1", "crontabz"))
-    assert crontabz.namespace("default").list().items == []
+    assert list(crontabz.namespace("default").list().each_list_item()) == []
 
 
 def test_cluster_scoped_and_seeded_crds(generated: Path) -> None:
@@ -1143,7 +1154,7 @@ def test_cluster_scoped_and_seeded_crds(generated: Path) -> None:
     with ApiServer(objects=[manifest, seeded]) as api:
         dyn = DynamicClient(api.config())
         tabs = dyn.resource(GroupVersionResource(GROUP, "v1", "crontabs"))
-        assert [o.name for o in tabs.list().items] == ["seeded"]
+        assert [o.name for o in tabs.list().each_list_item()] == ["seeded"]
         made = tabs.create(crontab("cluster-wide"))
         assert made.namespace is None and "namespace" not in made.metadata
         info = dyn.mapper.resource_for("CronTab")
@@ -1191,7 +1202,7 @@ def test_unstructured_helpers(generated: Path) -> None:
     }
     assert repr(obj) == "<Unstructured v1 ConfigMap other/b>"
     assert obj.to_dict() == dict(obj) and type(obj.to_dict()) is dict
-    assert ("kind", "ConfigMap") in list(obj.entries())
+    assert ("kind", "ConfigMap") in list(obj.items())  # a real dict
     empty = Unstructured({})
     assert (
         empty.name is None
@@ -1209,8 +1220,8 @@ def test_unstructured_helpers(generated: Path) -> None:
         }
     )
     assert listing.resource_version == "9"
-    assert all(isinstance(i, Unstructured) for i in listing.items)
-    assert [i.name for i in listing.items] == ["x", "y"]
-    assert Unstructured({"kind": "List"}).items == []
+    assert all(isinstance(i, Unstructured) for i in listing.each_list_item())
+    assert [i.name for i in listing.each_list_item()] == ["x", "y"]
+    assert not Unstructured({"kind": "List"}).is_list()
     with pytest.raises(TypeError):
         _ = Unstructured({"metadata": "oops"}).metadata

@@ -8,6 +8,7 @@ import json
 import pickle
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from generator.runtime._model import (
     D,
     F,
     Field,
+    JSONDepthError,
     L,
     ListView,
     Lst,
@@ -27,6 +29,8 @@ from generator.runtime._model import (
     Obj,
     Opt,
     Time,
+    deepcopy_json,
+    dumps,
     format_time,
     loads,
     parse_time,
@@ -254,3 +258,78 @@ def test_wire_keys_cannot_shadow_methods_or_fields() -> None:
     assert (
         port.to_dict()["containerPort"] == 81 and port.to_dict()["container_port"] == 5
     )
+
+
+def test_copies_are_deep_exact_and_ordered() -> None:
+    raw: dict[str, Any] = {
+        "kind": "Box",
+        "name": "b",
+        "labels": {"z": "1", "a": "2"},  # key order kept
+        "nan": float("nan"),
+        "inf": float("inf"),
+        "tiny": 5e-324,
+        "big": 10**40,  # beyond 64 bits
+        "nested": [[{"deep": [1.5, None, True]}]],
+    }
+    box = Box.from_dict(raw)
+    for copied in (box.to_dict(), copy.deepcopy(box).to_dict(), deepcopy_json(raw)):
+        assert list(copied) == list(raw) and list(copied["labels"]) == ["z", "a"]
+        assert copied["nan"] != copied["nan"] and copied["inf"] == float("inf")
+        assert copied["tiny"] == 5e-324 and copied["big"] == 10**40
+        assert type(copied["big"]) is int
+        assert copied["nested"] == raw["nested"]
+        assert copied["nested"][0][0] is not raw["nested"][0][0]
+        copied["nested"][0][0]["deep"].append("changed")
+        assert raw["nested"][0][0]["deep"] == [1.5, None, True]
+    assert box.__dict__ is not raw and box.__dict__["labels"] is not raw["labels"]
+
+
+def test_copies_keep_values_json_has_no_type_for() -> None:
+    when = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    port = Port(name="p")
+    raw: dict[str, Any] = {"when": when, "port": port, "items": [{"k": (1, 2)}]}
+    copied = deepcopy_json(raw)
+    assert copied["when"] is when and copied["port"] is port
+    assert copied == raw and copied["items"][0] is not raw["items"][0]
+
+
+def test_from_dict_accepts_any_mapping() -> None:
+    from types import MappingProxyType
+
+    box = Box.from_dict(MappingProxyType({"name": "m"}), copy=False)
+    assert box.name == "m" and type(box.__dict__) is dict
+
+
+def nested(depth: int) -> list[Any]:
+    root: list[Any] = []
+    node = root
+    for _ in range(depth):
+        child: list[Any] = []
+        node.append(child)
+        node = child
+    return root
+
+
+def test_deep_nesting_gives_clear_errors_not_recursion_errors() -> None:
+    hostile = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(JSONDepthError, match="nested too deeply"):
+        loads(hostile)
+    assert issubclass(JSONDepthError, ValueError)  # callers treat it as bad JSON
+    hostile_object = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    with pytest.raises(ValueError, match="nested too deeply"):
+        Box.from_json(b'{"children":' + hostile_object + b"}")
+    deep = nested(100_000)
+    copied = deepcopy_json(deep)  # copied without recursion
+    node, depth = copied, 0
+    while node:
+        assert node is not deep
+        node, depth = node[0], depth + 1
+    assert depth == 100_000
+    box = Box.from_dict({"name": "deep", "matrix": deep})
+    assert box.to_dict()["name"] == "deep"
+    with pytest.raises(JSONDepthError, match="nested too deeply"):
+        dumps(deep)
+    cyclic: dict[str, Any] = {}
+    cyclic["self"] = [cyclic]
+    with pytest.raises(JSONDepthError, match="contains itself"):
+        deepcopy_json(cyclic)

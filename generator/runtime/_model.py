@@ -17,11 +17,8 @@ Generated classes declare fields as ``name: Opt[str] = F("wireName", default=Non
 
 from __future__ import annotations
 
-import gc
 import importlib
-import json
 import sys
-import threading
 from collections.abc import (
     Callable,
     Iterable,
@@ -34,6 +31,9 @@ from collections.abc import (
 from datetime import datetime, timezone
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
+
+from ._json import JSONDepthError, deepcopy_json, dumps, loads
+from ._json import _json_codec as _json_codec  # re-exported: the benchmarks use it
 
 if sys.version_info >= (3, 11) or TYPE_CHECKING:
     from typing import Self, TypeAlias, dataclass_transform
@@ -50,6 +50,8 @@ __all__ = [
     "D",
     "F",
     "Field",
+    "JSONDepthError",
+    "FieldProperty",
     "L",
     "ListView",
     "Lst",
@@ -60,9 +62,11 @@ __all__ = [
     "Model",
     "Obj",
     "Opt",
+    "PlainField",
     "Quantity",
     "TIME",
     "Time",
+    "deepcopy_json",
     "dumps",
     "format_time",
     "loads",
@@ -76,88 +80,6 @@ ModelT = TypeVar("ModelT", bound="Model")
 
 #: ``resource.Quantity`` on the wire: a string such as ``"500m"``; manifests may use numbers.
 Quantity: TypeAlias = str | int | float
-
-
-# --------------------------------------------------------------------------- JSON
-
-_msgspec: Any = None  # msgspec, once the first document is decoded or encoded
-
-
-def _json_codec() -> Any:
-    """msgspec decodes 2x and encodes 5x faster than json, into 10% smaller objects.
-
-    Imported on first use, as it costs 15 ms: a program that only builds models
-    should not pay for it. Without msgspec the json module does the work.
-    """
-    global _msgspec
-    if _msgspec is None:
-        try:
-            import msgspec
-        except ImportError:  # pragma: no cover - the package works without it
-            _msgspec = False
-        else:
-            _msgspec = msgspec
-    return _msgspec
-
-
-_GC_PAUSE_MIN_BYTES = 1 << 16
-_gc_lock = threading.Lock()
-
-
-def _decode(data: bytes | bytearray | str) -> Any:
-    codec = _msgspec or _json_codec()
-    if codec:
-        try:
-            return codec.json.decode(data)
-        except codec.DecodeError:
-            pass  # NaN, floats beyond range ...: the json module decides
-    return json.loads(data)
-
-
-def loads(data: bytes | bytearray | str) -> Any:
-    """Decode JSON, keeping the cyclic garbage collector out of big decodes.
-
-    JSON produces only acyclic containers, yet with the collector enabled CPython
-    scans the growing heap again and again while a large document is decoded
-    (about 70% of ``json.loads`` time on a 60 MB list). The collector is paused for
-    the decode, and the new objects are then moved to the oldest generation
-    (``gc.freeze()`` + ``gc.unfreeze()``, two list splices) so that the next young
-    collection does not walk them all once more. Apps that use ``gc.freeze()``
-    themselves are left alone: the pause still applies, the move does not.
-    """
-    if len(data) < _GC_PAUSE_MIN_BYTES or not gc.isenabled():
-        return _decode(data)
-    with _gc_lock:
-        if not gc.isenabled():  # another thread paused it meanwhile
-            return _decode(data)
-        gc.disable()
-        try:
-            return _decode(data)
-        finally:
-            if gc.get_freeze_count() == 0:
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
-
-
-def dumps(obj: Any) -> bytes:
-    """Compact JSON bytes, as sent to the API server."""
-    codec = _msgspec or _json_codec()
-    if codec:
-        try:
-            return codec.json.encode(obj)  # type: ignore[no-any-return]
-        except (TypeError, codec.EncodeError):
-            pass  # types JSON has no spelling for: let json decide (and explain)
-    return json.dumps(obj, separators=(",", ":"), check_circular=False).encode()
-
-
-def deepcopy_json(value: Any) -> Any:
-    """Copy a JSON value (dicts, lists, scalars) much faster than ``copy.deepcopy``."""
-    if isinstance(value, dict):
-        return {k: deepcopy_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [deepcopy_json(v) for v in value]
-    return value
 
 
 # --------------------------------------------------------------------------- codecs
@@ -500,16 +422,16 @@ _borrow_mixins(MapView, MutableMapping)
 
 
 class Field(Generic[G, S]):
-    """One wire field: its name, codec and merge metadata; a descriptor for typing.
-
-    ``G`` is the type read, ``S`` the type accepted on assignment and in the
-    constructor (type checkers take the constructor parameter from ``__set__``).
-    Setting ``None`` removes the key, as Go's ``omitempty`` would leave it out.
-
-    At run time ``Model.__init_subclass__`` keeps this descriptor only for fields
-    that need decoding (models, lists and maps of models, timestamps); plain
-    values are read by C-level attribute lookup instead (see ``Model``).
-    """
+    # One wire field: its name, codec, merge metadata and doc; a descriptor for
+    # typing. ``G`` is the type read, ``S`` the type accepted on assignment and in
+    # the constructor (type checkers take the constructor parameter from
+    # ``__set__``). Setting ``None`` removes the key, as Go's ``omitempty`` would
+    # leave it out.
+    #
+    # At run time ``Model.__init_subclass__`` replaces it in the class with a
+    # faster accessor (``PlainField``, ``FieldProperty``); it stays in
+    # ``_fields_``, does the writes, and is what ``Model.some_plain_field`` gives.
+    # Its ``__doc__`` is the field's (hence no class docstring: same name).
 
     __slots__ = (
         "wire",
@@ -520,6 +442,8 @@ class Field(Generic[G, S]):
         "map_type",
         "patch_strategy",
         "patch_merge_key",
+        "owner",
+        "_doc",
     )
 
     def __init__(
@@ -532,6 +456,7 @@ class Field(Generic[G, S]):
         map_type: str | None = None,
         patch_strategy: str | None = None,
         patch_merge_key: str | None = None,
+        doc: str | None = None,
     ) -> None:
         self.wire = wire
         self.name = wire
@@ -541,11 +466,32 @@ class Field(Generic[G, S]):
         self.map_type = map_type
         self.patch_strategy = patch_strategy
         self.patch_merge_key = patch_merge_key
+        self.owner: type | None = None
+        self._doc = doc
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+        self.owner = owner
         if self.codec is not None:
             self.codec.bind(owner.__module__)
+
+    @property
+    def doc(self) -> str:
+        """The field's description: ``doc=`` if given, else the attribute docstring
+        under the field in its class's source (read on first use, see ``_docs``)."""
+        doc = self._doc
+        if doc is None:
+            owner = self.owner
+            if owner is None:
+                return ""
+            from ._docs import field_doc
+
+            doc = self._doc = field_doc(owner.__module__, owner.__qualname__, self.name)
+        return doc
+
+    @property
+    def __doc__(self) -> str:  # type: ignore[override]
+        return self.doc
 
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> Self: ...
@@ -594,10 +540,13 @@ def F(
     map_type: str | None = None,
     patch_strategy: str | None = None,
     patch_merge_key: str | None = None,
+    doc: str | None = None,
 ) -> Any:
-    """Declare a field: wire name, how to decode it, and its merge metadata.
+    """Declare a field: wire name, how to decode it, its merge metadata and its doc.
 
     ``default=None`` only tells type checkers the constructor argument is optional.
+    ``doc`` becomes the ``__doc__`` of the field's class attribute, for ``help()``;
+    without it, that is the docstring under the field in the source.
     """
     return Field(
         wire,
@@ -607,6 +556,7 @@ def F(
         map_type=map_type,
         patch_strategy=patch_strategy,
         patch_merge_key=patch_merge_key,
+        doc=doc,
     )
 
 
@@ -683,6 +633,45 @@ def _decoding_getter(wire: str, codec: Codec) -> Callable[[Any], Any]:
     return get
 
 
+class PlainField:
+    """The class attribute of a plain field whose Python name is its wire name.
+
+    A non-data descriptor: the wire dict (the instance ``__dict__``) wins, so a
+    present key is read by a C lookup, and an absent one reads None. On the class
+    it gives the ``Field``, whose ``__doc__`` is the field's, for ``help()``
+    (which, seeing a data descriptor, lists it among the data attributes).
+    """
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: Field[Any, Any]) -> None:
+        self.field = field
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        return self.field if obj is None else None
+
+    def __repr__(self) -> str:
+        return repr(self.field)
+
+
+class FieldProperty(property):
+    # The class attribute of a field read through a getter (renamed or decoding
+    # fields): a property, whose ``__doc__`` is the field's, looked up on first use.
+    __slots__ = ("field",)
+
+    def __init__(self, getter: Callable[[Any], Any], field: Field[Any, Any]) -> None:
+        self.field = field
+        super().__init__(getter)
+
+    @property
+    def __doc__(self) -> str:
+        return self.field.doc
+
+    @__doc__.setter
+    def __doc__(self, value: object) -> None:
+        pass  # property.__init__ stores the getter's doc here: the field's wins
+
+
 def _plain_wire_name(name: str, taken: Iterable[str]) -> bool:
     """A wire name usable as a class attribute default without shadowing anything."""
     return name.isidentifier() and not name.startswith("_") and name not in taken
@@ -694,12 +683,16 @@ class Model:
 
     The wire dict *is* the instance ``__dict__``. A field whose Python name is its
     wire name (``name``, ``labels``, ``image``) is then an ordinary attribute
-    lookup done in C, with a class attribute ``None`` for when it is absent; a
-    renamed plain field (``image_pull_policy`` -> ``imagePullPolicy``) is a
-    ``property`` over ``operator.attrgetter``, also C; only fields that decode
-    (models, lists of models, timestamps) run Python code on access. All writes go
-    through ``__setattr__``, which rejects unknown names (a typo must not add a key
-    to the object) and encodes values.
+    lookup done in C, with a non-data descriptor on the class (``PlainField``)
+    answering None when it is absent; a renamed plain field
+    (``image_pull_policy`` -> ``imagePullPolicy``) is a ``property`` over
+    ``operator.attrgetter``, also C; only fields that decode (models, lists of
+    models, timestamps) run Python code on access. All writes go through
+    ``__setattr__``, which rejects unknown names (a typo must not add a key to the
+    object) and encodes values.
+
+    Every field's class attribute has the field's doc as ``__doc__`` (read from
+    the source on first use), so ``help(PodSpec)`` documents the fields.
     """
 
     _fields_: ClassVar[dict[str, Field[Any, Any]]] = {}
@@ -736,19 +729,22 @@ class Model:
         if map_type is not None:
             cls._map_type_ = map_type
         taken = {*_MODEL_NAMES, *vars(cls), *fields}
+        # Each field's class attribute carries its doc, for help() at run time.
         for name, field in fields.items():
             if field.codec is not None:
-                setattr(cls, name, property(_decoding_getter(field.wire, field.codec)))
+                getter = _decoding_getter(field.wire, field.codec)
+                setattr(cls, name, FieldProperty(getter, field))
             elif not _plain_wire_name(field.wire, taken - {name}):
-                setattr(cls, name, property(_raw_getter(field.wire)))
+                setattr(cls, name, FieldProperty(_raw_getter(field.wire), field))
             elif field.wire == name:
-                setattr(cls, name, None)  # absent -> None; present -> instance dict
+                setattr(cls, name, PlainField(field))
             else:
-                setattr(cls, name, property(attrgetter(field.wire)))
+                setattr(cls, name, FieldProperty(attrgetter(field.wire), field))
                 setattr(cls, field.wire, None)
                 taken.add(field.wire)
 
-    def __init__(self, **kwargs: Any) -> None:
+    # ``self`` positional-only: a field may be called ``self`` (a CRD's choice).
+    def __init__(self, /, **kwargs: Any) -> None:
         cls = type(self)
         if cls._kind_ is not None:
             self.__dict__["apiVersion"] = cls._api_version_
@@ -782,8 +778,9 @@ class Model:
             raise TypeError(
                 f"{cls.__name__}.from_dict() needs a mapping, got {type(data).__name__}"
             )
-        raw = deepcopy_json(data) if copy or not isinstance(data, dict) else data
-        return wrap(cls, raw)
+        if not isinstance(data, dict):
+            return wrap(cls, deepcopy_json(dict(data)))
+        return wrap(cls, deepcopy_json(data) if copy else data)
 
     @classmethod
     def from_json(cls, data: bytes | bytearray | str) -> Self:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .resource import Body, PatchBody, ResourceClient, query
 from .resources import GroupVersionResource, ResourceInfo
 from .rest import RESTClient, Timeout
+from .unstructured import Unstructured
 
 if TYPE_CHECKING:
     from .config import Config
@@ -31,78 +32,6 @@ if TYPE_CHECKING:
     from .watch import WatchStream
 
 __all__ = ["DynamicClient", "DynamicResource", "GroupVersionResource", "Unstructured"]
-
-
-class Unstructured(dict[str, Any]):
-    """An object of any kind: its wire dict, with helpers for the common metadata."""
-
-    @property
-    def api_version(self) -> str:
-        return str(self.get("apiVersion") or "")
-
-    @property
-    def kind(self) -> str:
-        return str(self.get("kind") or "")
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        meta = self.setdefault("metadata", {})
-        if not isinstance(meta, dict):
-            raise TypeError("metadata is not an object")
-        return meta
-
-    def _meta(self, key: str) -> Any:
-        meta = self.get("metadata")
-        return meta.get(key) if isinstance(meta, dict) else None
-
-    @property
-    def name(self) -> str | None:
-        return self._meta("name")  # type: ignore[no-any-return]
-
-    @name.setter
-    def name(self, value: str) -> None:
-        self.metadata["name"] = value
-
-    @property
-    def namespace(self) -> str | None:
-        return self._meta("namespace")  # type: ignore[no-any-return]
-
-    @namespace.setter
-    def namespace(self, value: str) -> None:
-        self.metadata["namespace"] = value
-
-    @property
-    def uid(self) -> str | None:
-        return self._meta("uid")  # type: ignore[no-any-return]
-
-    @property
-    def resource_version(self) -> str | None:
-        return self._meta("resourceVersion")  # type: ignore[no-any-return]
-
-    @property
-    def labels(self) -> dict[str, str]:
-        """The labels, created on first use so that ``obj.labels["a"] = "b"`` works."""
-        return self.metadata.setdefault("labels", {})  # type: ignore[no-any-return]
-
-    @property
-    def annotations(self) -> dict[str, str]:
-        return self.metadata.setdefault("annotations", {})  # type: ignore[no-any-return]
-
-    @property
-    def items(self) -> list[Unstructured]:  # type: ignore[override]
-        """The items of a list object (``dict.items()`` stays reachable as ``.entries()``)."""
-        raw = self.get("items") or []
-        return [i if isinstance(i, Unstructured) else Unstructured(i) for i in raw]
-
-    def entries(self) -> Any:
-        return dict.items(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self)
-
-    def __repr__(self) -> str:
-        where = f"{self.namespace}/" if self.namespace else ""
-        return f"<Unstructured {self.api_version} {self.kind} {where}{self.name}>"
 
 
 def _unstructured(data: dict[str, Any]) -> Unstructured:

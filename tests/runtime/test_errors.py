@@ -324,7 +324,7 @@ def fake_package(tmp_path: Path) -> Iterator[str]:
     package = tmp_path / "fakeclient"
     (package / "models").mkdir(parents=True)
     source = Path(errors_module.__file__).parent
-    for name in ("errors.py", "_model.py"):
+    for name in ("errors.py", "_model.py", "_json.py"):
         shutil.copy(source / name, package / name)
     (package / "__init__.py").write_text("")
     (package / "models" / "__init__.py").write_text("")
