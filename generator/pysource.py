@@ -220,3 +220,24 @@ def query_constant(name: str, pairs: list[tuple[str, str]]) -> str:
             return one_line
     body = "".join(f"    {item},\n" for item in items)
     return f"{name} = (\n{body})"
+
+
+def client_call(attribute: str, client_class: str) -> str:
+    """The ClientSet property body: ``client: Cls = self._client("mod", "Cls")``."""
+    args = [py_str(attribute), py_str(client_class)]
+    return call("self._client", args, f"client: {client_class} = ", 8)
+
+
+def annotated_call(
+    name: str, annotation: str, function: str, args: list[str], indent: int
+) -> str:
+    """``name: annotation = function(args)`` as black lays it out: when even the
+    head ``name: Alias[Inner] = function(`` is too long, black splits the
+    annotation's brackets first (``name: Alias[`` / ``Inner`` / ``] = function(``)."""
+    prefix = f"{name}: {annotation} = "
+    alias, bracket, inner = annotation.partition("[")
+    if indent + len(prefix) + len(function) + 1 <= LINE_LENGTH or not bracket:
+        return call(function, args, prefix, indent)
+    pad = " " * indent
+    tail = call(function, args, "] = ", indent)
+    return f"{name}: {alias}[\n{pad}    {inner[:-1]}\n{pad}{tail}"

@@ -47,6 +47,7 @@ def environment() -> jinja2.Environment:
     env.globals["query_constant"] = pysource.query_constant
     env.globals["tuple_line"] = pysource.tuple_line
     env.globals["import_at"] = pysource.import_at
+    env.globals["client_call"] = pysource.client_call
     return env
 
 
@@ -142,8 +143,8 @@ def model_module_context(
             annotation, codec, used, refs = field_annotation(f.type, universe, module)
             names |= used
             modules |= refs
-            line = pysource.call(
-                "F", _field_args(f, codec), f"{f.name}: {annotation} = ", 4
+            line = pysource.annotated_call(
+                f.name, annotation, "F", _field_args(f, codec), 4
             )
             fields.append(
                 {
