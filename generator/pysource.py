@@ -134,7 +134,7 @@ def call(
     one line of their own, else one a line with trailing commas. ``lone_comma``:
     black's rule for a def with a single parameter, which gets a trailing comma
     once split."""
-    opening, closing = brackets
+    opening, closing = brackets[0], brackets[1]
     one_line = f"{prefix}{name}{opening}{', '.join(args)}{closing}{suffix}"
     if indent + len(one_line) <= LINE_LENGTH:
         return one_line

@@ -111,7 +111,7 @@ def clients_context(
 def _resource_context(
     gv: GroupVersionSurface, r: ResourceSurface, mixins: list[str]
 ) -> dict[str, Any]:
-    types = [r.model, r.list_model or "Any"]
+    types = [r.model or "Any", r.list_model or "Any"]
     scope = "namespaced" if r.namespaced else "cluster-scoped"
     bases = [f"_verbs.{m}" for m in mixins] or ["TypedResourceClient"]
     info = [pysource.py_str(v) for v in (gv.group, gv.version, r.plural)]
