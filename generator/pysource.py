@@ -214,6 +214,8 @@ def query_constant(name: str, pairs: list[tuple[str, str]]) -> str:
     (their trailing commas keep it so), or one line for a single pair that fits;
     a pair too long for its line split in two."""
     items = [call("", [py_str(a), py_str(b)], "", 4) for a, b in pairs]
+    if not items:
+        return f"{name} = ()"
     if len(items) == 1:
         one_line = f"{name} = ({items[0]},)"
         if len(one_line) <= LINE_LENGTH and "\n" not in items[0]:
@@ -241,3 +243,9 @@ def annotated_call(
     pad = " " * indent
     tail = call(function, args, "] = ", indent)
     return f"{name}: {alias}[\n{pad}    {inner[:-1]}\n{pad}{tail}"
+
+
+def gvk_call(kind: object) -> str:
+    """``GVK("group", "version", "Kind"),`` inside a SubresourceInfo of _api.py."""
+    args = [py_str(str(getattr(kind, part))) for part in ("group", "version", "kind")]
+    return call("GVK", args, "", 16, ",")

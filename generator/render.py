@@ -48,6 +48,7 @@ def environment() -> jinja2.Environment:
     env.globals["tuple_line"] = pysource.tuple_line
     env.globals["import_at"] = pysource.import_at
     env.globals["client_call"] = pysource.client_call
+    env.globals["gvk_call"] = pysource.gvk_call
     return env
 
 

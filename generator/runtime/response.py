@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Protocol
 
-from ._model import loads
+from ._model import JSONDepthError, loads
 from .errors import ResponseDecodeError
 
 __all__ = ["ByteStream", "Headers", "Response", "split_lines"]
@@ -108,7 +108,7 @@ class Response:
             excerpt = body[:200].decode("utf-8", errors="replace")
             problem = (
                 "is nested too deeply to decode"
-                if isinstance(error, RecursionError)
+                if isinstance(error, (RecursionError, JSONDepthError))
                 else "is not JSON"
             )
             raise ResponseDecodeError(

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
-from ._model import loads
+from ._model import JSONDepthError, loads
 from .context import Context
 from .errors import (
     ApiError,
@@ -112,10 +112,10 @@ def iter_watch_events(
 def _parse_event(line: bytes) -> tuple[str, dict[str, Any]]:
     try:
         event = loads(line)
+    except (RecursionError, JSONDepthError):
+        raise _malformed("nested too deeply", line) from None
     except ValueError:
         raise _malformed("not JSON", line) from None
-    except RecursionError:
-        raise _malformed("nested too deeply", line) from None
     if not isinstance(event, dict):
         raise _malformed("not a JSON object", line)
     kind = event.get("type")
