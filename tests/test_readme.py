@@ -43,7 +43,7 @@ def test_every_python_block_of_the_readme_runs(generated: Path, tmp_path: Path) 
     from kubeclient.testing import ApiServer
 
     blocks = python_blocks((REPO / "README.md").read_text(encoding="utf-8"))
-    assert len(blocks) >= 4, "README.md has fewer Python blocks than expected"
+    assert len(blocks) >= 6, "README.md has fewer Python blocks than expected"
     home = tmp_path / "home"
     home.mkdir()
     with ApiServer(tls=True) as server:
