@@ -30,9 +30,13 @@ class ByteStream(Protocol):
 
 
 class Headers(Mapping[str, str]):
-    """Response headers, looked up case-insensitively; repeated names joined."""
+    """Response headers, looked up case-insensitively; repeated names joined.
 
-    __slots__ = ("_items",)
+    ``Headers.view(mapping)`` wraps a mapping that is case-insensitive already
+    (urllib3's) without copying it: most responses are only asked for a header or
+    two."""
+
+    __slots__ = ("_items", "_view")
 
     def __init__(
         self, items: Mapping[str, str] | list[tuple[str, str]] | None = None
@@ -42,25 +46,43 @@ class Headers(Mapping[str, str]):
         for name, value in pairs:
             key = name.lower()
             merged[key] = f"{merged[key]}, {value}" if key in merged else value
-        self._items = merged
+        self._items: dict[str, str] | None = merged
+        self._view: Mapping[str, str] | None = None
+
+    @classmethod
+    def view(cls, mapping: Mapping[str, str]) -> Headers:
+        headers = cls.__new__(cls)
+        headers._items = None
+        headers._view = mapping
+        return headers
+
+    def _merged(self) -> dict[str, str]:
+        if self._items is None:
+            assert self._view is not None
+            self._items = Headers(list(self._view.items()))._merged()
+        return self._items
 
     def __getitem__(self, name: str) -> str:
-        return self._items[name.lower()]
+        if self._items is None and self._view is not None:
+            return self._view[name]
+        return self._merged()[name.lower()]
 
     def get(self, name: str, default: Any = None) -> Any:
-        return self._items.get(name.lower(), default)
+        if self._items is None and self._view is not None:
+            return self._view.get(name, default)
+        return self._merged().get(name.lower(), default)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._items
+        return isinstance(name, str) and self.get(name) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
+        return iter(self._merged())
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._merged())
 
     def __repr__(self) -> str:
-        return f"Headers({self._items!r})"
+        return f"Headers({self._merged()!r})"
 
 
 class Response:

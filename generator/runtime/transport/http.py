@@ -87,13 +87,13 @@ class HTTPTransport:
         body = None
         if not request.stream and stream is not None:  # read at once
             try:
-                body = b"".join(stream.chunks(1 << 20))
+                body = stream.read_all()
             finally:
                 stream.close()  # also when the body broke: the hook goes
             stream = None
         return Response(
             raw.status,
-            Headers(list(raw.headers.items())),
+            Headers.view(raw.headers),  # case-insensitive already
             body=body,
             stream=stream,
             method=request.method,
@@ -320,6 +320,15 @@ class _Body:
             if isinstance(error, (GeneratorExit, KeyboardInterrupt)):
                 raise
             raise self._interrupted(error) from None
+
+    def read_all(self) -> bytes:
+        """The whole body at once (one read for a Content-Length body)."""
+        try:
+            data: bytes = self._raw.read(decode_content=True)
+        except Exception as error:  # urllib3, http.client and socket errors alike
+            raise self._interrupted(error) from None
+        self._complete = True
+        return data
 
     def _read(self, size: int) -> Iterator[bytes]:
         raw = self._raw
