@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -18,33 +17,12 @@ from pathlib import Path
 import black
 
 from .errors import GeneratorError
+from .pysource import black_may_split as black_may_split
 
 LINE_LENGTH = 88
 MODE = black.Mode(
     target_versions={black.mode.TargetVersion.PY310}, line_length=LINE_LENGTH
 )
-
-_STRING_LITERAL = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
-
-
-def black_may_split(source: str) -> bool:
-    """Whether black could change code rendered by a black-stable template: a line
-    longer than its 88 columns with brackets it could split at, outside strings,
-    comments and docstrings (which black leaves as they are). A name too long to
-    fit is the case: black splits such a line in its own way. UTF-8 bytes bound
-    the display width black measures."""
-    in_docstring = False
-    for line in source.splitlines():
-        quotes = line.count('"""')
-        if in_docstring or quotes:
-            in_docstring = in_docstring != (quotes % 2 == 1)
-            continue
-        if len(line.encode()) <= LINE_LENGTH:
-            continue
-        code = _STRING_LITERAL.sub('""', line).split("#", 1)[0]
-        if any(bracket in code for bracket in "([{"):
-            return True
-    return False
 
 
 def _black_version() -> str:

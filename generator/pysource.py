@@ -249,3 +249,26 @@ def gvk_call(kind: object) -> str:
     """``GVK("group", "version", "Kind"),`` inside a SubresourceInfo of _api.py."""
     args = [py_str(str(getattr(kind, part))) for part in ("group", "version", "kind")]
     return call("GVK", args, "", 16, ",")
+
+
+_STRING_LITERAL = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
+
+
+def black_may_split(source: str) -> bool:
+    """Whether black could change code rendered by a black-stable template: a line
+    longer than its 88 columns with brackets it could split at, outside strings,
+    comments and docstrings (which black leaves as they are). A name too long to
+    fit is the case: black splits such a line in its own way. UTF-8 bytes bound
+    the display width black measures."""
+    in_docstring = False
+    for line in source.splitlines():
+        quotes = line.count('"""')
+        if in_docstring or quotes:
+            in_docstring = in_docstring != (quotes % 2 == 1)
+            continue
+        if len(line.encode()) <= LINE_LENGTH:
+            continue
+        code = _STRING_LITERAL.sub('""', line).split("#", 1)[0]
+        if any(bracket in code for bracket in "([{"):
+            return True
+    return False

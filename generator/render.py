@@ -304,12 +304,11 @@ class RenderedPackage:
         """Rendered sources black may still change: those of the other templates,
         and any with a line too long for black's 88 columns (a name too long to fit,
         which black splits in its own way; UTF-8 bytes bound the display width)."""
-        from .formatting import black_may_split
-
         return sorted(
             path
             for path in self.python
-            if path not in self.black_stable or black_may_split(str(self.files[path]))
+            if path not in self.black_stable
+            or pysource.black_may_split(str(self.files[path]))
         )
 
 
