@@ -560,6 +560,7 @@ def _content_schema(content: Any) -> tuple[dict[str, Any] | None, tuple[str, ...
 class _PathReader:
     def __init__(self, builder: _Builder) -> None:
         self.builder = builder
+        self._by_gvk: dict[GroupVersionKind, str] | None = None
 
     def type_of(self, schema: dict[str, Any] | None) -> TypeRef | None:
         if schema is None:
@@ -773,13 +774,14 @@ class _PathReader:
     def _schema_for(self, gvk: GroupVersionKind | None) -> str | None:
         if gvk is None:
             return None
-        matches = [
-            sid
-            for sid in self.builder.class_ids
-            if gvk in _gvks(self.builder.schemas[sid])
-            and sid.split(".")[-1] == gvk.kind
-        ]
-        return matches[0] if matches else None
+        index = self._by_gvk
+        if index is None:  # built once: gvk -> the first class of that kind name
+            index = self._by_gvk = {}
+            for sid in self.builder.class_ids:
+                for each in _gvks(self.builder.schemas[sid]):
+                    if sid.split(".")[-1] == each.kind:
+                        index.setdefault(each, sid)
+        return index.get(gvk)
 
 
 # --------------------------------------------------------------------------- entry
