@@ -470,7 +470,7 @@ def dump_ir(args: argparse.Namespace) -> None:
 def api_diff(args: argparse.Namespace) -> None:
     import os
 
-    from . import diff
+    from . import diff, diff_report
 
     roots = diff.specs_roots(os.environ.get("KUBECLIENT_SPECS"))
 
@@ -493,9 +493,9 @@ def api_diff(args: argparse.Namespace) -> None:
         labels=(args.old, args.new),
     )
     text = (
-        diff.render_json(report)
+        diff_report.render_json(report)
         if args.format == "json"
-        else diff.render_markdown(report)
+        else diff_report.render_markdown(report)
     )
     if args.out is None:
         sys.stdout.write(text)

@@ -19,11 +19,10 @@ from generator.diff import (
     ApiDiff,
     Change,
     diff_universes,
-    render_json,
-    render_markdown,
     spec_candidates,
     specs_roots,
 )
+from generator.diff_report import render_json, render_markdown
 from generator.ir import Universe
 from generator.load import load_spec
 from generator.model import build_universe
