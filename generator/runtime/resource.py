@@ -179,7 +179,8 @@ class ResourceClient(Generic[T, L]):
         if not isinstance(data, dict):
             raise self._unexpected(data, "a JSON object", what)
         kind = data.get("kind")
-        if all(expected) and expected and kind not in expected:
+        # "" among the expected kinds: a resource known by GVR only, no check
+        if expected and all(expected) and kind not in expected:
             raise self._unexpected(data, " or ".join(f"a {k}" for k in expected), what)
         if kind == self._info.kind:
             return self._decode(data)
