@@ -270,6 +270,11 @@ class ResourceClient(Generic[T, L]):
             if ctx is not None:
                 ctx.check()
             page = {**params, "limit": page_size, "continue": token}
+            if token is not None:
+                # the first page fixes the list's resourceVersion; the server
+                # refuses one together with a continue token (as client-go's pager)
+                page.pop("resourceVersion", None)
+                page.pop("resourceVersionMatch", None)
             request = self._request("GET", self._namespace, ctx=ctx)
             try:
                 data = request.params(page).timeout(timeout).do().json()
