@@ -114,6 +114,8 @@ class Reflector(Generic[T]):
         #: after a 410 the next list must be a consistent read (resourceVersion "")
         self._version_unavailable = False
         self.lists = 0  # lists done (paginated or streaming): for tests and stats
+        #: each watch asks the server to end it after this to twice this (seconds)
+        self.watch_timeout: float = MIN_WATCH_TIMEOUT
 
     @property
     def name(self) -> str:
@@ -281,7 +283,7 @@ class Reflector(Generic[T]):
                 self.last_sync_resource_version = version
 
     def _watch_timeout(self) -> int:
-        return int(MIN_WATCH_TIMEOUT * (1.0 + self._rng.random()))
+        return max(1, int(self.watch_timeout * (1.0 + self._rng.random())))
 
 
 def _meta(raw: dict[str, Any]) -> dict[str, Any]:

@@ -50,6 +50,8 @@ class ApiServer:
 
     ``aggregated_discovery=False`` makes it answer as a server older than 1.26:
     /api and /apis ignore the aggregated discovery Accept header.
+    ``watch_list=False`` answers as a server with the WatchList feature off:
+    a streaming list (``sendInitialEvents``) is 422 Invalid.
 
     Without ``tls`` the server is unsecured, as kube-apiserver's old insecure
     port: requests without credentials are served as ``system:unsecured``
@@ -73,6 +75,7 @@ class ApiServer:
         resources: Sequence[ResourceInfo] | None = None,
         aggregated_discovery: bool = True,
         read_timeout: float = 60.0,
+        watch_list: bool = True,
     ) -> None:
         core_args: dict[str, Any] = {}
         if resources is not None:
@@ -84,6 +87,7 @@ class ApiServer:
             history=history,
             bookmark_interval=bookmark_interval,
             aggregated_discovery=aggregated_discovery,
+            watch_list=watch_list,
             **core_args,
         )
         self.token = token or secrets.token_urlsafe(24)

@@ -160,6 +160,12 @@ def check_list_options(call: Call, watch: bool) -> None:
         causes.append(Cause(path, f"Forbidden: {why}", "FieldValueForbidden"))
 
     if watch:
+        if send_initial and not call.core.watch_list:
+            forbid(
+                "sendInitialEvents",
+                "sendInitialEvents is forbidden for watch unless the WatchList "
+                "feature gate is enabled",
+            )
         if send_initial and match != "NotOlderThan":
             forbid(
                 "resourceVersionMatch",

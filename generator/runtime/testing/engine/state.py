@@ -39,6 +39,7 @@ class ServerState:
         history: int = 10_000,
         bookmark_interval: float = 60.0,
         aggregated_discovery: bool = True,
+        watch_list: bool = True,
     ) -> None:
         self.registry = Registry(resources)
         self.store = Store(history)
@@ -53,6 +54,8 @@ class ServerState:
         )
         #: False: serve only the per-group discovery endpoints (a server < 1.26)
         self.aggregated_discovery = aggregated_discovery
+        #: False: the WatchList feature is off (streaming lists are refused)
+        self.watch_list = watch_list
         #: (method, path) of the latest requests handled, oldest first
         self.requests: deque[tuple[str, str]] = deque(maxlen=10_000)
         self.kubernetes_version = kubernetes_version
