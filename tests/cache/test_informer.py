@@ -386,3 +386,43 @@ def test_dynamic_informer_factory(kc: Any, cs: Any, server: Any, ctx: Any) -> No
     ctx.cancel()
     factory.shutdown()
     assert all(not t.is_alive() for t in factory._threads.values())
+
+
+def test_a_failing_index_function_skips_only_that_object(
+    kc: Any, cs: Any, ctx: Any, caplog: Any
+) -> None:
+    def by_owner(obj: Any) -> list[str]:
+        owner = obj.metadata.labels["owner"]  # KeyError without the label
+        return [owner]
+
+    make(cs, ["owned"], owner="me")
+    make(cs, ["orphan"])
+    inf = informer(kc, cs, indexers={"owner": by_owner})
+    inf.start(ctx)
+    assert inf.wait_for_cache_sync(timeout=10)
+    assert "owned" in cached(inf) and "orphan" not in cached(inf)
+    make(cs, ["later"], owner="me")
+    make(cs, ["orphan-2"])
+    assert wait_until(lambda: "later" in cached(inf))
+    assert [
+        name_of(o) for o in sorted(inf.indexer.by_index("owner", "me"), key=name_of)
+    ] == [
+        "later",
+        "owned",
+    ]
+    assert "not caching default/orphan" in caplog.text
+
+
+def test_429_on_a_watch_watches_again_without_relisting(
+    kc: Any, cs: Any, server: Any, recorder: Any, ctx: Any
+) -> None:
+    inf = informer(kc, cs)
+    inf.reflector.watch_timeout = 1
+    inf.start(ctx)
+    assert inf.wait_for_cache_sync(timeout=10)
+    lists = inf.reflector.lists
+    server.faults.error(429, count=8, path=r"watch=", retry_after=0)
+    assert wait_until(lambda: not server.faults.pending, timeout=15)
+    make(cs, ["after-429"])
+    assert wait_until(lambda: "after-429" in cached(inf))
+    assert inf.reflector.lists == lists

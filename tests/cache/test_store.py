@@ -108,3 +108,23 @@ def test_deep_copy_is_safe_to_change() -> None:
     assert copy is not None
     copy["metadata"]["name"] = "changed"
     assert s.get_by_key("default/a") == pod("a")
+
+
+def test_a_failing_index_function_changes_nothing() -> None:
+    def picky(obj: Any) -> list[str]:
+        if obj["metadata"]["name"] == "bad":
+            raise RuntimeError("no node")
+        return by_node(obj)
+
+    s: Indexer[Any] = Indexer({"node": picky})
+    s.put("default/a", pod("a", node="n1"))
+    with pytest.raises(IndexerError, match="index 'node' failed on an object"):
+        s.put("default/bad", pod("bad", node="n1"))
+    assert s.list_keys() == ["default/a"]
+    assert names(s.by_index("node", "n1")) == ["a"]
+    with pytest.raises(IndexerError):
+        s.replace([("default/bad", pod("bad"))])
+    assert s.list_keys() == ["default/a"]
+    with pytest.raises(IndexerError, match="must return a list of strings"):
+        s.add_indexers({"wrong": lambda obj: "n1"})  # type: ignore[arg-type,return-value]
+    assert "wrong" not in s.indexers()

@@ -37,7 +37,7 @@ from .lister import GenericLister
 from .listwatch import ListWatch
 from .processor import ADD, DELETE, SYNCED, UPDATE, EventHandler, Registration
 from .reflector import Reflector
-from .store import Indexer, IndexFunc
+from .store import Indexer, IndexerError, IndexFunc
 
 if TYPE_CHECKING:
     from ..resource import ResourceClient
@@ -294,7 +294,11 @@ class SharedIndexInformer(Generic[T]):
             except (KeyError, TypeError, ValueError) as error:
                 _log.warning("informer %s: skipping an object: %s", self, error)
         with self._lock:
-            before = self._indexer.replace(entries)
+            try:
+                before = self._indexer.replace(entries)
+            except IndexerError:
+                entries = self._indexable(entries)
+                before = self._indexer.replace(entries)
             first = not self._synced.is_set()
             if self._registrations:
                 notes: list[tuple[str, Any, Any]] = []
@@ -314,6 +318,18 @@ class SharedIndexInformer(Generic[T]):
             self._last_resource_version = resource_version
             self._synced.set()
 
+    def _indexable(self, entries: list[tuple[str, T]]) -> list[tuple[str, T]]:
+        """The entries every index function takes (the others logged, not cached)."""
+        kept = []
+        for key, obj in entries:
+            try:
+                self._indexer._values(obj)
+            except IndexerError as error:
+                _log.error("informer %s: not caching %s: %s", self, key, error)
+                continue
+            kept.append((key, obj))
+        return kept
+
     def apply(self, event_type: str, raw: dict[str, Any]) -> None:
         try:
             key, obj = self._entry(raw)
@@ -327,7 +343,11 @@ class SharedIndexInformer(Generic[T]):
                 self._indexer.pop(key)
                 note: tuple[str, Any, Any] = (DELETE, obj, None)
             else:
-                old = self._indexer.put(key, obj)
+                try:
+                    old = self._indexer.put(key, obj)
+                except IndexerError as error:
+                    _log.error("informer %s: not caching %s: %s", self, key, error)
+                    return
                 note = (ADD, None, obj) if old is None else (UPDATE, old, obj)
             for registration in self._registrations:
                 registration.push(*note)

@@ -32,8 +32,12 @@ from ..errors import (
     ConnectionFailed,
     Forbidden,
     Gone,
+    InternalError,
     Invalid,
     ResponseDecodeError,
+    ServerTimeout,
+    ServiceUnavailable,
+    TooManyRequests,
     Unauthorized,
     WatchDecodeError,
 )
@@ -57,6 +61,10 @@ class ReflectorSink(Protocol):
     def apply(self, event_type: str, raw: dict[str, Any]) -> None: ...
 
     def bookmark(self, resource_version: str) -> None: ...
+
+
+#: answers to a watch request after which client-go watches again, not relists
+_RETRY_WATCH = (TooManyRequests, InternalError, ServiceUnavailable, ServerTimeout)
 
 
 class _Relist(Exception):
@@ -130,12 +138,17 @@ class Reflector(Generic[T]):
                 return
             except _Relist:
                 continue
-            except (ApiError, ConnectionFailed, ResponseDecodeError) as error:
+            except Exception as error:  # only the context ends the loop
                 if ctx.done:
                     return
                 delay = self.backoff.next()
+                expected = (ApiError, ConnectionFailed, ResponseDecodeError)
                 _log.warning(
-                    "reflector %s: %s; retrying in %.1fs", self.name, error, delay
+                    "reflector %s: %s; retrying in %.1fs",
+                    self.name,
+                    error if isinstance(error, expected) else repr(error),
+                    delay,
+                    exc_info=not isinstance(error, expected),
                 )
                 if ctx.wait(delay):
                     return
@@ -242,7 +255,8 @@ class Reflector(Generic[T]):
                     self.last_sync_resource_version,
                 )
                 raise _Relist() from None
-            except (ConnectionFailed, WatchDecodeError) as error:
+            except (ConnectionFailed, WatchDecodeError, *_RETRY_WATCH) as error:
+                # the watch, not the cache, failed: watch again from where it was
                 if ctx.done:
                     return
                 delay = self.backoff.next()

@@ -115,21 +115,22 @@ class Indexer(Generic[T]):
             taken = sorted(set(indexers) & set(self._indexers))
             if taken:
                 raise IndexerError(f"indexer conflict: {', '.join(taken)}")
-            for name, func in indexers.items():
-                self._indexers[name] = func
-                index: dict[str, set[str]] = {}
-                for key, obj in self._items.items():
-                    for value in func(obj):
-                        index.setdefault(value, set()).add(key)
-                self._indices[name] = index
+            built = {
+                name: self._build(name, func, self._items)
+                for name, func in indexers.items()
+            }
+            self._indexers.update(indexers)
+            self._indices.update(built)
 
     def put(self, key: str, obj: T) -> T | None:
-        """Add or replace; the previous object, if any."""
+        """Add or replace; the previous object, if any. An index function that
+        fails raises IndexerError and leaves the store as it was."""
         with self._lock:
+            after = self._values(obj)
             old = self._items.get(key)
+            before = self._values(old) if old is not None else None
             self._items[key] = obj
-            if self._indexers:
-                self._reindex(key, old, obj)
+            self._reindex(key, before, after)
             return old
 
     def pop(self, key: str) -> T | None:
@@ -137,36 +138,57 @@ class Indexer(Generic[T]):
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None and self._indexers:
-                self._reindex(key, old, None)
+                self._reindex(key, self._values(old, strict=False), None)
             return old
 
     def replace(self, items: Iterable[tuple[str, T]]) -> dict[str, T]:
         """Hold exactly ``items`` from now on; returns what it held before."""
         with self._lock:
-            old = self._items
-            self._items = dict(items)
-            self._indices = {name: {} for name in self._indexers}
+            contents = dict(items)
+            indices: dict[str, dict[str, set[str]]] = {}
             for name, func in self._indexers.items():
-                index = self._indices[name]
-                for key, obj in self._items.items():
-                    for value in func(obj):
-                        index.setdefault(value, set()).add(key)
+                indices[name] = self._build(name, func, contents)
+            old = self._items
+            self._items, self._indices = contents, indices
             return old
 
-    def _reindex(self, key: str, old: T | None, new: T | None) -> None:
+    def _build(
+        self, name: str, func: IndexFunc[T], contents: Mapping[str, T]
+    ) -> dict[str, set[str]]:
+        index: dict[str, set[str]] = {}
+        for key, obj in contents.items():
+            for value in _call(name, func, obj):
+                index.setdefault(value, set()).add(key)
+        return index
+
+    def _values(self, obj: T, *, strict: bool = True) -> list[list[str]]:
+        """Each index's values for ``obj`` (in the order of ``_indexers``)."""
+        values = []
         for name, func in self._indexers.items():
+            try:
+                values.append(_call(name, func, obj))
+            except IndexerError:
+                if strict:
+                    raise
+                values.append([])
+        return values
+
+    def _reindex(
+        self, key: str, before: list[list[str]] | None, after: list[list[str]] | None
+    ) -> None:
+        for position, name in enumerate(self._indexers):
             index = self._indices[name]
-            before = func(old) if old is not None else ()
-            after = func(new) if new is not None else ()
-            if before == after:
+            old = before[position] if before is not None else ()
+            new = after[position] if after is not None else ()
+            if old == new:
                 continue
-            for value in before:
+            for value in old:
                 keys = index.get(value)
                 if keys is not None:
                     keys.discard(key)
                     if not keys:
                         del index[value]
-            for value in after:
+            for value in new:
                 index.setdefault(value, set()).add(key)
 
     def namespaced(self, namespace: str) -> builtins.list[T]:
@@ -178,3 +200,13 @@ class Indexer(Generic[T]):
                 return [self._items[key] for key in index.get(namespace, ())]
             prefix = namespace + "/"
             return [obj for key, obj in self._items.items() if key.startswith(prefix)]
+
+
+def _call(name: str, func: IndexFunc[T], obj: T) -> list[str]:
+    try:
+        values = func(obj)
+    except Exception as error:
+        raise IndexerError(f"index {name!r} failed on an object: {error!r}") from error
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise IndexerError(f"index {name!r} must return a list of strings")
+    return values
