@@ -126,5 +126,5 @@ def test_a_failing_index_function_changes_nothing() -> None:
         s.replace([("default/bad", pod("bad"))])
     assert s.list_keys() == ["default/a"]
     with pytest.raises(IndexerError, match="must return a list of strings"):
-        s.add_indexers({"wrong": lambda obj: "n1"})  # type: ignore[arg-type,return-value]
+        s.add_indexers({"wrong": lambda obj: "n1"})  # type: ignore[dict-item,return-value]
     assert "wrong" not in s.indexers()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 import copy
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Generic, TypeVar
 
 from .keys import NAMESPACE_INDEX
@@ -161,7 +161,9 @@ class Indexer(Generic[T]):
                 index.setdefault(value, set()).add(key)
         return index
 
-    def _values(self, obj: T, *, strict: bool = True) -> list[list[str]]:
+    def _values(
+        self, obj: T, *, strict: bool = True
+    ) -> builtins.list[builtins.list[str]]:
         """Each index's values for ``obj`` (in the order of ``_indexers``)."""
         values = []
         for name, func in self._indexers.items():
@@ -174,12 +176,15 @@ class Indexer(Generic[T]):
         return values
 
     def _reindex(
-        self, key: str, before: list[list[str]] | None, after: list[list[str]] | None
+        self,
+        key: str,
+        before: builtins.list[builtins.list[str]] | None,
+        after: builtins.list[builtins.list[str]] | None,
     ) -> None:
         for position, name in enumerate(self._indexers):
             index = self._indices[name]
-            old = before[position] if before is not None else ()
-            new = after[position] if after is not None else ()
+            old: Sequence[str] = before[position] if before is not None else ()
+            new: Sequence[str] = after[position] if after is not None else ()
             if old == new:
                 continue
             for value in old:
