@@ -239,10 +239,12 @@ def _shown(text: str, quote: bool = True) -> str:
     return repr(text) if quote else text
 
 
-def _tokens(text: str) -> list[tuple[str, str, int]]:
-    """(kind, text, position) of each token; whitespace dropped."""
-    out: list[tuple[str, str, int]] = []
-    pos = 0
+Token = tuple[str, str, int]  # kind, text, position
+
+
+def _token_at(text: str, pos: int) -> tuple[Token, int]:
+    """The token at ``pos`` (after whitespace) and where the one after starts.
+    Read one at a time, so an error is the first problem from the left."""
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None:
@@ -254,23 +256,23 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
             raise ShardSelectorError(f"unexpected character {char!r} at position {pos}")
         kind = match.lastgroup or ""
         if kind != "space":
-            out.append((kind, match.group(), pos))
+            return (kind, match.group(), pos), match.end()
         pos = match.end()
-    return out
+    return ("end", "", len(text)), len(text)
 
 
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.tokens = _tokens(text)
-        self.i = 0
+        self.token, self.after = _token_at(text, 0)
 
-    def peek(self) -> tuple[str, str, int]:
-        if self.i < len(self.tokens):
-            return self.tokens[self.i]
-        return ("end", "", len(self.text))
+    def peek(self) -> Token:
+        return self.token
 
-    def where(self, token: tuple[str, str, int]) -> str:
+    def advance(self) -> None:
+        self.token, self.after = _token_at(self.text, self.after)
+
+    def where(self, token: Token) -> str:
         kind, text, pos = token
         if kind == "end":
             return "the end of the expression"
@@ -280,13 +282,13 @@ class _Parser:
         token = self.peek()
         if token[1] != text or token[0] == "string":
             raise ShardSelectorError(f"expected {what} but found {self.where(token)}")
-        self.i += 1
+        self.advance()
 
     def selector(self) -> ShardSelector:
         field, first = self.call()
         ranges = [first]
         while self.peek()[0] == "or":
-            self.i += 1
+            self.advance()
             if self.peek()[0] == "end":
                 raise ShardSelectorError(
                     "trailing '||' at the end of the expression: expected "
@@ -313,7 +315,7 @@ class _Parser:
             raise ShardSelectorError(
                 f"expected shardRange(...) but found {self.where(token)}"
             )
-        self.i += 1
+        self.advance()
         self.expect("(", "'(' after shardRange")
         field = self.field_path()
         self.expect(",", "',' after the field path")
@@ -335,16 +337,16 @@ class _Parser:
                 f"object.metadata.namespace) but found {self.where(token)}"
             )
         parts = [token[1]]
-        self.i += 1
+        self.advance()
         while self.peek()[1] == "." and self.peek()[0] == "punct":
-            self.i += 1
+            self.advance()
             nxt = self.peek()
             if nxt[0] != "ident":
                 raise ShardSelectorError(
                     f"expected a field name after '.' but found {self.where(nxt)}"
                 )
             parts.append(nxt[1])
-            self.i += 1
+            self.advance()
         path = ".".join(parts)
         field = _FIELD_OF_PATH.get(path)
         if field is not None:
@@ -371,7 +373,7 @@ class _Parser:
             raise ShardSelectorError(
                 f"{name} {_shown(text, False)} at position {pos} must be single-quoted"
             )
-        self.i += 1
+        self.advance()
         body = text[1:-1]
         if not _HEX.fullmatch(body):
             raise ShardSelectorError(

@@ -18,7 +18,7 @@ are Python expressions.
 from __future__ import annotations
 
 from .. import naming
-from ..ir import GroupVersion, Operation, Resource, Universe
+from ..ir import GroupVersion, Operation, Parameter, Resource, Universe
 from .methods import (
     LIST_ONLY,
     NOT_FOR_LIST_ALL,
@@ -77,6 +77,21 @@ def _operations(resource: Resource) -> list[Operation]:
     ]
 
 
+def _query_parameter(
+    p: Parameter, methods: list[MethodSurface]
+) -> QueryParameterSurface:
+    """A query parameter as the operation's methods declare it: its keyword name
+    and type are the spec's unless the methods rename it (``shard`` for
+    shardSelector)."""
+    name, value_type = p.py_name, parameter_type(p.type)
+    declared = [q for m in methods for q in m.parameters if q.wire == p.name]
+    if declared and declared[0].name != name:
+        name, value_type = declared[0].name, declared[0].type.removesuffix(" | None")
+    return QueryParameterSurface(
+        p.name, name, value_type, tuple(m.name for m in methods)
+    )
+
+
 def _resource(
     universe: Universe, resource: Resource, class_name: str | None
 ) -> ResourceSurface:
@@ -96,12 +111,7 @@ def _resource(
     for op in _operations(resource):
         names = tuple(name for name, sent in sends if sent is op)
         params = tuple(
-            QueryParameterSurface(
-                p.name,
-                p.py_name,
-                parameter_type(p.type),
-                tuple(n for n in names if by_name[n].takes(p.name)),
-            )
+            _query_parameter(p, [by_name[n] for n in names if by_name[n].takes(p.name)])
             for p in query_params(op)
         )
         operations.append(OperationSurface(op, names, params))

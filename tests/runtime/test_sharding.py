@@ -279,7 +279,7 @@ BAD = [
     ("shardRange object.metadata.uid", "expected '\\(' after shardRange"),
     (
         "shardRange(object.metadata.uid, '0x0, '0x1')",
-        "unterminated string literal at position 42",
+        "hexStart '0x0, ' at position 32 is not a hexadecimal",
     ),
     ("shardRange(object.metadata.uid, '0x0', '0x1", "unterminated string literal"),
     ("shardRange(object.metadata., '0x0', '0x1')", "expected a field name after '.'"),
