@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 from .resource import Body, PatchBody, ResourceClient, query
 from .resources import GroupVersionResource, ResourceInfo
 from .rest import RESTClient, Timeout
+from .sharding import Shard
 from .unstructured import Unstructured
 
 if TYPE_CHECKING:
     from .config import Config
     from .context import Context
     from .discovery import DiscoveryClient, RESTMapper
-    from .sharding import Shard
     from .transport import Transport
     from .watch import WatchStream
 
@@ -252,6 +252,7 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         *,
         label_selector: str | None = None,
         field_selector: str | None = None,
+        shard: Shard | str | None = None,
         dry_run: str | None = None,
         propagation_policy: str | None = None,
         ctx: Context | None = None,
@@ -260,6 +261,7 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         params = {
             "labelSelector": label_selector,
             "fieldSelector": field_selector,
+            "shardSelector": shard.selector if isinstance(shard, Shard) else shard,
             "dryRun": dry_run,
             "propagationPolicy": propagation_policy,
         }

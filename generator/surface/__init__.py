@@ -23,6 +23,7 @@ from .methods import (
     LIST_ONLY,
     NOT_FOR_LIST_ALL,
     NOT_FOR_WATCH,
+    SHARD,
     SUBRESOURCE_NAMES,
     MethodBuilder,
     accessor_name,
@@ -77,18 +78,15 @@ def _operations(resource: Resource) -> list[Operation]:
     ]
 
 
-def _query_parameter(
-    p: Parameter, methods: list[MethodSurface]
-) -> QueryParameterSurface:
-    """A query parameter as the operation's methods declare it: its keyword name
-    and type are the spec's unless the methods rename it (``shard`` for
-    shardSelector)."""
-    name, value_type = p.py_name, parameter_type(p.type)
-    declared = [q for m in methods for q in m.parameters if q.wire == p.name]
-    if declared and declared[0].name != name:
-        name, value_type = declared[0].name, declared[0].type.removesuffix(" | None")
+def _query_parameter(p: Parameter, methods: list[str]) -> QueryParameterSurface:
+    """A query parameter as keyword argument: the spec's name and type, but for
+    shardSelector, which every method taking it declares as ``shard``."""
+    if p.name == SHARD.wire:
+        return QueryParameterSurface(
+            p.name, SHARD.name, SHARD.type.removesuffix(" | None"), tuple(methods)
+        )
     return QueryParameterSurface(
-        p.name, name, value_type, tuple(m.name for m in methods)
+        p.name, p.py_name, parameter_type(p.type), tuple(methods)
     )
 
 
@@ -111,7 +109,7 @@ def _resource(
     for op in _operations(resource):
         names = tuple(name for name, sent in sends if sent is op)
         params = tuple(
-            _query_parameter(p, [by_name[n] for n in names if by_name[n].takes(p.name)])
+            _query_parameter(p, [n for n in names if by_name[n].takes(p.name)])
             for p in query_params(op)
         )
         operations.append(OperationSurface(op, names, params))
