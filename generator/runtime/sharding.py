@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from functools import lru_cache
 from typing import Any, Literal
 
 __all__ = [
@@ -80,10 +81,16 @@ def _field_value(obj: Mapping[str, Any], field: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+@lru_cache(maxsize=1 << 16)
+def _hash_text(value: str) -> int:
+    # uids never change: a server filtering many lists and watches hashes each once
+    return fnv1a_64(_utf8(value))
+
+
 def hash_field(obj: Mapping[str, Any], field: ShardField = "uid") -> int:
     """The shard hash of a wire dict: FNV-1a 64 of ``metadata.<field>`` ("" if
     absent, as for a cluster-scoped object's namespace)."""
-    return fnv1a_64(_utf8(_field_value(obj, field)))
+    return _hash_text(_field_value(obj, field))
 
 
 def _hex(value: int) -> str:
@@ -225,8 +232,9 @@ class ShardSelector:
         return " || ".join(r.expression(self.field) for r in self.ranges)
 
 
+# CEL's tokens, as far as a shard selector uses them (whitespace is ASCII only)
 _TOKEN = re.compile(
-    r"""(?P<space>\s+)|(?P<ident>[A-Za-z_][A-Za-z0-9_]*)|(?P<or>\|\|)
+    r"""(?P<space>[\ \t\n\r\f]+)|(?P<ident>[A-Za-z_][A-Za-z0-9_]*)|(?P<or>\|\|)
     |(?P<punct>[.(),])|(?P<string>'[^'\n]*'|"[^"\n]*")|(?P<number>[0-9][0-9A-Za-z]*)""",
     re.VERBOSE,
 )

@@ -286,6 +286,7 @@ BAD = [
     ("shardRange('0x0', '0x1')", "expected a field path"),
     ("(" + U + ")", "expected shardRange\\(...\\) but found '\\('"),
     ("ünïcode", "unexpected character 'ü' at position 0"),
+    ("\u3000" + U, "unexpected character '\\\\u3000' at position 0"),
     (
         "shardRange(object.metadata.uid, '0x0', '0x1') || \x00",
         "unexpected character '\\\\x00'",
