@@ -244,6 +244,14 @@ def test_the_fake_clientset_takes_shards(generated: Path) -> None:
     ]
     exactly_once(parts, {f"c{i}" for i in range(12)})
     assert cs.actions[-1].params["shardSelector"] == Shard(2, 3).selector
+    shard = Shard(0, 2)
+    events = cms.watch(shard=shard, resource_version="0", timeout_seconds=1)
+    added = sorted(e.object.metadata.name or "" for e in events if e.object.metadata)
+    assert added == sorted(
+        o.metadata.name or ""
+        for o in cms.list().items or []
+        if o.metadata and shard.contains(o.to_dict())
+    )
 
 
 # --------------------------------------------------------------------------- watch
