@@ -211,6 +211,7 @@ def _verbs_imports(mixins: list[Mixin], universe: Universe) -> dict[str, str]:
             "\n    ".join(
                 [
                     *pysource.from_import(f"{rt}context", used("Context")),
+                    *pysource.from_import(f"{rt}sharding", used("Shard")),
                     *pysource.from_import("..models", referenced - base_modules),
                     *pysource.from_import(
                         f"{universe.base_package}.models", referenced & base_modules

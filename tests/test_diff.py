@@ -487,7 +487,7 @@ def test_query_parameters(tmp_path: Path) -> None:
         ("parameter", "removed", f"{WIDGETS_CLIENT}.list(continue_=)", True, ""),
         ("parameter", "changed", f"{WIDGETS_CLIENT}.list(limit=)", True, "type int -> str"),
         ("parameter", "added", f"{WIDGETS_CLIENT}.{{list, list_all, watch}}(label_selector=)", True, "type str, required"),
-        ("parameter", "added", f"{WIDGETS_CLIENT}.{{list, list_all, watch}}(shard_selector=)", False, "type str"),
+        ("parameter", "added", f"{WIDGETS_CLIENT}.{{list, list_all, watch}}(shard=)", False, "type Shard | str"),
     ]  # fmt: skip
     assert (
         diff.changes[4].wire == "shardSelector (widgets: list, list (all namespaces))"
@@ -826,9 +826,9 @@ def test_real_resources_and_parameters() -> None:
     pods = find(
         "parameter",
         "cs.core_v1.pods(namespace).{delete_collection, list, list_all, watch}"
-        "(shard_selector=)",
+        "(shard=)",
     )
-    assert pods.detail == "type str"
+    assert pods.detail == "type Shard | str"
 
 
 def test_real_shared_meta_kinds() -> None:

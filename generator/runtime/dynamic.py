@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .resource import Body, PatchBody, ResourceClient, query
 from .resources import GroupVersionResource, ResourceInfo
 from .rest import RESTClient, Timeout
+from .sharding import Shard
 from .unstructured import Unstructured
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def _unstructured(data: dict[str, Any]) -> Unstructured:
 _LIST = (
     ("labelSelector", "label_selector"),
     ("fieldSelector", "field_selector"),
+    ("shardSelector", "shard"),
     ("limit", "limit"),
     ("continue", "continue_"),
     ("resourceVersion", "resource_version"),
@@ -50,6 +52,7 @@ _LIST = (
 _WATCH = (
     ("labelSelector", "label_selector"),
     ("fieldSelector", "field_selector"),
+    ("shardSelector", "shard"),
     ("resourceVersion", "resource_version"),
     ("allowWatchBookmarks", "allow_watch_bookmarks"),
     ("timeoutSeconds", "timeout_seconds"),
@@ -58,6 +61,11 @@ _WRITE = (
     ("dryRun", "dry_run"),
     ("fieldManager", "field_manager"),
     ("fieldValidation", "field_validation"),
+)
+_LIST_ALL = (
+    ("labelSelector", "label_selector"),
+    ("fieldSelector", "field_selector"),
+    ("shardSelector", "shard"),
 )
 _DELETE = (
     ("dryRun", "dry_run"),
@@ -95,6 +103,7 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         *,
         label_selector: str | None = None,
         field_selector: str | None = None,
+        shard: Shard | str | None = None,
         limit: int | None = None,
         continue_: str | None = None,
         resource_version: str | None = None,
@@ -110,11 +119,12 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         *,
         label_selector: str | None = None,
         field_selector: str | None = None,
+        shard: Shard | str | None = None,
         page_size: int = 500,
         ctx: Context | None = None,
         request_timeout: Timeout | None = None,
     ) -> Iterator[Unstructured]:
-        params = {"labelSelector": label_selector, "fieldSelector": field_selector}
+        params = query(locals(), _LIST_ALL)
         return self._list_all(params, request_timeout, page_size=page_size, ctx=ctx)
 
     def watch(
@@ -122,6 +132,7 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         *,
         label_selector: str | None = None,
         field_selector: str | None = None,
+        shard: Shard | str | None = None,
         resource_version: str | None = None,
         allow_watch_bookmarks: bool | None = None,
         timeout_seconds: int | None = None,
@@ -241,6 +252,7 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         *,
         label_selector: str | None = None,
         field_selector: str | None = None,
+        shard: Shard | str | None = None,
         dry_run: str | None = None,
         propagation_policy: str | None = None,
         ctx: Context | None = None,
@@ -249,6 +261,7 @@ class DynamicResourceClient(ResourceClient[Unstructured, Unstructured]):
         params = {
             "labelSelector": label_selector,
             "fieldSelector": field_selector,
+            "shardSelector": shard.selector if isinstance(shard, Shard) else shard,
             "dryRun": dry_run,
             "propagationPolicy": propagation_policy,
         }

@@ -22,6 +22,7 @@ from .context import Context
 from .errors import Gone, UnexpectedKind
 from .resources import ResourceInfo
 from .rest import ParamValue, RequestBuilder, RESTClient, lines, patch_content_type
+from .sharding import Shard
 from .watch import Watcher, WatchEvent, WatchStream, iter_watch_events
 
 if TYPE_CHECKING:
@@ -496,7 +497,7 @@ class ResourceClient(Generic[T, L]):
                 selectors = {
                     k: v
                     for k, v in params.items()
-                    if k in ("labelSelector", "fieldSelector")
+                    if k in ("labelSelector", "fieldSelector", "shardSelector")
                 }
                 return self._relist(selectors, timeout, inner)
 
@@ -646,5 +647,10 @@ def query(
     values: Mapping[str, Any], names: Sequence[tuple[str, str]]
 ) -> dict[str, Any]:
     """Query parameters from a generated method's arguments (``locals()``):
-    ``names`` pairs each wire name with the argument that carries it."""
-    return {wire: values[argument] for wire, argument in names}
+    ``names`` pairs each wire name with the argument that carries it. A Shard
+    (``shard=``) is sent as its selector expression."""
+    return {
+        wire: value.selector if isinstance(value, Shard) else value
+        for wire, argument in names
+        for value in (values[argument],)
+    }

@@ -18,11 +18,12 @@ are Python expressions.
 from __future__ import annotations
 
 from .. import naming
-from ..ir import GroupVersion, Operation, Resource, Universe
+from ..ir import GroupVersion, Operation, Parameter, Resource, Universe
 from .methods import (
     LIST_ONLY,
     NOT_FOR_LIST_ALL,
     NOT_FOR_WATCH,
+    SHARD,
     SUBRESOURCE_NAMES,
     MethodBuilder,
     accessor_name,
@@ -77,6 +78,18 @@ def _operations(resource: Resource) -> list[Operation]:
     ]
 
 
+def _query_parameter(p: Parameter, methods: list[str]) -> QueryParameterSurface:
+    """A query parameter as keyword argument: the spec's name and type, but for
+    shardSelector, which every method taking it declares as ``shard``."""
+    if p.name == SHARD.wire:
+        return QueryParameterSurface(
+            p.name, SHARD.name, SHARD.type.removesuffix(" | None"), tuple(methods)
+        )
+    return QueryParameterSurface(
+        p.name, p.py_name, parameter_type(p.type), tuple(methods)
+    )
+
+
 def _resource(
     universe: Universe, resource: Resource, class_name: str | None
 ) -> ResourceSurface:
@@ -96,12 +109,7 @@ def _resource(
     for op in _operations(resource):
         names = tuple(name for name, sent in sends if sent is op)
         params = tuple(
-            QueryParameterSurface(
-                p.name,
-                p.py_name,
-                parameter_type(p.type),
-                tuple(n for n in names if by_name[n].takes(p.name)),
-            )
+            _query_parameter(p, [n for n in names if by_name[n].takes(p.name)])
             for p in query_params(op)
         )
         operations.append(OperationSurface(op, names, params))

@@ -33,6 +33,16 @@ LIST_ONLY = frozenset({"watch"})  # list's own parameters that belong to watch()
 NOT_FOR_WATCH = frozenset({"watch", "continue", "limit"})
 NOT_FOR_LIST_ALL = frozenset({"watch", "continue", "limit"})
 
+#: list, list_all, watch and delete_collection take ``shard=`` (kubeclient.sharding)
+#: for this one
+SHARD_SELECTOR = "shardSelector"
+SHARD_TYPE = "Shard | str | None"
+SHARD = ParameterSurface("shard", SHARD_TYPE, "None", SHARD_SELECTOR)
+SHARD_DOC = (
+    "shard: Only the objects of this shard (sharding.Shard(index, count)), or a "
+    "shardSelector expression as is (shardRange(object.metadata.uid, '0x0', "
+    "'0x8000000000000000') || ...); alpha, needs the ShardedListAndWatch feature gate."
+)
 _PARAM_TYPES = {"string": "str", "integer": "int", "boolean": "bool", "number": "float"}
 _STATUS = "io.k8s.apimachinery.pkg.apis.meta.v1.Status"
 _PRECONDITIONS = "io.k8s.apimachinery.pkg.apis.meta.v1.Preconditions"
@@ -241,7 +251,7 @@ class MethodBuilder:
             methods.append(self.delete_method(op, m))
         op = self.op("deletecollection")
         if op is not None:
-            kw, docs = self.keywords(op)
+            kw, docs = self.keywords_with_shard(op, frozenset())
             returns = f"L | {self.status}"
             call = RuntimeCall(
                 "_delete_collection", (PARAMS, "request_timeout"), cast=True
@@ -257,13 +267,27 @@ class MethodBuilder:
             methods += self.subresource_methods(sub)
         return methods
 
+    def keywords_with_shard(
+        self, op: Operation, skip: frozenset[str]
+    ) -> tuple[list[ParameterSurface], list[str]]:
+        """keywords(), with ``shard: Shard | str | None`` for ``shardSelector``."""
+        kw, docs = self.keywords(op, skip)
+        for i, p in enumerate(kw):
+            if p.wire == SHARD_SELECTOR:
+                kw[i] = SHARD
+                prefix = f"{p.name}: "
+                docs = [SHARD_DOC if d.startswith(prefix) else d for d in docs]
+                if SHARD_DOC not in docs:
+                    docs.append(SHARD_DOC)
+        return kw, docs
+
     def list_methods(self, op: Operation, m: str) -> list[MethodSurface]:
         sends = self.sent_by("list")
-        kw, docs = self.keywords(op, LIST_ONLY)
+        kw, docs = self.keywords_with_shard(op, LIST_ONLY)
         call = RuntimeCall("_list", (PARAMS, "request_timeout"))
         summary = "List objects (one page with limit/continue_)"
         methods = [self.method(sends, "list", [], kw, "L", summary, docs, call)]
-        kw, docs = self.keywords(op, NOT_FOR_LIST_ALL)
+        kw, docs = self.keywords_with_shard(op, NOT_FOR_LIST_ALL)
         args = (PARAMS, "request_timeout", "page_size=page_size")
         methods.append(
             self.method(
@@ -278,7 +302,7 @@ class MethodBuilder:
             )
         )
         if "watch" in self.resource.verbs:
-            kw, docs = self.keywords(op, NOT_FOR_WATCH)
+            kw, docs = self.keywords_with_shard(op, NOT_FOR_WATCH)
             docs.append(
                 "resume: Reconnect after a dropped connection from the last "
                 "resourceVersion seen, and relist on 410 Gone, without duplicating "

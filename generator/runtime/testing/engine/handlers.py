@@ -116,7 +116,10 @@ def list_or_watch(call: Call) -> ServerResponse:
         raise method_not_allowed()
     check_list_options(call, watch)
     sel = selection(
-        call.q("labelSelector"), call.q("fieldSelector"), call.resource.storage_key
+        call.q("labelSelector"),
+        call.q("fieldSelector"),
+        call.resource.storage_key,
+        call.q("shardSelector"),
     )
     if call.name is not None:  # /watch/.../pods/x
         sel.fields.terms.extend(
@@ -201,6 +204,8 @@ def list_body(call: Call, sel: Selection) -> dict[str, Any]:
         if sel.empty:
             meta["remainingItemCount"] = len(matched) - limit
         matched = page
+    if sel.shards is not None:  # a filtered subset: the selector echoed back
+        meta["shardInfo"] = {"selector": call.q("shardSelector")}
     info = call.resource.info
     return {
         "kind": info.list_kind or f"{info.kind}List",
@@ -367,7 +372,10 @@ def delete(call: Call) -> ServerResponse:
 def delete_collection(call: Call) -> ServerResponse:
     check_list_options(call, False)
     sel = selection(
-        call.q("labelSelector"), call.q("fieldSelector"), call.resource.storage_key
+        call.q("labelSelector"),
+        call.q("fieldSelector"),
+        call.resource.storage_key,
+        call.q("shardSelector"),
     )
     options, write = call.delete_options()
     gone = call.core.objects.delete_collection(

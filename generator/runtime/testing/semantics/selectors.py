@@ -13,6 +13,7 @@ from typing import Any
 
 from ...labels import InvalidLabelSelector, LabelSelector, Requirement
 from ...labels import parse_labels as _parse_labels
+from ...sharding import ShardSelector, ShardSelectorError, parse_selector
 from ..protocol.status import bad_request
 
 # --------------------------------------------------------------------------- labels
@@ -222,22 +223,52 @@ def _unescape(value: str) -> str:
     return out
 
 
-class Selection:
-    """A request's label and field selectors together."""
+# --------------------------------------------------------------------------- shards
 
-    def __init__(self, labels: LabelSelector, fields: FieldSelector) -> None:
+
+def parse_shards(text: str) -> ShardSelector | None:
+    """The shardSelector (KEP-5866), hashed as the client's kubeclient.sharding
+    does; None for none. A malformed one is 400 BadRequest naming the problem."""
+    try:
+        return parse_selector(text)
+    except ShardSelectorError as error:
+        raise bad_request(f"invalid shardSelector: {error}") from None
+
+
+class Selection:
+    """A request's label, field and shard selectors together."""
+
+    def __init__(
+        self,
+        labels: LabelSelector,
+        fields: FieldSelector,
+        shards: ShardSelector | None = None,
+    ) -> None:
         self.labels = labels
         self.fields = fields
+        self.shards = shards
 
     @property
     def empty(self) -> bool:
-        return self.labels.empty and self.fields.empty
+        return self.labels.empty and self.fields.empty and self.shards is None
 
     def matches(self, obj: Mapping[str, Any] | None) -> bool:
-        return obj is not None and self.labels.matches(obj) and self.fields.matches(obj)
+        return (
+            obj is not None
+            and self.labels.matches(obj)
+            and self.fields.matches(obj)
+            and (self.shards is None or self.shards.matches(obj))
+        )
 
 
 def selection(
-    label_text: str, field_text: str, storage_key: tuple[str, str]
+    label_text: str,
+    field_text: str,
+    storage_key: tuple[str, str],
+    shard_text: str = "",
 ) -> Selection:
-    return Selection(parse_labels(label_text), parse_fields(field_text, storage_key))
+    return Selection(
+        parse_labels(label_text),
+        parse_fields(field_text, storage_key),
+        parse_shards(shard_text),
+    )
