@@ -426,3 +426,100 @@ def test_429_on_a_watch_watches_again_without_relisting(
     make(cs, ["after-429"])
     assert wait_until(lambda: "after-429" in cached(inf))
     assert inf.reflector.lists == lists
+
+
+@pytest.mark.parametrize("field", ["uid", "namespace"])
+def test_informers_on_n_shards_see_every_object_once(
+    kc: Any, ctx: Any, field: str
+) -> None:
+    from kubeclient.cache import SharedIndexInformer
+    from kubeclient.sharding import Shard
+    from kubeclient.testing import ApiServer
+
+    with ApiServer(history=64) as server:
+        cs = kc.ClientSet(server.config())
+        namespaces = [f"team-{i}" for i in range(12)]
+        for namespace in namespaces:
+            for i in range(5):
+                server.seed(configmap(f"cm-{i}", namespace))
+        shards = Shard.split(3, field=field)
+        informers = []
+        seen: list[Seen] = []
+        for shard in shards:
+            inf = fast(
+                SharedIndexInformer(
+                    cs.core_v1.config_maps(""), params={"shardSelector": str(shard)}
+                )
+            )
+            inf.reflector.watch_timeout = 1
+            events = Seen()
+            inf.add_event_handler(**events.handlers())
+            inf.start(ctx)
+            informers.append(inf)
+            seen.append(events)
+        assert all(inf.wait_for_cache_sync(timeout=10) for inf in informers)
+
+        def keys(inf: Any) -> set[str]:
+            return {k for k in inf.indexer.list_keys() if k.startswith("team-")}
+
+        def partition_holds() -> bool:
+            everything = {f"{ns}/cm-{i}" for ns in namespaces for i in range(5)}
+            held = [keys(inf) for inf in informers]
+            return (
+                sum(len(h) for h in held) == len(everything)
+                and set().union(*held) == everything
+            )
+
+        assert partition_holds()
+        for inf, shard in zip(informers, shards, strict=True):
+            assert all(
+                shard.contains(kc.cache.keys.wire_of(o)) for o in inf.indexer.list()
+            )
+
+        # changes while the watches are down: each shard relists (410) its part
+        server.faults.error(503, count=10_000, path=r"watch=")
+        time.sleep(2.5)
+        lists = [inf.reflector.lists for inf in informers]
+        for namespace in namespaces:
+            cms = cs.core_v1.config_maps(namespace)
+            cms.delete("cm-0")
+            cms.create(configmap("cm-new", namespace))
+            cms.patch("cm-1", {"data": {"v": "2"}})
+        for i in range(80):
+            cs.core_v1.config_maps("team-0").patch("cm-2", {"data": {"i": str(i)}})
+        server.faults.clear()
+        assert wait_until(
+            lambda: all(
+                inf.reflector.lists > n for inf, n in zip(informers, lists, strict=True)
+            )
+        )
+
+        def expected() -> set[str]:
+            return {
+                f"{ns}/{n}"
+                for ns in namespaces
+                for n in ("cm-1", "cm-2", "cm-3", "cm-4", "cm-new")
+            }
+
+        def settled() -> bool:
+            held = [keys(inf) for inf in informers]
+            return (
+                sum(len(h) for h in held) == len(expected())
+                and set().union(*held) == expected()
+            )
+
+        assert wait_until(settled)
+        # every event exactly once across the shards: one add per object, one
+        # delete per deleted object
+        adds = [n for s in seen for n in s.names("add")]
+        team_adds = [n for n in adds if n.startswith("cm-")]
+        assert sorted(team_adds) == sorted(
+            ["cm-0", "cm-1", "cm-2", "cm-3", "cm-4"] * 12 + ["cm-new"] * 12
+        )
+        deletes = [n for s in seen for n in s.names("delete")]
+        assert sorted(deletes) == ["cm-0"] * 12
+        # a live event after the relist reaches exactly one shard
+        cs.core_v1.config_maps("team-3").create(configmap("late", "team-3"))
+        assert wait_until(lambda: sum("late" in s.names("add") for s in seen) == 1)
+        time.sleep(0.2)
+        assert sum(s.names("add").count("late") for s in seen) == 1

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..resource import ResourceClient
     from ..resources import GroupVersionResource
     from ..rest import ParamValue, RESTClient
+    from ..sharding import Shard
     from ..unstructured import Unstructured
 
 __all__ = ["DynamicSharedInformerFactory", "GenericInformer", "InformerFactory"]
@@ -54,7 +55,7 @@ class InformerFactory:
         namespace: str | None = None,
         label_selector: str | None = None,
         field_selector: str | None = None,
-        shard: Any = None,  # a sharding.Shard or its selector text
+        shard: Shard | str | None = None,
         transform: Transform | None = None,
         use_watch_list: bool | None = None,
     ) -> None:
