@@ -168,6 +168,11 @@ def test_not_acceptable(client: Client, path: str, accept: str, message: str) ->
         # wildcards: */* and application/* are JSON
         ("*/*;as=PartialObjectMetadata;g=meta.k8s.io;v=v1", "PartialObjectMetadata"),
         ("application/*", "ConfigMap"),
+        # goautoneg's order puts a specific type before a wildcard of higher q
+        (
+            "*/*;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json;q=0.5",
+            "ConfigMap",
+        ),
         ("*", "ConfigMap"),
         ("text/html,*/*;q=0.8", "ConfigMap"),
         # v1beta1 Table forms and discovery forms do not apply to objects

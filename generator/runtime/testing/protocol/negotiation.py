@@ -95,9 +95,24 @@ def _less(a: Clause, b: Clause) -> bool:
     return a.subtype != "*" and b.subtype == "*"
 
 
-@functools.lru_cache(maxsize=128)
+#: Longest header whose parse is cached (clients repeat a few short ones; a long
+#: hostile one must not fill the cache)
+_CACHED_CHARS = 1024
+
+
 def accept_clauses(header: str) -> tuple[Clause, ...]:
     """goautoneg.ParseAccept: media ranges with their q, in preference order."""
+    if len(header) <= _CACHED_CHARS:
+        return _cached_clauses(header)
+    return _parse_clauses(header)
+
+
+@functools.lru_cache(maxsize=128)
+def _cached_clauses(header: str) -> tuple[Clause, ...]:
+    return _parse_clauses(header)
+
+
+def _parse_clauses(header: str) -> tuple[Clause, ...]:
     clauses: list[Clause] = []
     for part in header.split(",", _MAX_CLAUSES)[:_MAX_CLAUSES]:
         pieces = part.split(";")
