@@ -251,7 +251,15 @@ class MetadataResourceClient(ResourceClient[P, PL]):
         request_timeout: Timeout | None = None,
     ) -> WatchStream[P]:
         """Watch events whose objects are metadata only; ``resume`` reconnects and
-        relists (metadata lists) as the Reflector does."""
+        relists (metadata lists) as the Reflector does. ``send_initial_events``
+        (watch-list: the current objects as ADDED, then a BOOKMARK annotated
+        ``k8s.io/initial-events-end``) needs ``resource_version_match="NotOlderThan"``
+        and is for a watch that is not resumed (a resumed one relists itself)."""
+        if resume and send_initial_events:
+            raise ValueError(
+                "send_initial_events and resume do not go together: a resumed watch "
+                "lists first, and would get the initial events again on each reconnect"
+            )
         params = query(locals(), _WATCH)
         return self._watch(params, request_timeout, resume=resume, ctx=ctx)
 

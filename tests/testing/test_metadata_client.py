@@ -139,6 +139,15 @@ def test_watch_and_watch_list(server: ApiServer, mc: MetadataClient) -> None:
         stream.close()
 
 
+def test_watch_list_is_not_resumed(fake: FakeClientSet) -> None:
+    from kubeclient.metadata import MetadataClient
+
+    configmaps = MetadataClient(rest_client=fake.rest_client).resource(CONFIGMAPS)
+    with pytest.raises(ValueError, match="send_initial_events and resume"):
+        configmaps.watch(send_initial_events=True, resume=True)
+    assert fake.actions == []
+
+
 def test_resumed_watch_relists_metadata_on_the_fake(fake: FakeClientSet) -> None:
     from kubeclient.metadata import MetadataClient, PartialObjectMetadata
 

@@ -3,14 +3,19 @@ and its output negotiation, as kube-apiserver's (handlers/response.go, negotiati
 
 from __future__ import annotations
 
+import importlib
 import json
 import random
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
 
 from .conftest import CONFIGMAPS, PODS, Client, configmap, pod, status_of
+
+if TYPE_CHECKING:
+    from kubeclient.testing import ApiServer
 
 POM = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
 POM_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
@@ -351,3 +356,37 @@ def test_custom_resources_name_unstructured(client: Client) -> None:
     refused = client.get(widgets, headers={"Accept": POM})
     assert refused.status_code == 406
     assert status_of(refused)["message"].endswith("(*unstructured.UnstructuredList)")
+
+
+def test_official_python_dynamic_client_gets_metadata(
+    tls_server: ApiServer, tmp_path: Path
+) -> None:
+    """As the official client's own e2e test (test_node_apis_partial_object_metadata):
+    its DynamicClient sends the Accept header given as a header parameter."""
+    kubernetes: Any = importlib.import_module("kubernetes")  # typed loosely on purpose
+    dynamic: Any = importlib.import_module("kubernetes.dynamic")
+
+    path = tls_server.write_kubeconfig(tmp_path / "kubeconfig")
+    api_client = kubernetes.config.new_client_from_config(str(path))
+    body = configmap("official", key="secret-value")
+    body["metadata"]["namespace"] = "default"
+    tls_server.seed(body)
+    configmaps = dynamic.DynamicClient(api_client).resources.get(
+        api_version="v1", kind="ConfigMap"
+    )
+    for header in ("Accept", "aCcePt"):
+        accept = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
+        listed = configmaps.get(namespace="default", header_params={header: accept})
+        assert (listed.kind, listed.apiVersion) == (
+            "PartialObjectMetadataList",
+            "meta.k8s.io/v1",
+        )
+        assert [i.metadata.name for i in listed.items] == ["official"]
+        assert listed.items[0].kind == "PartialObjectMetadata"
+    one = configmaps.get(
+        name="official",
+        namespace="default",
+        header_params={"Accept": POM},
+    )
+    assert one.kind == "PartialObjectMetadata" and one.metadata.uid
+    assert "data" not in one.to_dict()
