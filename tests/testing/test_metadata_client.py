@@ -180,6 +180,7 @@ def test_fake_clientset_get_list_delete(fake: FakeClientSet) -> None:
     mc = MetadataClient(transport=fake.transport)
     configmaps = mc.resource(CONFIGMAPS).namespace("default")
     got = configmaps.get("a")
+    assert got.kind == "PartialObjectMetadata"  # transformed by the fake's engine
     assert got.metadata is not None and got.metadata.uid
     assert [i.metadata.name for i in configmaps.list().items or () if i.metadata] == [
         "a",
