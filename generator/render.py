@@ -320,6 +320,18 @@ def package_version(universe: Universe) -> str:
     return "0.0.0"
 
 
+_META = "io.k8s.apimachinery.pkg.apis.meta.v1."
+
+
+def _has_meta_types(universe: Universe) -> bool:
+    """Whether meta_v1 has the ObjectMeta and ListMeta that PartialObjectMetadata uses."""
+    return all(
+        (found := universe.schemas.get(_META + name)) is not None
+        and (found.module, found.name) == ("meta_v1", name)
+        for name in ("ObjectMeta", "ListMeta")
+    )
+
+
 def render_package(
     universe: Universe,
     package: str,
@@ -390,6 +402,9 @@ def render_package(
     emit(
         f"{package}/_api.py", "package/_api.py.jinja", resources=api_resources(universe)
     )
+    if not base and _has_meta_types(universe):
+        # the metadata-only client's typed models (see runtime/metadata_base.py)
+        emit(f"{package}/metadata.py", "package/metadata.py.jinja")
     files[f"{package}/py.typed"] = ""
     for source in [] if base else sorted(RUNTIME_DIR.rglob("*.py")):
         relative = source.relative_to(RUNTIME_DIR).as_posix()

@@ -66,6 +66,13 @@ class ResourceClient(Generic[T, L]):
     ``decode`` turns a wire dict of the resource's kind into ``T``, ``decode_list``
     a list into ``L``; ``decode_any`` handles every other kind a response may carry
     (Status, Scale, Eviction ...): it dispatches on apiVersion/kind.
+
+    ``accept`` (optional) is the Accept header of this client's requests for one
+    object and for watches, ``list_accept`` that of its list requests (``_list``,
+    ``_pages``, ``_full_list``, ``_relist``, ``_delete_collection``; default:
+    ``accept``); unset, requests ask for plain JSON. The metadata client asks for
+    PartialObjectMetadata this way, so whatever reads pages or watch streams
+    through this class (a reflector) gets what the client asked for.
     """
 
     def __init__(
@@ -77,6 +84,8 @@ class ResourceClient(Generic[T, L]):
         decode: Callable[[dict[str, Any]], T],
         decode_list: Callable[[dict[str, Any]], L],
         decode_any: Callable[[dict[str, Any]], Any],
+        accept: str | None = None,
+        list_accept: str | None = None,
     ) -> None:
         if namespace is not None and not info.namespaced:
             raise ValueError(
@@ -88,6 +97,8 @@ class ResourceClient(Generic[T, L]):
         self._decode = decode
         self._decode_list = decode_list
         self._decode_any = decode_any
+        self._accept = accept
+        self._list_accept = list_accept if list_accept is not None else accept
 
     @property
     def resource(self) -> ResourceInfo:
@@ -132,12 +143,19 @@ class ResourceClient(Generic[T, L]):
         subresource: str | None = None,
         *,
         ctx: Context | None = None,
+        listing: bool = False,
     ) -> RequestBuilder:
-        return (
+        """A request to the resource; ``listing``: a list request (its Accept is
+        ``list_accept``), else one object or a watch (``accept``)."""
+        request = (
             self._rest.verb(method)
             .abs_path(self._info.path(namespace, name, subresource))
             .context(ctx)
         )
+        accept = self._list_accept if listing else self._accept
+        if accept is not None:
+            request.accept(accept)
+        return request
 
     # -- decoding
 
@@ -221,7 +239,7 @@ class ResourceClient(Generic[T, L]):
     def _list(
         self, params: Params, timeout: Timeout | None, *, ctx: Context | None = None
     ) -> L:
-        request = self._request("GET", self._namespace, ctx=ctx)
+        request = self._request("GET", self._namespace, ctx=ctx, listing=True)
         data = request.params(params).timeout(timeout).do().json()
         return self._decode_list_response(data, "list")
 
@@ -276,7 +294,7 @@ class ResourceClient(Generic[T, L]):
                 # refuses one together with a continue token (as client-go's pager)
                 page.pop("resourceVersion", None)
                 page.pop("resourceVersionMatch", None)
-            request = self._request("GET", self._namespace, ctx=ctx)
+            request = self._request("GET", self._namespace, ctx=ctx, listing=True)
             try:
                 data = request.params(page).timeout(timeout).do().json()
             except Gone as error:  # Expired: the continue token is too old
@@ -292,7 +310,7 @@ class ResourceClient(Generic[T, L]):
         self, params: Params, timeout: Timeout | None, ctx: Context | None
     ) -> Page:
         """One unpaginated list (as the pager's FullListIfExpired)."""
-        request = self._request("GET", self._namespace, ctx=ctx)
+        request = self._request("GET", self._namespace, ctx=ctx, listing=True)
         data = request.params(params).timeout(timeout).do().json()
         items, version, _ = self._page_of(data)
         return items, version
@@ -452,7 +470,8 @@ class ResourceClient(Generic[T, L]):
     def _delete_collection(
         self, params: Params, timeout: Timeout | None, *, ctx: Context | None = None
     ) -> Any:
-        request = self._request("DELETE", self._namespace, ctx=ctx).params(params)
+        request = self._request("DELETE", self._namespace, ctx=ctx, listing=True)
+        request.params(params)
         data = request.timeout(timeout).do().json()
         return self._decode_object(
             data, "deletecollection", self._list_kind(), "Status"

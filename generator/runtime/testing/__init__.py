@@ -34,7 +34,9 @@ resourceVersion / generation / uid / managedFields, label and field selectors,
 pagination, watch (bookmarks, watch-list, 410 Expired), the four patch types,
 server-side apply, status and scale subresources, finalizers, dry-run, cascading
 deletion, namespace deletion, pod logs, eviction, binding, service account tokens,
-meta.k8s.io Tables for kubectl, bearer tokens and client certificates, fault
+meta.k8s.io Tables for kubectl, metadata-only answers (``Accept:
+...;as=PartialObjectMetadata[List];g=meta.k8s.io;v=v1``, as the metadata client
+and informers ask) for every verb and watch, bearer tokens and client certificates, fault
 injection (``server.faults``) and a record of the requests (``server.requests``).
 ``ApiServer(aggregated_discovery=False)`` answers discovery as a server < 1.26.
 
@@ -129,7 +131,9 @@ Simplified compared with a real API server:
   their CRD's additionalPrinterColumns (simple JSON paths only); other kinds get
   the default "Name / Created At" table.
 * JSON and YAML only: protobuf request bodies are refused (415), protobuf Accept
-  headers fall back to JSON. /openapi/v2 is served only in its protobuf form
+  headers fall back to JSON (the next media range; 406 when none is left, as the
+  real negotiation). Where Tables are not served (writes, subresources) a request
+  asking only for a Table gets the plain object, not a Table of it. /openapi/v2 is served only in its protobuf form
   (converted from the v3 documents, for kubectl 1.27/1.28), not as JSON.
 * Server-side apply: see ``patch`` for its simplifications; the
   last-applied-configuration annotation is not kept in sync by the server.

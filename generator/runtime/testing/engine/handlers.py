@@ -8,6 +8,7 @@ import binascii
 import json
 from typing import Any
 
+from ..protocol.negotiation import PARTIAL, TABLE, Negotiated, Target, negotiate
 from ..protocol.status import bad_request, expired, too_large_rv, unsupported_media_type
 from ..protocol.wire import (
     JSON,
@@ -18,8 +19,8 @@ from ..protocol.wire import (
     decode_json,
     decode_yaml,
     encode,
-    output_format,
 )
+from ..semantics import partial
 from ..semantics.basics import present, success_status
 from ..semantics.selectors import Selection, parse_fields, selection
 from ..semantics.tables import table
@@ -44,18 +45,10 @@ CONTINUE_EXPIRED = (
 # --------------------------------------------------------------------------- output
 
 
-def table_version(call: Call) -> str | None:
-    """The Table version the client prefers over plain objects, if any."""
-    for media in call.accept:
-        if media.table:
-            return media.table
-        if not media.params.get("as") and media.type in (
-            JSON,
-            "*/*",
-            "application/yaml",
-        ):
-            return None
-    return None
+def negotiated(call: Call, *, tables: bool) -> Negotiated:
+    """The media type and conversion (Table, PartialObjectMetadata[List]) the
+    client's Accept header asks for (406 if it accepts nothing served)."""
+    return negotiate(call.request.headers.get("accept"), tables=tables)
 
 
 def respond(
@@ -64,28 +57,34 @@ def respond(
     obj: Any,
     *,
     tabular: bool = False,
+    listing: bool = False,
     headers: dict[str, str] | None = None,
 ) -> ServerResponse:
-    """The object (or a Table of it), in the format the client accepts."""
-    version = table_version(call) if tabular else None
-    if version is not None:
-        objs = obj.get("items", []) if "items" in obj else [obj]
+    """The object (or a Table of it, or its metadata only), in the format the
+    client accepts. ``tabular``: Tables are served here (get, list); ``listing``:
+    ``obj`` is a list (list, deletecollection)."""
+    choice = negotiated(call, tables=tabular)
+    target = choice.target
+    fmt = choice.media_type
+    if target is not None and target.kind == TABLE:
+        objs = obj.get("items", []) if listing else [obj]
         meta = (
             obj.get("metadata")
-            if "items" in obj
+            if listing
             else {"resourceVersion": metadata(obj).get("resourceVersion")}
         )
         obj = table(
             call.resource.storage_key,
             objs,
             list_meta=meta,
-            version=version,
+            version=target.version,
             include=call.q("includeObject") or "Metadata",
             layout=call.resource.printer,
         )
-        fmt = JSON
-    else:
-        fmt = output_format(call.accept)
+    elif target is not None:
+        obj = partial.transform(
+            obj, target, listing=listing, custom=call.resource.custom
+        )
     out = {"content-type": fmt, **(headers or {})}
     return ServerResponse(status, out, encode(obj, fmt))
 
@@ -127,7 +126,7 @@ def list_or_watch(call: Call) -> ServerResponse:
         )
     if watch:
         return watch_response(call, sel)
-    return respond(call, 200, list_body(call, sel), tabular=True)
+    return respond(call, 200, list_body(call, sel), tabular=True, listing=True)
 
 
 def _encode_continue(rv: int, start: str) -> str:
@@ -229,9 +228,14 @@ def watch_response(call: Call, sel: Selection) -> ServerResponse:
         timeout=float(timeout),
         bookmark_interval=core.bookmark_interval,
     )
-    version = table_version(call)
-    if version is not None:
-        spec.render = _table_render(call, version)
+    target = negotiated(call, tables=True).target
+    if target is not None and target.kind == TABLE:
+        spec.render = _table_render(call, target.version)
+    elif target is not None and target.kind == PARTIAL:
+        spec.render = _partial_render(call, target)
+        spec.render_bookmarks = True
+    # PartialObjectMetadataList of watch events: the real server's transformation
+    # fails on each object, which it then sends unchanged (watchEmbeddedEncoder)
     too_old: Compacted | None = None
     with store.lock:
         if send_initial or rv_text in ("", "0"):
@@ -270,6 +274,17 @@ def _table_render(call: Call, version: str) -> Any:
                 layout=layout,
             )
         )
+
+    return render
+
+
+def _partial_render(call: Call, target: Target) -> Any:
+    from ..._model import dumps
+
+    custom = call.resource.custom
+
+    def render(obj: dict[str, Any], first: bool) -> bytes:
+        return dumps(partial.transform(obj, target, listing=False, custom=custom))
 
     return render
 
@@ -388,4 +403,4 @@ def delete_collection(call: Call) -> ServerResponse:
         "metadata": {"resourceVersion": str(call.core.store.rv)},
         "items": [present(call.resource, o) for o in gone],
     }
-    return respond(call, 200, body)
+    return respond(call, 200, body, listing=True)

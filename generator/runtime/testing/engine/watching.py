@@ -44,6 +44,8 @@ class WatchSpec:
     bookmark_interval: float = 60.0
     #: object -> JSON for the event (Tables); None: the object as stored
     render: Render | None = None
+    #: bookmarks go through ``render`` too (metadata-only watches, as the server)
+    render_bookmarks: bool = False
 
 
 def line(kind: str, obj_json: bytes) -> bytes:
@@ -88,12 +90,11 @@ class _Watch:
         if initial_end:
             meta["annotations"] = {INITIAL_EVENTS_END: "true"}
         info = self.spec.resource.info
-        return line(
-            "BOOKMARK",
-            dumps(
-                {"kind": info.kind, "apiVersion": info.api_version, "metadata": meta}
-            ),
-        )
+        obj = {"kind": info.kind, "apiVersion": info.api_version, "metadata": meta}
+        render = self.spec.render
+        if render is not None and self.spec.render_bookmarks:
+            return line("BOOKMARK", render(obj, False))
+        return line("BOOKMARK", dumps(obj))
 
     def visible(self, obj: dict[str, Any] | None) -> bool:
         if obj is None:

@@ -74,14 +74,6 @@ class MediaType:
     params: dict[str, str]
 
     @property
-    def table(self) -> str | None:
-        """The meta.k8s.io version of a Table this entry asks for."""
-        p = self.params
-        if p.get("as") == "Table" and p.get("g") == "meta.k8s.io":
-            return p.get("v") if p.get("v") in ("v1", "v1beta1") else None
-        return None
-
-    @property
     def discovery(self) -> str | None:
         """The apidiscovery.k8s.io version of aggregated discovery asked for."""
         p = self.params
@@ -111,28 +103,6 @@ def _parse_accept(header: str) -> tuple[MediaType, ...]:
             params[key.strip().lower()] = value.strip().strip('"')
         out.append(MediaType(pieces[0].lower(), params))
     return tuple(out)
-
-
-def output_format(accept: list[MediaType]) -> str:
-    """json or yaml: the first plain type the client accepts (406 if none)."""
-    if not accept:
-        return JSON
-    for media in accept:
-        if media.params.get("as"):
-            continue  # Table or discovery: chosen by the caller, else skipped
-        if media.type in (JSON, "*/*", "application/*"):
-            return JSON
-        if media.type == YAML:
-            return YAML
-    for media in accept:  # only special forms asked: JSON is what every one falls to
-        if media.type == JSON:
-            return JSON
-    raise ApiError(
-        406,
-        "NotAcceptable",
-        "only the following media types are accepted: application/json, "
-        "application/yaml",
-    )
 
 
 def encode(obj: Any, fmt: str) -> bytes:
