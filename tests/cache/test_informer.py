@@ -430,7 +430,7 @@ def test_429_on_a_watch_watches_again_without_relisting(
 
 @pytest.mark.parametrize("field", ["uid", "namespace"])
 def test_informers_on_n_shards_see_every_object_once(
-    kc: Any, ctx: Any, field: str
+    kc: Any, ctx: Any, field: Any
 ) -> None:
     from kubeclient.cache import SharedIndexInformer
     from kubeclient.sharding import Shard
@@ -523,3 +523,38 @@ def test_informers_on_n_shards_see_every_object_once(
         assert wait_until(lambda: sum("late" in s.names("add") for s in seen) == 1)
         time.sleep(0.2)
         assert sum(s.names("add").count("late") for s in seen) == 1
+
+
+def test_metadata_informer_caches_metadata_only(
+    kc: Any, cs: Any, server: Any, ctx: Any
+) -> None:
+    from kubeclient.cache import MetadataSharedInformerFactory, strip_managed_fields
+    from kubeclient.metadata import MetadataClient, PartialObjectMetadata
+    from kubeclient.resources import GroupVersionResource
+
+    cms = cs.core_v1.config_maps("default")
+    cms.create({**configmap("big", app="web"), "data": {"blob": "x" * 10_000}})
+    factory = MetadataSharedInformerFactory(
+        MetadataClient(server.config()), transform=strip_managed_fields
+    )
+    gvr = GroupVersionResource("", "v1", "configmaps")
+    inf = factory.for_resource(gvr)
+    seen = Seen()
+    inf.add_event_handler(**seen.handlers())
+    factory.start(ctx)
+    assert factory.wait_for_cache_sync(ctx, timeout=10)
+    big = factory.lister_for(gvr).namespace("default").get("big")
+    assert isinstance(big, PartialObjectMetadata)
+    assert big.metadata is not None and big.metadata.labels == {"app": "web"}
+    wire = big.to_dict(copy=False)
+    assert "data" not in wire and "managedFields" not in wire["metadata"]
+    assert wire["kind"] == "PartialObjectMetadata"
+    cms.patch("big", {"metadata": {"labels": {"app": "db"}}})
+    assert seen.wait_for(lambda e: any(k == "update" for k, _, _ in e))
+    _, _, new = next(e for e in seen.events if e[0] == "update")
+    assert isinstance(new, PartialObjectMetadata) and new.metadata.labels == {
+        "app": "db"
+    }
+    assert [
+        name_of(o) for o in factory.lister_for(gvr).list(label_selector="app=db")
+    ] == ["big"]

@@ -14,6 +14,7 @@ from .factory import (
     DynamicSharedInformerFactory,
     GenericInformer,
     InformerFactory,
+    MetadataSharedInformerFactory,
     TypedInformerFactory,
 )
 from .informer import SharedIndexInformer, Transform, strip_managed_fields
@@ -42,6 +43,7 @@ __all__ = [
     "Indexer",
     "IndexerError",
     "InformerFactory",
+    "MetadataSharedInformerFactory",
     "NamespaceLister",
     "NamespacedLister",
     "Reflector",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ..context import Context
 from .informer import SharedIndexInformer, Transform, _wait_synced
@@ -19,16 +19,24 @@ from .lister import GenericLister
 
 if TYPE_CHECKING:
     from ..dynamic import DynamicClient
+    from ..metadata_base import MetadataClientBase
     from ..resource import ResourceClient
     from ..resources import GroupVersionResource
     from ..rest import ParamValue, RESTClient
     from ..sharding import Shard
     from ..unstructured import Unstructured
 
-__all__ = ["DynamicSharedInformerFactory", "GenericInformer", "InformerFactory"]
+__all__ = [
+    "DynamicSharedInformerFactory",
+    "GenericInformer",
+    "InformerFactory",
+    "MetadataSharedInformerFactory",
+    "TypedInformerFactory",
+]
 
 InformerT = TypeVar("InformerT", bound=SharedIndexInformer[Any])
 T = TypeVar("T")
+P = TypeVar("P")
 
 _JOIN_SECONDS = 1.0
 
@@ -186,4 +194,33 @@ class DynamicSharedInformerFactory(InformerFactory):
         return self.informer_for_client(key, client, GenericInformer)
 
     def lister_for(self, gvr: GroupVersionResource) -> GenericLister[Unstructured]:
+        return self.for_resource(gvr).lister
+
+
+class MetadataSharedInformerFactory(InformerFactory, Generic[P]):
+    """Metadata-only informers (client-go's metadatainformer): the cache holds
+    PartialObjectMetadata (names, labels, owners ...), a fraction of the full
+    objects' memory::
+
+    factory = MetadataSharedInformerFactory(MetadataClient(config))
+    pods = factory.for_resource(GroupVersionResource("", "v1", "pods"))
+    """
+
+    def __init__(self, client: MetadataClientBase[P, Any], **options: Any) -> None:
+        super().__init__(**options)
+        self.client = client
+
+    def for_resource(self, gvr: GroupVersionResource) -> GenericInformer[P]:
+        key = ("metadata", gvr.group, gvr.version, gvr.resource)
+        namespace = self.namespace
+
+        def client() -> Any:
+            resource = self.client.resource(gvr)
+            if resource.resource.namespaced:
+                return resource.namespace(namespace or "")
+            return resource
+
+        return self.informer_for_client(key, client, GenericInformer)
+
+    def lister_for(self, gvr: GroupVersionResource) -> GenericLister[P]:
         return self.for_resource(gvr).lister
