@@ -40,7 +40,7 @@ class Seen:
         self.events: list[tuple[str, Any, Any]] = []
         self._cond = threading.Condition()
 
-    def handlers(self) -> dict[str, Callable[..., None]]:
+    def handlers(self) -> dict[str, Any]:
         return {
             "on_add": lambda obj: self._note("add", None, obj),
             "on_update": lambda old, new: self._note("update", old, new),

@@ -552,6 +552,7 @@ def test_metadata_informer_caches_metadata_only(
     cms.patch("big", {"metadata": {"labels": {"app": "db"}}})
     assert seen.wait_for(lambda e: any(k == "update" for k, _, _ in e))
     _, _, new = next(e for e in seen.events if e[0] == "update")
+    assert new.metadata is not None
     assert isinstance(new, PartialObjectMetadata) and new.metadata.labels == {
         "app": "db"
     }

@@ -18,6 +18,7 @@ from .informer import SharedIndexInformer, Transform, _wait_synced
 from .lister import GenericLister
 
 if TYPE_CHECKING:
+    from .._model import Model
     from ..dynamic import DynamicClient
     from ..metadata_base import MetadataClientBase
     from ..resource import ResourceClient
@@ -36,7 +37,7 @@ __all__ = [
 
 InformerT = TypeVar("InformerT", bound=SharedIndexInformer[Any])
 T = TypeVar("T")
-P = TypeVar("P")
+P = TypeVar("P", bound="Model")
 
 _JOIN_SECONDS = 1.0
 
