@@ -232,14 +232,19 @@ def informers_context(universe: Universe, surface: ClientSurface) -> InformersCo
     escaped where they would shadow the factory's own attributes)."""
     modules: dict[str, dict[str, Any]] = {}
     versions = []
-    taken = set(FACTORY_NAMES)
-    for gv in surface.clientset:
-        resources = [r for r in gv.typed if informable(r)]
-        if not resources:
-            continue
+    informing = [
+        (gv, resources)
+        for gv in surface.clientset
+        if (resources := [r for r in gv.typed if informable(r)])
+    ]
+    # the names that shadow nothing are kept; the others escaped past them all
+    taken = FACTORY_NAMES | {gv.attribute for gv, _ in informing}
+    for gv, resources in informing:
         modules[gv.attribute] = _module_context(universe, gv, resources)
-        attribute = naming.escape(gv.attribute, taken)
-        taken.add(attribute)
+        attribute = gv.attribute
+        if attribute in FACTORY_NAMES:
+            attribute = naming.escape(attribute, taken)
+            taken |= {attribute}
         group = group_class_name(gv)
         versions.append(
             {
