@@ -22,6 +22,7 @@ from generator.ir import Universe
 from generator.render_informers import (
     FACTORY_NAMES,
     LISTER_NAMES,
+    informable,
     informer_names,
     informers_context,
 )
@@ -85,6 +86,20 @@ def test_names_never_collide() -> None:
     ]
     assert [n.accessor for n in names] == ["widgets", "widgets_2", "list", "namespace"]
     assert [n.namespace_method for n in names] == ["widgets", "widgets", "list_", None]
+
+
+def test_only_typed_clients_that_list_and_watch_get_informers() -> None:
+    def resource(*verbs: str, typed: bool = True) -> ResourceSurface:
+        methods = cast(Any, tuple(SimpleNamespace(name=v) for v in verbs))
+        client = "WidgetClient" if typed else None
+        return ResourceSurface(
+            "widgets", True, "widgets", client, None, None, methods, ()
+        )
+
+    assert informable(resource("get", "list", "watch"))
+    assert not informable(resource("get", "list"))  # no watch: nothing to keep it fresh
+    assert not informable(resource("watch"))
+    assert not informable(resource("list", "watch", typed=False))  # no model
 
 
 def test_group_versions_never_shadow_the_factory() -> None:
