@@ -18,10 +18,11 @@ from typing import Any
 
 import jinja2
 
-from . import pysource, render_clients
+from . import pysource, render_clients, render_informers
 from .ir import Field, Schema, Subresource, TypeRef, Universe
 from .pytypes import py_type
 from .render_clients import runtime_prefix
+from .surface import build_surface
 
 TEMPLATES_DIR = Path(
     os.environ.get(
@@ -377,6 +378,8 @@ def render_package(
         "package/clientset.py.jinja",
         "clients/module.py.jinja",
         "clients/_verbs.py.jinja",
+        "informers/module.py.jinja",
+        "informers/__init__.py.jinja",
     }
     for mod in universe.modules:
         emit(
@@ -391,7 +394,8 @@ def render_package(
         kinds=kinds_registry(universe),
     )
     emit(f"{package}/__init__.py", "package/__init__.py.jinja")
-    clients = render_clients.clients_context(universe)
+    surface = build_surface(universe)  # the clients' and the informers' (once)
+    clients = render_clients.clients_context(universe, surface)
     emit(f"{package}/clients/_verbs.py", "clients/_verbs.py.jinja", **clients.verbs)
     for module, context in clients.modules.items():
         emit(f"{package}/clients/{module}.py", "clients/module.py.jinja", **context)
@@ -399,6 +403,14 @@ def render_package(
         '"""Typed clients, one module per API group-version."""\n'
     )
     emit(f"{package}/clientset.py", "package/clientset.py.jinja", **clients.clientset)
+    informers = render_informers.informers_context(universe, surface)
+    for module, context in informers.modules.items():
+        emit(f"{package}/informers/{module}.py", "informers/module.py.jinja", **context)
+    emit(
+        f"{package}/informers/__init__.py",
+        "informers/__init__.py.jinja",
+        **informers.factory,
+    )
     emit(
         f"{package}/_api.py", "package/_api.py.jinja", resources=api_resources(universe)
     )

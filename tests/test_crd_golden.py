@@ -125,6 +125,8 @@ def test_example_package_type_checks(example: Path) -> None:
             "example.clients",
             "-p",
             "example.clientset",
+            "-p",
+            "example.informers",
         ],
         cwd=example,
         env={**os.environ, "MYPYPATH": str(example)},
