@@ -380,6 +380,7 @@ def render_package(
         "clients/_verbs.py.jinja",
         "informers/module.py.jinja",
         "informers/__init__.py.jinja",
+        "package/metadata.py.jinja",
     }
     for mod in universe.modules:
         emit(

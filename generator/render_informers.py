@@ -45,8 +45,6 @@ FACTORY_NAMES = frozenset(
 #: per-namespace method must not shadow.
 LISTER_NAMES = frozenset({"list", "namespace"})
 
-_IGNORE = "  # type: ignore[override]"
-
 
 def informable(resource: ResourceSurface) -> bool:
     """A typed client that can list and watch: what an informer needs."""
@@ -108,14 +106,12 @@ def informer_names(resources: list[ResourceSurface]) -> list[InformerNames]:
 
 
 def _lister_property(informer_lister: str) -> str:
-    """The informer's ``lister`` property head. Its override of the generic
-    lister is deliberate (the typed lister has the resource's scope), and mypy
-    reports it on the ``def`` line: the pragma goes there, which black leaves
-    alone, on a line of 88 columns at most."""
-    line = f"    def lister(self) -> {informer_lister}:{_IGNORE}"
+    """The informer's ``lister`` property head (narrowing the runtime's
+    ``Lister[T]`` to the resource's typed lister), as black lays it out."""
+    line = f"    def lister(self) -> {informer_lister}:"
     if len(line) <= pysource.LINE_LENGTH:
         return line
-    return f"    def lister({_IGNORE}\n        self,\n    ) -> {informer_lister}:"
+    return f"    def lister(\n        self,\n    ) -> {informer_lister}:"
 
 
 def _class_header(name: str, base: str, argument: str) -> str:
@@ -264,5 +260,9 @@ def informers_context(universe: Universe, surface: ClientSurface) -> InformersCo
     rt = runtime_prefix(universe, 1)
     return InformersContext(
         modules=modules,
-        factory={"versions": versions, "rt_cache": f"{rt}cache"},
+        factory={
+            "versions": versions,
+            "rt_cache": f"{rt}cache",
+            "rt_sharding": f"{rt}sharding",
+        },
     )

@@ -25,7 +25,13 @@ from .keys import (
     namespace_index,
     split_key,
 )
-from .lister import ClusterLister, GenericLister, NamespacedLister, NamespaceLister
+from .lister import (
+    ClusterLister,
+    GenericLister,
+    Lister,
+    NamespacedLister,
+    NamespaceLister,
+)
 from .processor import EventHandler, Registration
 from .reflector import Backoff, Reflector
 from .store import Indexer, IndexerError, IndexFunc, deep_copy
@@ -43,6 +49,7 @@ __all__ = [
     "Indexer",
     "IndexerError",
     "InformerFactory",
+    "Lister",
     "MetadataSharedInformerFactory",
     "NamespaceLister",
     "NamespacedLister",

@@ -169,6 +169,10 @@ class TypedInformerFactory(InformerFactory):
 class GenericInformer(SharedIndexInformer[T]):
     """An informer of a resource known at run time, with a generic lister."""
 
+    @property
+    def lister(self) -> GenericLister[T]:
+        return self._typed_lister(GenericLister)
+
 
 class DynamicSharedInformerFactory(InformerFactory):
     """Informers for any GroupVersionResource, over a DynamicClient::

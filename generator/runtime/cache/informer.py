@@ -33,7 +33,7 @@ from .keys import (
     meta_namespace_key,
     namespace_index,
 )
-from .lister import GenericLister
+from .lister import GenericLister, Lister
 from .listwatch import ListWatch
 from .processor import ADD, DELETE, SYNCED, UPDATE, EventHandler, Registration
 from .reflector import Reflector
@@ -121,7 +121,10 @@ class SharedIndexInformer(Generic[T]):
         return self._indexer
 
     @property
-    def lister(self) -> GenericLister[T]:
+    def lister(self) -> Lister[T]:
+        """Reads of the cache as the API answers them; the generated informers
+        type it with the resource's scope (``lister.deployments(ns).get(name)``),
+        a :class:`~.factory.GenericInformer` as a :class:`GenericLister`."""
         return self._typed_lister(GenericLister)
 
     def _typed_lister(self, cls: Callable[..., L]) -> L:

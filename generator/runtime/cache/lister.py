@@ -17,7 +17,13 @@ if TYPE_CHECKING:
     from ..resources import ResourceInfo
     from .store import Indexer
 
-__all__ = ["ClusterLister", "GenericLister", "NamespaceLister", "NamespacedLister"]
+__all__ = [
+    "ClusterLister",
+    "GenericLister",
+    "Lister",
+    "NamespaceLister",
+    "NamespacedLister",
+]
 
 T = TypeVar("T")
 
@@ -39,7 +45,9 @@ def _not_found(resource: ResourceInfo, name: str) -> NotFound:
     )
 
 
-class _ListerBase(Generic[T]):
+class Lister(Generic[T]):
+    """What every lister has: ``list()`` across the whole cache."""
+
     def __init__(self, indexer: Indexer[T], resource: ResourceInfo) -> None:
         self._indexer = indexer
         self._resource = resource
@@ -77,7 +85,7 @@ class NamespaceLister(Generic[T]):
         return obj
 
 
-class NamespacedLister(_ListerBase[T]):
+class NamespacedLister(Lister[T]):
     """A namespaced resource's lister: ``list()`` across namespaces, and
     ``namespace(ns)`` for one."""
 
@@ -85,7 +93,7 @@ class NamespacedLister(_ListerBase[T]):
         return NamespaceLister(self._indexer, self._resource, namespace)
 
 
-class ClusterLister(_ListerBase[T]):
+class ClusterLister(Lister[T]):
     """A cluster-scoped resource's lister."""
 
     def get(self, name: str) -> T:

@@ -23,7 +23,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ..cache import DynamicSharedInformerFactory, TypedInformerFactory
+from ..cache import (
+    DynamicSharedInformerFactory,
+    MetadataSharedInformerFactory,
+    TypedInformerFactory,
+)
 
 if TYPE_CHECKING:
     from .ops_v1 import OpsV1Informers
@@ -31,8 +35,13 @@ if TYPE_CHECKING:
     from .stable_v1beta1 import StableV1beta1Informers
     from ..clientset import ClientSet
     from ..cache import Transform
+    from ..sharding import Shard
 
-__all__ = ["DynamicSharedInformerFactory", "SharedInformerFactory"]
+__all__ = [
+    "DynamicSharedInformerFactory",
+    "MetadataSharedInformerFactory",
+    "SharedInformerFactory",
+]
 
 
 class SharedInformerFactory(TypedInformerFactory):
@@ -54,7 +63,7 @@ class SharedInformerFactory(TypedInformerFactory):
         namespace: str | None = None,
         label_selector: str | None = None,
         field_selector: str | None = None,
-        shard: Any = None,
+        shard: Shard | str | None = None,
         *,
         transform: Transform | None = None,
         use_watch_list: bool | None = None,

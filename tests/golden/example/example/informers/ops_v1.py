@@ -26,7 +26,7 @@ class BackupInformer(_cache.SharedIndexInformer[ops_v1.Backup]):
     """The shared informer of backups (ops.example.com/v1)."""
 
     @property
-    def lister(self) -> BackupLister:  # type: ignore[override]
+    def lister(self) -> BackupLister:
         return self._typed_lister(BackupLister)
 
 

@@ -31,7 +31,7 @@ class CronTabInformer(_cache.SharedIndexInformer[stable_v1.CronTab]):
     """The shared informer of crontabs (stable.example.com/v1)."""
 
     @property
-    def lister(self) -> CronTabLister:  # type: ignore[override]
+    def lister(self) -> CronTabLister:
         return self._typed_lister(CronTabLister)
 
 

@@ -33,7 +33,7 @@ class CronTabInformer(_cache.SharedIndexInformer[stable_v1beta1.CronTab]):
     """The shared informer of crontabs (stable.example.com/v1beta1)."""
 
     @property
-    def lister(self) -> CronTabLister:  # type: ignore[override]
+    def lister(self) -> CronTabLister:
         return self._typed_lister(CronTabLister)
 
 
