@@ -559,3 +559,38 @@ def test_metadata_informer_caches_metadata_only(
     assert [
         name_of(o) for o in factory.lister_for(gvr).list(label_selector="app=db")
     ] == ["big"]
+
+
+def test_fake_clientset_under_faults_drops_429_and_410(kc: Any, ctx: Any) -> None:
+    from kubeclient.cache import DeletedFinalStateUnknown
+    from kubeclient.testing import fake_clientset
+
+    fake: Any = fake_clientset([configmap("keep"), configmap("gone")])
+    fake.core.store.history.capacity = 16
+    inf = informer(kc, fake)
+    inf.reflector.watch_timeout = 1
+    seen = Seen()
+    inf.add_event_handler(**seen.handlers())
+    fake.core.faults.error(429, count=2, path=r"watch=", retry_after=0)
+    fake.core.faults.drop(count=1, path=r"watch=", after_events=2)
+    inf.start(ctx)
+    assert inf.wait_for_cache_sync(timeout=10)
+    cms = fake.core_v1.config_maps("default")
+    cms.create(configmap("during-drops"))
+    assert wait_until(lambda: "during-drops" in cached(inf))
+    # a 410: the history moves on while the watch is kept down
+    lists = inf.reflector.lists
+    fake.core.faults.error(503, count=10_000, path=r"watch=")
+    time.sleep(2.5)
+    cms.delete("gone")
+    for i in range(40):
+        cms.patch("keep", {"data": {"i": str(i)}})
+    fake.core.faults.clear()
+    assert wait_until(lambda: inf.reflector.lists > lists)
+    assert seen.wait_for(lambda e: "gone" in seen.names("delete"))
+    tombstone = next(o for k, o, _ in seen.events if k == "delete")
+    assert (
+        isinstance(tombstone, DeletedFinalStateUnknown)
+        and tombstone.key == "default/gone"
+    )
+    assert wait_until(lambda: cached(inf) - {"kube-root-ca.crt"} == server_names(fake))
