@@ -21,7 +21,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from kubeclient import ClientSet, Context
@@ -50,6 +52,8 @@ __all__ = [
     "SUCCESS_SYNCED",
     "Controller",
     "ResourceExists",
+    "SyncHook",
+    "SyncResult",
     "new_deployment",
 ]
 
@@ -65,9 +69,20 @@ ERR_RESOURCE_EXISTS = "ErrResourceExists"
 MESSAGE_RESOURCE_EXISTS = "Resource %s already exists and is not managed by Foo"
 MESSAGE_RESOURCE_SYNCED = "Foo synced successfully"
 
-#: Called after each sync with the Foo's key and whether it succeeded (a hook
-#: for tests and metrics).
-SyncHook = Callable[[str, bool], None]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """One sync of one key: whether it succeeded, and when (time.monotonic())."""
+
+    key: str
+    ok: bool
+    started: float
+    finished: float
+
+
+#: Called after each sync (a hook for tests and metrics).
+SyncHook = Callable[[SyncResult], None]
 
 
 class ResourceExists(Exception):
@@ -164,6 +179,7 @@ class Controller:
         if shutdown:
             return False
         ok = False
+        started = time.monotonic()
         try:
             self.sync_handler(key)
         except Exception as err:
@@ -179,7 +195,7 @@ class Controller:
         finally:
             self.workqueue.done(key)
         if self.on_synced is not None:
-            self.on_synced(key, ok)
+            self.on_synced(SyncResult(key, ok, started, time.monotonic()))
         return True
 
     # ------------------------------------------------------------------ sync

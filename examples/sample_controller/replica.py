@@ -37,7 +37,7 @@ from .blocks import (
     LeaderElector,
     LeaseLock,
 )
-from .controller import CONTROLLER_AGENT_NAME, Controller
+from .controller import CONTROLLER_AGENT_NAME, Controller, SyncHook, SyncResult
 from .samplecontroller import ClientSet as SampleClientSet
 from .samplecontroller.informers import (
     SharedInformerFactory as SampleSharedInformerFactory,
@@ -48,8 +48,8 @@ __all__ = ["Options", "Replica", "default_identity"]
 
 log = logging.getLogger(__name__)
 
-#: Called after each sync: (replica identity, shard index or None, key, ok).
-ReplicaSyncHook = Callable[[str, "int | None", str, bool], None]
+#: Called after each sync: (replica identity, shard index or None, the sync).
+ReplicaSyncHook = Callable[[str, "int | None", SyncResult], None]
 
 _STOP_SECONDS = 10.0
 
@@ -100,7 +100,7 @@ class ShardController:
         recorder: EventRecorder,
         options: Options,
         shard: Shard | None,
-        on_synced: Callable[[str, bool], None] | None,
+        on_synced: SyncHook | None,
     ) -> None:
         self.shard = shard
         self._ctx: Context | None = None
@@ -284,9 +284,9 @@ class Replica:
             else Shard(index, self.options.shards, field="namespace")
         )
 
-        def synced(key: str, ok: bool) -> None:
+        def synced(result: SyncResult) -> None:
             if self.on_synced is not None:
-                self.on_synced(self.identity, index, key, ok)
+                self.on_synced(self.identity, index, result)
 
         runner = ShardController(
             self.kube, self.sample, self.recorder, self.options, shard, synced
