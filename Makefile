@@ -46,11 +46,11 @@ ir: setup
 	@$(PY) -m generator ir --spec $(SPEC)
 
 lint: setup
-	$(VENV)/bin/ruff check generator tests bench
-	$(VENV)/bin/black --check --quiet generator tests bench
+	$(VENV)/bin/ruff check generator tests bench examples
+	$(VENV)/bin/black --check --quiet generator tests bench examples
 
 typecheck: generate
-	$(VENV)/bin/mypy generator tests bench
+	$(VENV)/bin/mypy generator tests bench examples
 	cd $(OUT) && MYPYPATH=. $(abspath $(VENV))/bin/mypy --strict -p $(PACKAGE)
 
 test: lint typecheck
@@ -68,9 +68,10 @@ e2e: setup generate
 		KUBECLIENT_E2E=1 $(PY) -m pytest -q tests/test_clientset_server.py; \
 	fi
 
-# Rewrite tests/golden/ from specs/example after a deliberate change to the output.
+# Rewrite tests/golden/ from specs/example, and the sample-controller's Foo package from
+# specs/sample-controller, after a deliberate change to the output.
 golden: setup
-	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_crd_golden.py
+	UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_crd_golden.py tests/sample_controller/test_golden.py
 
 bench: setup
 	$(PY) bench/run.py

@@ -20,16 +20,48 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         prog="python -m examples.sample_controller",
         description="The sample-controller: a Deployment of nginx for every Foo.",
     )
-    parser.add_argument("--kubeconfig", help="path to a kubeconfig (default: in-cluster, then the usual kubeconfig)")
-    parser.add_argument("--master", help="the API server's address (overrides the kubeconfig's)")
-    parser.add_argument("--workers", type=int, default=2, help="workers per shard (default 2)")
+    parser.add_argument(
+        "--kubeconfig",
+        help="path to a kubeconfig (default: in-cluster, then the usual kubeconfig)",
+    )
+    parser.add_argument(
+        "--master", help="the API server's address (overrides the kubeconfig's)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="workers per shard (default 2)"
+    )
     parser.add_argument("--namespace", help="only this namespace's Foos (default: all)")
-    parser.add_argument("--shards", type=int, default=0, help="split the Foos into N shards by namespace")
-    parser.add_argument("--shard-leases", action="store_true", help="share the shards with the other replicas through one Lease per shard")
-    parser.add_argument("--leader-elect", action="store_true", help="only the replica holding the Lease works")
-    parser.add_argument("--identity", default="", help="this replica's name in the Leases (default: $POD_NAME or hostname_random)")
-    parser.add_argument("--lease-namespace", default="default", help="namespace of the Leases (default: default)")
-    parser.add_argument("--lease-name", default="sample-controller", help="the Lease (prefix of the shard Leases)")
+    parser.add_argument(
+        "--shards",
+        type=int,
+        default=0,
+        help="split the Foos into N shards by namespace",
+    )
+    parser.add_argument(
+        "--shard-leases",
+        action="store_true",
+        help="share the shards with the other replicas through one Lease per shard",
+    )
+    parser.add_argument(
+        "--leader-elect",
+        action="store_true",
+        help="only the replica holding the Lease works",
+    )
+    parser.add_argument(
+        "--identity",
+        default="",
+        help="this replica's name in the Leases (default: $POD_NAME or hostname_random)",
+    )
+    parser.add_argument(
+        "--lease-namespace",
+        default="default",
+        help="namespace of the Leases (default: default)",
+    )
+    parser.add_argument(
+        "--lease-name",
+        default="sample-controller",
+        help="the Lease (prefix of the shard Leases)",
+    )
     parser.add_argument("--lease-duration", type=float, default=15.0, metavar="SECONDS")
     parser.add_argument("--renew-deadline", type=float, default=10.0, metavar="SECONDS")
     parser.add_argument("--retry-period", type=float, default=2.0, metavar="SECONDS")

@@ -48,7 +48,9 @@ def default_controller_rate_limiter() -> ItemExponentialFailureRateLimiter:
 
 
 class RateLimitingQueue:
-    def __init__(self, limiter: ItemExponentialFailureRateLimiter, name: str = "") -> None:
+    def __init__(
+        self, limiter: ItemExponentialFailureRateLimiter, name: str = ""
+    ) -> None:
         self.limiter, self.name = limiter, name
         self._cond = threading.Condition()
         self._queue: list[Hashable] = []
@@ -57,7 +59,9 @@ class RateLimitingQueue:
         self._waiting: list[tuple[float, int, Hashable]] = []
         self._seq = 0
         self._shutting_down = False
-        threading.Thread(target=self._wait_loop, daemon=True, name=f"queue {name}").start()
+        threading.Thread(
+            target=self._wait_loop, daemon=True, name=f"queue {name}"
+        ).start()
 
     def __len__(self) -> int:
         with self._cond:
@@ -284,7 +288,10 @@ class EventRecorder:
         }
         event = Event.from_dict(
             {
-                "metadata": {"generateName": f"{meta.name}.", "namespace": meta.namespace},
+                "metadata": {
+                    "generateName": f"{meta.name}.",
+                    "namespace": meta.namespace,
+                },
                 "regarding": regarding,
                 "reason": reason,
                 "note": message,

@@ -27,7 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubeclient import ClientSet, Context
-from kubeclient.cache import DeletedFinalStateUnknown, deep_copy, split_key
+from kubeclient.cache import (
+    DeletedFinalStateUnknown,
+    Registration,
+    deep_copy,
+    split_key,
+)
 from kubeclient.errors import Conflict, NotFound
 from kubeclient.informers.apps_v1 import DeploymentInformer
 from kubeclient.models.apps_v1 import Deployment, DeploymentSpec
@@ -42,7 +47,11 @@ from .blocks import (
 )
 from .samplecontroller import ClientSet as SampleClientSet
 from .samplecontroller.informers.samplecontroller_v1alpha1 import FooInformer
-from .samplecontroller.models.samplecontroller_v1alpha1 import Foo, FooStatus
+from .samplecontroller.models.samplecontroller_v1alpha1 import (
+    Foo,
+    FooSpec,
+    FooStatus,
+)
 
 __all__ = [
     "CONTROLLER_AGENT_NAME",
@@ -68,7 +77,6 @@ ERR_RESOURCE_EXISTS = "ErrResourceExists"
 #: Event message of ERR_RESOURCE_EXISTS; %s is the Deployment's name, quoted as Go's %q.
 MESSAGE_RESOURCE_EXISTS = "Resource %s already exists and is not managed by Foo"
 MESSAGE_RESOURCE_SYNCED = "Foo synced successfully"
-
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,7 @@ class Controller:
         # Keys, not objects: a worker reads the newest state from the cache, and
         # one Foo is never worked on by two workers at once.
         self.workqueue = RateLimitingQueue(default_controller_rate_limiter(), name=name)
-        self._registrations = [
+        self._registrations: list[Registration[Any]] = [
             foo_informer.add_event_handler(
                 on_add=self.enqueue_foo,
                 on_update=lambda old, new: self.enqueue_foo(new),
@@ -233,15 +241,14 @@ class Controller:
             self.recorder.event(foo, "Warning", ERR_RESOURCE_EXISTS, message)
             raise ResourceExists(message)
 
-        wanted = foo.spec.replicas
-        if wanted is not None and deployment.spec.replicas != wanted:
+        wanted = foo.spec.replicas if foo.spec else None
+        replicas = deployment.spec.replicas if deployment.spec else None
+        if wanted is not None and replicas != wanted:
             log.debug(
-                "Foo %s replicas: %d, deployment replicas: %s",
-                key,
-                wanted,
-                deployment.spec.replicas,
+                "Foo %s replicas: %d, deployment replicas: %s", key, wanted, replicas
             )
             scaled = deep_copy(deployment)  # never change what the cache holds
+            scaled.spec = scaled.spec or DeploymentSpec()
             scaled.spec.replicas = wanted
             deployment = self.kube.apps_v1.deployments(namespace).update(scaled)
 
@@ -249,10 +256,13 @@ class Controller:
         self.recorder.event(foo, "Normal", SUCCESS_SYNCED, MESSAGE_RESOURCE_SYNCED)
 
     def update_foo_status(self, foo: Foo, deployment: Deployment) -> None:
-        available = (deployment.status.available_replicas if deployment.status else 0) or 0
+        available = (
+            deployment.status.available_replicas if deployment.status else 0
+        ) or 0
         if foo.status is not None and foo.status.available_replicas == available:
             return  # nothing to write (and no update event to come back as work)
-        foos = self.sample.samplecontroller_v1alpha1.foos(foo.metadata.namespace)
+        foo_meta = meta(foo)
+        foos = self.sample.samplecontroller_v1alpha1.foos(foo_meta.namespace)
         current = deep_copy(foo)
 
         def write() -> None:
@@ -265,19 +275,19 @@ class Controller:
                 foos.update_status(current)
             except Conflict:
                 # retried on the server's version, not the cache's
-                current = foos.get(foo.metadata.name)
+                current = foos.get(name_of(foo_meta))
                 raise
 
         retry_on_conflict(write)
 
     # ------------------------------------------------------------------ handlers
 
-    def enqueue_foo(self, obj: Any) -> None:
-        meta = obj.metadata
-        self.workqueue.add(f"{meta.namespace}/{meta.name}")
+    def enqueue_foo(self, foo: Foo) -> None:
+        foo_meta = meta(foo)
+        self.workqueue.add(f"{foo_meta.namespace}/{foo_meta.name}")
 
     def _deployment_updated(self, old: Deployment, new: Deployment) -> None:
-        if old.metadata.resource_version == new.metadata.resource_version:
+        if meta(old).resource_version == meta(new).resource_version:
             return  # a resync: two versions of one Deployment differ in version
         self.handle_object(new)
 
@@ -285,60 +295,81 @@ class Controller:
         """Enqueue the Foo that controls a Deployment (found in the Foo cache), if any."""
         if isinstance(obj, DeletedFinalStateUnknown):
             obj = obj.obj
-        meta = getattr(obj, "metadata", None)
-        if meta is None:
+        if not isinstance(obj, Deployment) or obj.metadata is None:
             log.error("error decoding object, invalid type %s", type(obj).__name__)
             return
         owner = controller_of(obj)
-        if owner is None or owner.kind != "Foo" or owner.api_version != FOO_API_VERSION:
+        if (
+            owner is None
+            or owner.kind != "Foo"
+            or owner.api_version != FOO_API_VERSION
+            or not owner.name
+        ):
             return
+        namespace = obj.metadata.namespace or ""
         try:
-            foo = self.foos.lister.foos(meta.namespace).get(owner.name)
+            foo = self.foos.lister.foos(namespace).get(owner.name)
         except NotFound:
-            log.debug("ignoring orphaned object %r of foo %r", meta.name, owner.name)
+            log.debug("ignoring orphaned %r of foo %r", obj.metadata.name, owner.name)
             return
         self.enqueue_foo(foo)
 
 
-def controller_of(obj: Any) -> OwnerReference | None:
+def meta(obj: Foo | Deployment) -> ObjectMeta:
+    """An object's metadata (what a server or a cache hands out always has one)."""
+    if obj.metadata is None:
+        raise ValueError(f"a {type(obj).__name__} without metadata")
+    return obj.metadata
+
+
+def name_of(metadata: ObjectMeta) -> str:
+    if not metadata.name:
+        raise ValueError("an object without a name")
+    return metadata.name
+
+
+def controller_of(obj: Foo | Deployment) -> OwnerReference | None:
     """The ownerReference with controller=true (metav1.GetControllerOf)."""
-    for ref in obj.metadata.owner_references or ():
+    for ref in meta(obj).owner_references or ():
         if ref.controller:
             return ref
     return None
 
 
-def is_controlled_by(obj: Any, owner: Any) -> bool:
+def is_controlled_by(obj: Deployment, owner: Foo) -> bool:
     """metav1.IsControlledBy: the controller reference points at owner's uid."""
     ref = controller_of(obj)
-    return ref is not None and ref.uid == owner.metadata.uid
+    return ref is not None and ref.uid == meta(owner).uid
 
 
 def new_deployment(foo: Foo) -> Deployment:
     """The Deployment a Foo asks for: nginx, owned by the Foo (controller=true)."""
-    labels = {"app": "nginx", "controller": foo.metadata.name}
+    foo_meta = meta(foo)
+    spec = foo.spec or FooSpec()
+    labels = {"app": "nginx", "controller": name_of(foo_meta)}
     return Deployment(
         metadata=ObjectMeta(
-            name=foo.spec.deployment_name,
-            namespace=foo.metadata.namespace,
+            name=spec.deployment_name,
+            namespace=foo_meta.namespace,
             owner_references=[
                 OwnerReference(
                     api_version=FOO_API_VERSION,
                     kind="Foo",
-                    name=foo.metadata.name,
-                    uid=foo.metadata.uid,
+                    name=foo_meta.name,
+                    uid=foo_meta.uid,
                     controller=True,
                     block_owner_deletion=True,
                 )
             ],
         ),
         spec=DeploymentSpec(
-            replicas=foo.spec.replicas,
+            replicas=spec.replicas,
             selector=LabelSelector(match_labels=labels),
             template=PodTemplateSpec(
                 metadata=ObjectMeta(labels=labels),
-                spec=PodSpec(containers=[Container(name="nginx", image="nginx:latest")]),
+                spec=PodSpec(
+                    containers=[Container(name="nginx", image="nginx:latest")]
+                ),
             ),
         ),
     )
-

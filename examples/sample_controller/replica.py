@@ -80,7 +80,9 @@ class Options:
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, not {self.workers}")
         if self.shards < 0:
-            raise ValueError(f"shards must be 0 (not sharded) or more, not {self.shards}")
+            raise ValueError(
+                f"shards must be 0 (not sharded) or more, not {self.shards}"
+            )
         if self.shard_leases and self.shards < 1:
             raise ValueError("shard leases need a number of shards (--shards N)")
         if self.shard_leases and self.leader_elect:
@@ -295,14 +297,22 @@ class Replica:
             if index in self._running:
                 return
             self._running[index] = runner
-        log.info("%s: starting %s", self.identity, "all" if index is None else f"shard {index}")
+        log.info(
+            "%s: starting %s",
+            self.identity,
+            "all" if index is None else f"shard {index}",
+        )
         runner.start(ctx)
 
     def _stop(self, index: int | None) -> None:
         with self._lock:
             runner = self._running.pop(index, None)
         if runner is not None:
-            log.info("%s: stopping %s", self.identity, "all" if index is None else f"shard {index}")
+            log.info(
+                "%s: stopping %s",
+                self.identity,
+                "all" if index is None else f"shard {index}",
+            )
             runner.stop()
 
     def _stop_all(self) -> None:

@@ -89,6 +89,19 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _version(lease: Lease) -> str:
+    return (lease.metadata.resource_version if lease.metadata else None) or ""
+
+
+def _holder(lease: Lease) -> str:
+    return (lease.spec.holder_identity if lease.spec else None) or ""
+
+
+def _role(lease: Lease) -> str:
+    labels = (lease.metadata.labels if lease.metadata else None) or {}
+    return labels.get(ROLE_LABEL, "")
+
+
 class ShardLeaseManager:
     """Holds at most ceil(N/M) shard Leases for ``identity``; calls ``on_acquired(i)``
     when it starts holding shard i and ``on_lost(i)`` when it stops (both from its
@@ -149,9 +162,13 @@ class ShardLeaseManager:
         """One round: observe, renew membership and shards, release or acquire."""
         now = time.monotonic()
         listed = self._leases.list(label_selector=f"{GROUP_LABEL}={self.config.name}")
-        leases = {lease.metadata.name: lease for lease in listed.items or ()}
+        leases = {
+            lease.metadata.name: lease
+            for lease in listed.items or ()
+            if lease.metadata is not None and lease.metadata.name
+        }
         for name, lease in leases.items():
-            version = lease.metadata.resource_version or ""
+            version = _version(lease)
             if self._observed.get(name, ("", 0.0))[0] != version:
                 self._observed[name] = (version, now)
         for name in set(self._observed) - set(leases):
@@ -161,15 +178,13 @@ class ShardLeaseManager:
         members = {
             name
             for name, lease in leases.items()
-            if lease.metadata.labels
-            and lease.metadata.labels.get(ROLE_LABEL) == "member"
-            and not self._expired(name, now)
+            if _role(lease) == "member" and not self._expired(name, now)
         } | {self.member_name}
         cap = math.ceil(self.config.shards / len(members))
 
         for shard in sorted(self.held()):
-            lease = leases.get(self.config.shard_lease_name(shard))
-            if lease is None or lease.spec.holder_identity != self.identity:
+            found = leases.get(self.config.shard_lease_name(shard))
+            if found is None or _holder(found) != self.identity:
                 log.warning("shard %d: lease taken over", shard)
                 self._lose(shard)
         held = sorted(self.held())
@@ -194,11 +209,11 @@ class ShardLeaseManager:
             if shard in self.held():
                 continue
             name = self.config.shard_lease_name(shard)
-            lease = leases.get(name)
-            if lease is None:
+            found = leases.get(name)
+            if found is None:
                 acquired = self._create(name, "shard")
-            elif not lease.spec.holder_identity or self._expired(name, now):
-                acquired = self._write(lease, self._acquired_spec(lease))
+            elif not _holder(found) or self._expired(name, now):
+                acquired = self._write(found, self._acquired_spec(found))
             else:
                 acquired = False
             if acquired:
@@ -220,7 +235,9 @@ class ShardLeaseManager:
             with self._lock:
                 renewed = self._renewed[shard]
             if now - renewed > self.config.renew_deadline:
-                log.warning("shard %d: not renewed for %.1fs, stopping", shard, now - renewed)
+                log.warning(
+                    "shard %d: not renewed for %.1fs, stopping", shard, now - renewed
+                )
                 self._lose(shard)
 
     def _lose(self, shard: int) -> None:
@@ -251,7 +268,9 @@ class ShardLeaseManager:
 
     def _acquired_spec(self, lease: Lease) -> LeaseSpec:
         spec = self._spec()
-        spec.lease_transitions = ((lease.spec.lease_transitions if lease.spec else 0) or 0) + 1
+        spec.lease_transitions = (
+            (lease.spec.lease_transitions if lease.spec else 0) or 0
+        ) + 1
         return spec
 
     def _create(self, name: str, role: str) -> bool:
@@ -277,7 +296,7 @@ class ShardLeaseManager:
         except (Conflict, NotFound):
             return False
         except (ApiError, ConnectionFailed) as err:
-            log.warning("lease %s: %s", lease.metadata.name, err)
+            log.warning("lease %s: %s", lease.metadata and lease.metadata.name, err)
             return False
         return True
 

@@ -3,6 +3,7 @@ the Foo CRD, clients on it, replicas run in threads, and a log of who synced wha
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from kubeclient import ClientSet, Context
     from kubeclient.testing import ApiServer
 
-    from examples.sample_controller import Options, Replica
+    from examples.sample_controller import Replica
     from examples.sample_controller.controller import SyncResult
 
 CRD = REPO / "specs" / "sample-controller" / "foo-crd.yaml"
@@ -45,7 +46,9 @@ def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "") 
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}: {last or result!r}")
+            raise AssertionError(
+                f"timed out waiting for {what or check}: {last or result!r}"
+            )
         time.sleep(0.02)
 
 
@@ -131,7 +134,11 @@ class SyncLog:
             return list(self.syncs)
 
     def who_synced(self, key: str, ok: bool = True) -> set[str]:
-        return {s.identity for s in self.snapshot() if s.result.key == key and s.result.ok == ok}
+        return {
+            s.identity
+            for s in self.snapshot()
+            if s.result.key == key and s.result.ok == ok
+        }
 
     def assert_one_at_a_time(self) -> None:
         """No key was ever being synced by two replicas at once."""
@@ -140,11 +147,11 @@ class SyncLog:
             by_key.setdefault(sync.result.key, []).append(sync)
         for key, syncs in by_key.items():
             syncs.sort(key=lambda s: s.result.started)
-            for before, after in zip(syncs, syncs[1:]):
+            for before, after in itertools.pairwise(syncs):
                 if before.identity != after.identity:
-                    assert before.result.finished <= after.result.started, (
-                        f"{key} synced by {before.identity} and {after.identity} at once"
-                    )
+                    assert (
+                        before.result.finished <= after.result.started
+                    ), f"{key} synced by {before.identity} and {after.identity} at once"
 
 
 @dataclass
@@ -175,7 +182,9 @@ def start_replica(server: ApiServer) -> Iterator[Callable[..., Running]]:
             server.config(), Options(identity=identity, **options), on_synced=log
         )
         ctx = Context()
-        thread = threading.Thread(target=replica.run, args=(ctx,), name=identity, daemon=True)
+        thread = threading.Thread(
+            target=replica.run, args=(ctx,), name=identity, daemon=True
+        )
         thread.start()
         running = Running(replica, ctx, thread)
         started.append(running)
@@ -186,4 +195,3 @@ def start_replica(server: ApiServer) -> Iterator[Callable[..., Running]]:
         running.ctx.cancel()
     for running in started:
         running.thread.join(15)
-

@@ -34,7 +34,9 @@ def deployment_of(kube: ClientSet, namespace: str, name: str) -> Deployment:
 
 
 def events(kube: ClientSet, namespace: str, reason: str) -> list[Any]:
-    return [e for e in kube.events_v1.events(namespace).list().items if e.reason == reason]
+    return [
+        e for e in kube.events_v1.events(namespace).list().items if e.reason == reason
+    ]
 
 
 def test_a_foo_gets_its_deployment_owned_by_it(
@@ -104,7 +106,6 @@ def test_a_deleted_deployment_is_recreated(
 def test_a_deployment_owned_by_another_gets_the_warning(
     replica: Running, kube: ClientSet, sample: Any, namespace: str, log: SyncLog
 ) -> None:
-    from kubeclient.models.apps_v1 import Deployment
 
     from examples.sample_controller.controller import new_deployment
 
@@ -120,7 +121,9 @@ def test_a_deployment_owned_by_another_gets_the_warning(
     )
     event = warnings[0]
     assert event.type == "Warning"
-    assert event.note == 'Resource "someone-else" already exists and is not managed by Foo'
+    assert (
+        event.note == 'Resource "someone-else" already exists and is not managed by Foo'
+    )
     assert event.regarding.kind == "Foo" and event.regarding.uid == made.metadata.uid
     # retried with backoff, and never touched
     wait_until(lambda: len([s for s in log.snapshot() if not s.result.ok]) >= 2)
@@ -137,7 +140,8 @@ def test_the_status_follows_available_replicas(
     wait_until(lambda: deployment_of(kube, namespace, "watched"))
     # the test server runs no Deployment controller: play its part
     kube.apps_v1.deployments(namespace).patch_status(
-        "watched", {"status": {"replicas": 3, "readyReplicas": 2, "availableReplicas": 2}}
+        "watched",
+        {"status": {"replicas": 3, "readyReplicas": 2, "availableReplicas": 2}},
     )
     wait_until(
         lambda: foos.get("watched").status.available_replicas == 2, what="status 2"
@@ -159,11 +163,13 @@ def test_a_foo_without_a_deployment_name_is_not_retried(
     )
 
     foos = sample.samplecontroller_v1alpha1.foos(namespace)
-    foos.create(Foo.from_dict({"metadata": {"name": "nameless"}, "spec": {"replicas": 1}}))
+    foos.create(
+        Foo.from_dict({"metadata": {"name": "nameless"}, "spec": {"replicas": 1}})
+    )
     wait_until(lambda: log.who_synced(f"{namespace}/nameless"))
     foos.create(foo("named"))
     wait_until(lambda: deployment_of(kube, namespace, "named"))
-    assert [d.metadata.name for d in kube.apps_v1.deployments(namespace).list().items] == [
-        "named"
-    ]
+    assert [
+        d.metadata.name for d in kube.apps_v1.deployments(namespace).list().items
+    ] == ["named"]
     assert len([s for s in log.snapshot() if s.result.key.endswith("/nameless")]) == 1

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 
 def leader(replicas: list[Running]) -> Running | None:
-    leading = [r for r in replicas if r.replica.elector and r.replica.elector.is_leader()]
+    leading = [
+        r for r in replicas if r.replica.elector and r.replica.elector.is_leader()
+    ]
     assert len(leading) <= 1, "two leaders"
     return leading[0] if leading else None
 

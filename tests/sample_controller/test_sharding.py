@@ -24,7 +24,9 @@ def holders(kube: ClientSet, lease_namespace: str) -> dict[int, str]:
     found = {}
     for i in range(SHARDS):
         try:
-            found[i] = leases.get(f"sample-controller-shard-{i}").spec.holder_identity or ""
+            found[i] = (
+                leases.get(f"sample-controller-shard-{i}").spec.holder_identity or ""
+            )
         except Exception:
             found[i] = ""
     return found
@@ -51,7 +53,9 @@ def test_four_shards_over_two_then_three_replicas(
     per_shard = NAMESPACES // SHARDS
     for i in range(10_000):
         name = f"shard-test-{i}"
-        (index,) = (s.index for s in shards if s.contains({"metadata": {"namespace": name}}))
+        (index,) = (
+            s.index for s in shards if s.contains({"metadata": {"namespace": name}})
+        )
         if list(shard_of.values()).count(index) < per_shard:
             shard_of[name] = index
         if len(shard_of) == NAMESPACES:
@@ -91,7 +95,10 @@ def test_four_shards_over_two_then_three_replicas(
     for running in replicas:
         for shard in running.replica.running_shards():
             controller = running.replica._running[shard].controller
-            cached = {f"{f.metadata.namespace}/{f.metadata.name}" for f in controller.foos.lister.list()}
+            cached = {
+                f"{f.metadata.namespace}/{f.metadata.name}"
+                for f in controller.foos.lister.list()
+            }
             assert cached == {k for k in keys if shard_of[k.split("/")[0]] == shard}
 
     # a third replica: ceil(4/3) = 2, nobody needs to give anything up
@@ -120,7 +127,10 @@ def test_four_shards_over_two_then_three_replicas(
     for key in keys:
         ns, name = key.split("/")
         wait_until(
-            lambda ns=ns, name=name: kube.apps_v1.deployments(ns).get(name).spec.replicas == 3,
+            lambda ns=ns, name=name: kube.apps_v1.deployments(ns)
+            .get(name)
+            .spec.replicas
+            == 3,
             what=f"{key} scaled",
         )
     moved = [k for k in keys if shard_of[k.split("/")[0]] in lost]
