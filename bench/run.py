@@ -21,6 +21,8 @@ Sections:
             JSON; to_dict() (a deep copy); peak memory -- against
             json.loads/json.dumps of the same bytes, and the official
             kubernetes client, in the same run
+  controller  the sample-controller reconciling 1,000 Foos beside a plain loop of
+            get/create/update_status calls (bench/bench_controller.py)
 """
 
 from __future__ import annotations
@@ -423,7 +425,7 @@ def main() -> None:
     parser.add_argument(
         "sections",
         nargs="*",
-        default=["generate", "import", "decode", "client", "server"],
+        default=["generate", "import", "decode", "client", "server", "controller"],
     )
     parser.add_argument("--list-pods", type=int, default=10_000)
     parser.add_argument(
@@ -460,6 +462,11 @@ def main() -> None:
     if "server" in args.sections:
         print("\n== test API server (bench/bench_server.py)", flush=True)
         subprocess.run([sys.executable, str(BENCH / "bench_server.py")], check=False)
+    if "controller" in args.sections:
+        sys.path.insert(0, str(BENCH))
+        from bench_controller import bench_controller
+
+        bench_controller(report, package_dir, count=1000, workers=4)
     shutil.rmtree(package_dir.parent, ignore_errors=True)
     missed = [r for r in RESULTS if r[3] == "MISSED"]
     print(f"\n{len(RESULTS)} figures, {len(missed)} missed targets")

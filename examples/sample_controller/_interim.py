@@ -276,7 +276,7 @@ class EventRecorder:
     def __init__(self, client: ClientSet, component: str, instance: str) -> None:
         self.client, self.component, self.instance = client, component, instance
 
-    def event(self, obj: Any, type_: str, reason: str, message: str) -> None:
+    def event(self, obj: Any, type: str, reason: str, message: str) -> None:
         meta = obj.metadata
         regarding = {
             "apiVersion": obj.api_version,
@@ -295,7 +295,7 @@ class EventRecorder:
                 "regarding": regarding,
                 "reason": reason,
                 "note": message,
-                "type": type_,
+                "type": type,
                 "action": reason,
                 "reportingController": self.component,
                 "reportingInstance": self.instance,
@@ -307,16 +307,18 @@ class EventRecorder:
         except Exception as err:  # never raises into the controller
             log.warning("event %s on %s: %s", reason, meta.name, err)
 
-    def eventf(self, obj: Any, type_: str, reason: str, fmt: str, *args: Any) -> None:
-        self.event(obj, type_, reason, fmt % args)
+    def eventf(self, obj: Any, type: str, reason: str, fmt: str, *args: Any) -> None:
+        self.event(obj, type, reason, fmt % args)
 
 
 class EventBroadcaster:
     def __init__(self, client: ClientSet) -> None:
         self.client = client
 
-    def new_recorder(self, component: str, instance: str = "") -> EventRecorder:
-        return EventRecorder(self.client, component, instance)
+    def new_recorder(
+        self, component: str, *, reporting_instance: str | None = None
+    ) -> EventRecorder:
+        return EventRecorder(self.client, component, reporting_instance or "")
 
     def shutdown(self) -> None:
         pass

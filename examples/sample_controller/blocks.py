@@ -2,7 +2,6 @@
 
 from ._interim import (
     EventBroadcaster,
-    EventRecorder,
     LeaderCallbacks,
     LeaderElectionConfig,
     LeaderElector,
@@ -14,7 +13,6 @@ from ._interim import (
 
 __all__ = [
     "EventBroadcaster",
-    "EventRecorder",
     "LeaderCallbacks",
     "LeaderElectionConfig",
     "LeaderElector",

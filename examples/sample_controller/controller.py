@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from kubeclient import ClientSet, Context
 from kubeclient.cache import (
@@ -40,7 +40,6 @@ from kubeclient.models.core_v1 import Container, PodSpec, PodTemplateSpec
 from kubeclient.models.meta_v1 import LabelSelector, ObjectMeta, OwnerReference
 
 from .blocks import (
-    EventRecorder,
     RateLimitingQueue,
     default_controller_rate_limiter,
     retry_on_conflict,
@@ -60,6 +59,7 @@ __all__ = [
     "MESSAGE_RESOURCE_SYNCED",
     "SUCCESS_SYNCED",
     "Controller",
+    "Recorder",
     "ResourceExists",
     "SyncHook",
     "SyncResult",
@@ -93,6 +93,13 @@ class SyncResult:
 SyncHook = Callable[[SyncResult], None]
 
 
+class Recorder(Protocol):
+    """What the controller needs of an event recorder (kubeclient.record's, or its
+    FakeRecorder in unit tests)."""
+
+    def event(self, obj: Any, type: str, reason: str, message: str) -> None: ...
+
+
 class ResourceExists(Exception):
     """The Deployment a Foo names exists and is not controlled by that Foo."""
 
@@ -114,7 +121,7 @@ class Controller:
         sample: SampleClientSet,
         deployment_informer: DeploymentInformer,
         foo_informer: FooInformer,
-        recorder: EventRecorder,
+        recorder: Recorder,
         *,
         name: str = "Foos",
         on_synced: SyncHook | None = None,

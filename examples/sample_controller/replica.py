@@ -31,13 +31,18 @@ from kubeclient.sharding import Shard
 
 from .blocks import (
     EventBroadcaster,
-    EventRecorder,
     LeaderCallbacks,
     LeaderElectionConfig,
     LeaderElector,
     LeaseLock,
 )
-from .controller import CONTROLLER_AGENT_NAME, Controller, SyncHook, SyncResult
+from .controller import (
+    CONTROLLER_AGENT_NAME,
+    Controller,
+    Recorder,
+    SyncHook,
+    SyncResult,
+)
 from .samplecontroller import ClientSet as SampleClientSet
 from .samplecontroller.informers import (
     SharedInformerFactory as SampleSharedInformerFactory,
@@ -99,7 +104,7 @@ class ShardController:
         self,
         kube: ClientSet,
         sample: SampleClientSet,
-        recorder: EventRecorder,
+        recorder: Recorder,
         options: Options,
         shard: Shard | None,
         on_synced: SyncHook | None,
@@ -169,14 +174,18 @@ class Replica:
         options: Options | None = None,
         *,
         on_synced: ReplicaSyncHook | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
+        """``recorder`` replaces the events written to the server (a test's fake)."""
         self.options = options = options or Options()
         self.identity = options.identity or default_identity()
         self.kube = ClientSet(config)
         self.sample = SampleClientSet(config)
         self.on_synced = on_synced
         self.broadcaster = EventBroadcaster(self.kube)
-        self.recorder = self.broadcaster.new_recorder(component=CONTROLLER_AGENT_NAME)
+        self.recorder = recorder or self.broadcaster.new_recorder(
+            component=CONTROLLER_AGENT_NAME, reporting_instance=self.identity
+        )
         self._running: dict[int | None, ShardController] = {}
         self._lock = threading.Lock()
         self._ctx: Context | None = None

@@ -17,7 +17,7 @@ import yaml
 from ..conftest import REPO
 
 if TYPE_CHECKING:
-    from kubeclient import ClientSet, Context
+    from kubeclient import Context
     from kubeclient.testing import ApiServer
 
     from examples.sample_controller import Replica
@@ -42,7 +42,7 @@ def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "") 
         except Exception as err:  # NotFound while the controller catches up
             result, last = None, err
         else:
-            last = None
+            last = None  # type: ignore[assignment]
         if result:
             return result
         if time.monotonic() > deadline:
@@ -56,7 +56,7 @@ def create_crd(server: ApiServer) -> None:
     import kubeclient
     from kubeclient import ClientSet
 
-    crd = kubeclient.from_dict(yaml.safe_load(CRD.read_text()))
+    crd: Any = kubeclient.from_dict(yaml.safe_load(CRD.read_text()))
     with ClientSet(server.config()) as cs:
         cs.apiextensions_v1.custom_resource_definitions().create(crd)
 
@@ -71,7 +71,7 @@ def server(generated: Path) -> Iterator[ApiServer]:
 
 
 @pytest.fixture(scope="module")
-def kube(server: ApiServer) -> Iterator[ClientSet]:
+def kube(server: ApiServer) -> Iterator[Any]:
     from kubeclient import ClientSet
 
     with ClientSet(server.config()) as cs:
@@ -90,7 +90,7 @@ _namespaces = iter(range(1_000_000))
 
 
 @pytest.fixture
-def namespace(kube: ClientSet) -> str:
+def namespace(kube: Any) -> str:
     """A fresh namespace per test: tests sharing a server stay apart."""
     from kubeclient.models.core_v1 import Namespace
     from kubeclient.models.meta_v1 import ObjectMeta

@@ -4,15 +4,11 @@ what upstream's controller does, observed from the API."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 from .conftest import Running, SyncLog, foo, wait_until
-
-if TYPE_CHECKING:
-    from kubeclient import ClientSet
-    from kubeclient.models.apps_v1 import Deployment
 
 
 @pytest.fixture
@@ -29,18 +25,18 @@ def replica(
     running.stop()
 
 
-def deployment_of(kube: ClientSet, namespace: str, name: str) -> Deployment:
+def deployment_of(kube: Any, namespace: str, name: str) -> Any:
     return kube.apps_v1.deployments(namespace).get(name)
 
 
-def events(kube: ClientSet, namespace: str, reason: str) -> list[Any]:
+def events(kube: Any, namespace: str, reason: str) -> list[Any]:
     return [
         e for e in kube.events_v1.events(namespace).list().items if e.reason == reason
     ]
 
 
 def test_a_foo_gets_its_deployment_owned_by_it(
-    replica: Running, kube: ClientSet, sample: Any, namespace: str, log: SyncLog
+    replica: Running, kube: Any, sample: Any, namespace: str, log: SyncLog
 ) -> None:
     foos = sample.samplecontroller_v1alpha1.foos(namespace)
     made = foos.create(foo("example-foo", deployment="example-deployment", replicas=2))
@@ -70,7 +66,7 @@ def test_a_foo_gets_its_deployment_owned_by_it(
 
 
 def test_the_deployment_follows_spec_replicas(
-    replica: Running, kube: ClientSet, sample: Any, namespace: str
+    replica: Running, kube: Any, sample: Any, namespace: str
 ) -> None:
     foos = sample.samplecontroller_v1alpha1.foos(namespace)
     foos.create(foo("scaled", replicas=1))
@@ -89,7 +85,7 @@ def test_the_deployment_follows_spec_replicas(
 
 
 def test_a_deleted_deployment_is_recreated(
-    replica: Running, kube: ClientSet, sample: Any, namespace: str
+    replica: Running, kube: Any, sample: Any, namespace: str
 ) -> None:
     sample.samplecontroller_v1alpha1.foos(namespace).create(foo("phoenix"))
     first = wait_until(lambda: deployment_of(kube, namespace, "phoenix"))
@@ -104,13 +100,13 @@ def test_a_deleted_deployment_is_recreated(
 
 
 def test_a_deployment_owned_by_another_gets_the_warning(
-    replica: Running, kube: ClientSet, sample: Any, namespace: str, log: SyncLog
+    replica: Running, kube: Any, sample: Any, namespace: str, log: SyncLog
 ) -> None:
 
     from examples.sample_controller.controller import new_deployment
 
     foos = sample.samplecontroller_v1alpha1.foos(namespace)
-    theirs = new_deployment(foo("someone-else"))
+    theirs: Any = new_deployment(foo("someone-else"))
     theirs.metadata.namespace = namespace
     theirs.metadata.owner_references = None
     kube.apps_v1.deployments(namespace).create(theirs)
@@ -127,13 +123,13 @@ def test_a_deployment_owned_by_another_gets_the_warning(
     assert event.regarding.kind == "Foo" and event.regarding.uid == made.metadata.uid
     # retried with backoff, and never touched
     wait_until(lambda: len([s for s in log.snapshot() if not s.result.ok]) >= 2)
-    untouched: Deployment = deployment_of(kube, namespace, "someone-else")
+    untouched = deployment_of(kube, namespace, "someone-else")
     assert untouched.spec.replicas == 1 and not untouched.metadata.owner_references
     assert not events(kube, namespace, "Synced")
 
 
 def test_the_status_follows_available_replicas(
-    replica: Running, kube: ClientSet, sample: Any, namespace: str
+    replica: Running, kube: Any, sample: Any, namespace: str
 ) -> None:
     foos = sample.samplecontroller_v1alpha1.foos(namespace)
     foos.create(foo("watched", replicas=3))
@@ -156,7 +152,7 @@ def test_the_status_follows_available_replicas(
 
 
 def test_a_foo_without_a_deployment_name_is_not_retried(
-    replica: Running, kube: ClientSet, sample: Any, namespace: str, log: SyncLog
+    replica: Running, kube: Any, sample: Any, namespace: str, log: SyncLog
 ) -> None:
     from examples.sample_controller.samplecontroller.models.samplecontroller_v1alpha1 import (
         Foo,

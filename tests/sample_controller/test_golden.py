@@ -78,4 +78,8 @@ def test_the_package_holds_foo_and_its_status_subresource(generated: Path) -> No
         "status": {"availableReplicas": 1},
     }
     made = Foo.from_dict(raw)
-    assert made.spec.deployment_name == "example-foo" and made.to_dict() == raw
+    assert (
+        made.spec is not None
+        and made.spec.deployment_name == "example-foo"
+        and made.to_dict() == raw
+    )

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
 from .conftest import FAST_LEASES, Running, SyncLog, foo, wait_until
 
-if TYPE_CHECKING:
-    from kubeclient import ClientSet
 
-
-def leader(replicas: list[Running]) -> Running | None:
+def leader(replicas: list[Running]) -> Any:
     leading = [
         r for r in replicas if r.replica.elector and r.replica.elector.is_leader()
     ]
@@ -24,7 +22,7 @@ def leader(replicas: list[Running]) -> Running | None:
 
 def test_only_the_leader_works_and_the_other_takes_over(
     start_replica: Callable[..., Running],
-    kube: ClientSet,
+    kube: Any,
     sample: Any,
     namespace: str,
 ) -> None:
@@ -42,7 +40,7 @@ def test_only_the_leader_works_and_the_other_takes_over(
     for i in range(5):
         foos.create(foo(f"before-{i}"))
     for i in range(5):
-        wait_until(lambda i=i: kube.apps_v1.deployments(namespace).get(f"before-{i}"))
+        wait_until(partial(kube.apps_v1.deployments(namespace).get, f"before-{i}"))
     lease = kube.coordination_v1.leases(namespace).get("sample-controller")
     assert lease.spec.holder_identity == first.replica.identity
     assert {s.identity for s in log.snapshot()} == {first.replica.identity}

@@ -8,18 +8,16 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
 from .conftest import FAST_LEASES, Running, SyncLog, foo, wait_until
-
-if TYPE_CHECKING:
-    from kubeclient import ClientSet
 
 SHARDS = 4
 NAMESPACES = 12
 
 
-def holders(kube: ClientSet, lease_namespace: str) -> dict[int, str]:
+def holders(kube: Any, lease_namespace: str) -> dict[int, str]:
     leases = kube.coordination_v1.leases(lease_namespace)
     found = {}
     for i in range(SHARDS):
@@ -32,6 +30,10 @@ def holders(kube: ClientSet, lease_namespace: str) -> dict[int, str]:
     return found
 
 
+def scaled(kube: Any, namespace: str, name: str, replicas: int) -> bool:
+    return bool(kube.apps_v1.deployments(namespace).get(name).spec.replicas == replicas)
+
+
 def settled(replicas: list[Running]) -> bool:
     """Every shard runs on exactly one replica, none holds more than its share."""
     held = [r.replica.running_shards() for r in replicas]
@@ -41,11 +43,13 @@ def settled(replicas: list[Running]) -> bool:
 
 
 def test_four_shards_over_two_then_three_replicas(
-    start_replica: Callable[..., Running], kube: ClientSet, sample: Any, server: Any
+    start_replica: Callable[..., Running], kube: Any, sample: Any, server: Any
 ) -> None:
     from kubeclient.models.core_v1 import Namespace
     from kubeclient.models.meta_v1 import ObjectMeta
     from kubeclient.sharding import Shard
+
+    from examples.sample_controller.controller import meta
 
     # FNV-1a spreads similar names unevenly: pick names until every shard has some
     shards = Shard.split(SHARDS, field="namespace")
@@ -84,7 +88,7 @@ def test_four_shards_over_two_then_three_replicas(
         foos(ns).create(foo(name, replicas=1))
     for key in keys:
         ns, name = key.split("/")
-        wait_until(lambda ns=ns, name=name: kube.apps_v1.deployments(ns).get(name))
+        wait_until(partial(kube.apps_v1.deployments(ns).get, name))
 
     # each Foo synced only by the replica holding its namespace's shard
     for key in keys:
@@ -96,7 +100,7 @@ def test_four_shards_over_two_then_three_replicas(
         for shard in running.replica.running_shards():
             controller = running.replica._running[shard].controller
             cached = {
-                f"{f.metadata.namespace}/{f.metadata.name}"
+                f"{meta(f).namespace}/{meta(f).name}"
                 for f in controller.foos.lister.list()
             }
             assert cached == {k for k in keys if shard_of[k.split("/")[0]] == shard}
@@ -126,13 +130,7 @@ def test_four_shards_over_two_then_three_replicas(
         foos(ns).patch(name, {"spec": {"replicas": 3}})
     for key in keys:
         ns, name = key.split("/")
-        wait_until(
-            lambda ns=ns, name=name: kube.apps_v1.deployments(ns)
-            .get(name)
-            .spec.replicas
-            == 3,
-            what=f"{key} scaled",
-        )
+        wait_until(partial(scaled, kube, ns, name, 3), what=f"{key} scaled")
     moved = [k for k in keys if shard_of[k.split("/")[0]] in lost]
     assert moved
     for key in moved:
