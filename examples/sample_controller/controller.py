@@ -135,6 +135,8 @@ class Controller:
         # Keys, not objects: a worker reads the newest state from the cache, and
         # one Foo is never worked on by two workers at once.
         self.workqueue = RateLimitingQueue(default_controller_rate_limiter(), name=name)
+        # the run's context: ends the requests in flight when the run ends
+        self.ctx: Context | None = None
         self._registrations: list[Registration[Any]] = [
             foo_informer.add_event_handler(
                 on_add=self.enqueue_foo,
@@ -153,6 +155,7 @@ class Controller:
         """Wait for the caches, run ``workers`` workers until ctx is done, then
         stop taking keys and wait for the ones in flight. False if the caches did
         not sync (ctx ended first, or ``sync_timeout`` passed)."""
+        self.ctx = ctx
         try:
             log.info("waiting for informer caches to sync")
             synced = all(
@@ -240,7 +243,7 @@ class Controller:
             )
         except NotFound:
             deployment = self.kube.apps_v1.deployments(namespace).create(
-                new_deployment(foo)
+                new_deployment(foo), ctx=self.ctx
             )
 
         if not is_controlled_by(deployment, foo):
@@ -257,7 +260,9 @@ class Controller:
             scaled = deep_copy(deployment)  # never change what the cache holds
             scaled.spec = scaled.spec or DeploymentSpec()
             scaled.spec.replicas = wanted
-            deployment = self.kube.apps_v1.deployments(namespace).update(scaled)
+            deployment = self.kube.apps_v1.deployments(namespace).update(
+                scaled, ctx=self.ctx
+            )
 
         self.update_foo_status(foo, deployment)
         self.recorder.event(foo, "Normal", SUCCESS_SYNCED, MESSAGE_RESOURCE_SYNCED)
@@ -279,10 +284,10 @@ class Controller:
             current.status.available_replicas = available
             try:
                 # the status subresource: a write that cannot change the spec
-                foos.update_status(current)
+                foos.update_status(current, ctx=self.ctx)
             except Conflict:
                 # retried on the server's version, not the cache's
-                current = foos.get(name_of(foo_meta))
+                current = foos.get(name_of(foo_meta), ctx=self.ctx)
                 raise
 
         retry_on_conflict(write)

@@ -153,14 +153,18 @@ class ShardController:
             self._done.set()
 
     def stop(self, timeout: float = _STOP_SECONDS) -> None:
-        """Stop taking work and wait for the syncs in flight, then the informers."""
+        """Stop taking work and wait for the workers (their requests in flight
+        end with the context); the informers' threads end on their own."""
         if self._ctx is None:
             return
         self._ctx.cancel()
         if not self._done.wait(timeout):
             log.warning("controller did not stop within %.0fs", timeout)
-        self._kube_factory.shutdown(timeout=2)
-        self._sample_factory.shutdown(timeout=2)
+
+    def join(self, timeout: float = 2.0) -> None:
+        """Wait for the informers' threads (after stop)."""
+        self._kube_factory.shutdown(timeout=timeout)
+        self._sample_factory.shutdown(timeout=timeout)
 
 
 class Replica:
@@ -187,6 +191,7 @@ class Replica:
             component=CONTROLLER_AGENT_NAME, reporting_instance=self.identity
         )
         self._running: dict[int | None, ShardController] = {}
+        self._stopped: list[ShardController] = []
         self._lock = threading.Lock()
         self._ctx: Context | None = None
         self.shard_manager: ShardLeaseManager | None = None
@@ -233,6 +238,8 @@ class Replica:
                 self._run_all(ctx)
         finally:
             self._stop_all()
+            for runner in self._stopped:
+                runner.join()
             self.broadcaster.shutdown()
 
     def _run_all(self, ctx: Context) -> None:
@@ -323,6 +330,11 @@ class Replica:
                 "all" if index is None else f"shard {index}",
             )
             runner.stop()
+            with self._lock:  # joined at exit; only the last few are kept
+                self._stopped = [
+                    *self._stopped[-(2 * max(1, self.options.shards)) :],
+                    runner,
+                ]
 
     def _stop_all(self) -> None:
         with self._lock:

@@ -41,6 +41,7 @@ from kubeclient import ClientSet, Context
 from kubeclient.errors import (
     AlreadyExists,
     ApiError,
+    Cancelled,
     Conflict,
     ConnectionFailed,
     NotFound,
@@ -129,6 +130,8 @@ class ShardLeaseManager:
         self._observed: dict[str, tuple[str, float]] = {}
         self._renewed: dict[int, float] = {}  # shard -> last successful renewal
         self._lock = threading.Lock()
+        self._round_ctx: Context | None = None
+        self._patience = (config.lease_duration - config.renew_deadline) / 2
 
     def held(self) -> frozenset[int]:
         with self._lock:
@@ -141,27 +144,34 @@ class ShardLeaseManager:
         ``release_on_cancel``) give the Leases back for others to take at once."""
         try:
             while not ctx.done:
+                # a round that cannot reach the server gives up in time for its
+                # shards to stop before anyone else may take them
                 try:
-                    self.round()
-                except (ApiError, ConnectionFailed) as err:  # unreachable, refusing
+                    self.round(ctx.child(timeout=self._patience))
+                except (ApiError, ConnectionFailed, Cancelled) as err:
                     log.warning("shard leases: %s", err)
                     self._drop_stale()
                 ctx.wait(self.config.retry_period)
         finally:
+            self._round_ctx = Context(timeout=self.config.renew_deadline)
             for shard in sorted(self.held()):
                 self._lose(shard)
                 if self.release_on_cancel:
                     self._release(self.config.shard_lease_name(shard))
             if self.release_on_cancel:
                 try:
-                    self._leases.delete(self.member_name)
-                except (ApiError, ConnectionFailed) as err:
+                    self._leases.delete(self.member_name, ctx=self._round_ctx)
+                except (ApiError, ConnectionFailed, Cancelled) as err:
                     log.warning("shard leases: leaving: %s", err)
 
-    def round(self) -> None:
-        """One round: observe, renew membership and shards, release or acquire."""
+    def round(self, ctx: Context | None = None) -> None:
+        """One round: observe, renew membership and shards, release or acquire
+        (every request ends with ``ctx``)."""
+        self._round_ctx = ctx
         now = time.monotonic()
-        listed = self._leases.list(label_selector=f"{GROUP_LABEL}={self.config.name}")
+        listed = self._leases.list(
+            label_selector=f"{GROUP_LABEL}={self.config.name}", ctx=ctx
+        )
         leases = {
             lease.metadata.name: lease
             for lease in listed.items or ()
@@ -283,7 +293,7 @@ class ShardLeaseManager:
             spec=self._spec(),
         )
         try:
-            self._leases.create(lease)
+            self._leases.create(lease, ctx=self._round_ctx)
         except AlreadyExists:
             return False  # another replica was first
         return True
@@ -292,18 +302,22 @@ class ShardLeaseManager:
         """Update at the version listed: False on a conflict (someone else wrote)."""
         changed = Lease(metadata=lease.metadata, spec=spec)
         try:
-            self._leases.update(changed)
+            self._leases.update(changed, ctx=self._round_ctx)
         except (Conflict, NotFound):
             return False
-        except (ApiError, ConnectionFailed) as err:
+        except (ApiError, ConnectionFailed, Cancelled) as err:
             log.warning("lease %s: %s", lease.metadata and lease.metadata.name, err)
             return False
         return True
 
     def _release(self, name: str, leases: dict[str, Lease] | None = None) -> None:
         """Empty the holder, so the next replica's round takes the shard."""
+        # its own time: stopping the shard's workers may have used the round's
+        self._round_ctx = Context(timeout=self._patience)
         try:
-            lease = (leases or {}).get(name) or self._leases.get(name)
+            lease = (leases or {}).get(name) or self._leases.get(
+                name, ctx=self._round_ctx
+            )
             for _ in range(3):
                 if lease.spec is None or lease.spec.holder_identity != self.identity:
                     return
@@ -312,6 +326,6 @@ class ShardLeaseManager:
                 spec.lease_duration_seconds = 1
                 if self._write(lease, spec):
                     return
-                lease = self._leases.get(name)
-        except (ApiError, ConnectionFailed) as err:
+                lease = self._leases.get(name, ctx=self._round_ctx)
+        except (ApiError, ConnectionFailed, Cancelled) as err:
             log.warning("lease %s: release: %s", name, err)

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 
 CRD = REPO / "specs" / "sample-controller" / "foo-crd.yaml"
 
-#: Leases short enough for tests: a dead replica's work moves within ~1.7 s.
+#: Leases short enough for tests: a dead replica's work moves within ~2.2 s.
 FAST_LEASES: dict[str, Any] = {
-    "lease_duration": 1.5,
+    "lease_duration": 2.0,
     "renew_deadline": 1.0,
     "retry_period": 0.2,
 }
