@@ -48,8 +48,9 @@ def calls(fn: Callable[[], str]) -> int:
 
 
 def test_defaults_are_client_gos() -> None:
-    assert DEFAULT_RETRY == Backoff(duration=0.010, factor=1.0, jitter=0.1, steps=5)
-    assert DEFAULT_BACKOFF == Backoff(duration=0.010, factor=5.0, jitter=0.1, steps=4)
+    retry = Backoff(duration=0.010, factor=1.0, jitter=0.1, steps=5)
+    backoff = Backoff(duration=0.010, factor=5.0, jitter=0.1, steps=4)
+    assert (retry, backoff) == (DEFAULT_RETRY, DEFAULT_BACKOFF)
     assert DEFAULT_RETRY.tries == 5
     assert DEFAULT_BACKOFF.pauses(lambda: 0.0) == pytest.approx([0.01, 0.05, 0.25])
 
@@ -75,7 +76,7 @@ def test_the_last_conflict_is_raised_as_is_when_tries_run_out() -> None:
 
 
 def test_other_errors_are_not_retried() -> None:
-    gone = NotFound(404, "NotFound", "deployments.apps \"web\" not found")
+    gone = NotFound(404, "NotFound", 'deployments.apps "web" not found')
     fn = failing([gone])
     with pytest.raises(NotFound) as caught:
         retry_on_conflict(fn, sleep=lambda s: None)
