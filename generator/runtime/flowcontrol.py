@@ -8,6 +8,9 @@ retries). Ask for it in the :class:`~.config.Config`::
     config.qps, config.burst = 20.0, 40     # before building the ClientSet
     cs = ClientSet(config)                   # every client of cs shares one bucket
 
+Each ClientSet (each pipeline) built from the Config gets a bucket of its own,
+as each client-go clientset does unless its rest.Config carries a RateLimiter.
+
 Every request attempt (retries included, watches included) takes a token; a
 request that finds the bucket empty waits for the next one, and that wait
 follows the request's :class:`~.context.Context`: cancelled, it raises

@@ -277,7 +277,7 @@ def test_the_callers_context_is_not_a_timeout(
 
 
 def test_missing_or_deleted_objects_are_not_found_as_kubectl(
-    deployments: DeploymentClient, pool: ThreadPoolExecutor
+    server: ApiServer, deployments: DeploymentClient, pool: ThreadPoolExecutor
 ) -> None:
     from kubeclient.errors import NotFound
     from kubeclient.models.apps_v1 import Deployment
@@ -286,8 +286,9 @@ def test_missing_or_deleted_objects_are_not_found_as_kubectl(
     with pytest.raises(NotFound):
         wait_for(deployments, "web", "Available", timeout=1)
     deployments.create(Deployment.from_dict(deployment("web")))
+    server.requests.clear()
     waiting = pool.submit(wait_for, deployments, "web", "Available", timeout=10)
-    time.sleep(0.1)
+    until(watching(server), "the watch")
     deployments.delete("web")
     with pytest.raises(NotFound, match="deleted while waiting for condition=Available"):
         waiting.result(timeout=5)
