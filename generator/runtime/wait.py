@@ -264,28 +264,38 @@ def wait_for(
     if timeout is not None:
         _check_seconds("timeout", timeout)
     deadline = None if timeout is None else time.monotonic() + timeout
-    try:
-        found: T | None = client._get(name, {}, None, ctx=ctx)
-    except NotFound:
-        if goal.mode == "delete":
-            return None
-        if goal.mode != "create":
-            raise
-        found = None
-    raw = _wire(found) if found is not None else None
-    if raw is not None and goal.mode != "delete" and goal.test(found, raw):
-        return found
-    if deadline is not None and time.monotonic() >= deadline:
-        raise _timeout(client, name, goal, timeout)
     inner = Context(deadline=deadline, parent=ctx)
     try:
+        # timeout 0 checks once: the GET then runs on the caller's context alone
+        found = _get_if_exists(client, name, goal, inner if timeout != 0 else ctx)
+        raw = _wire(found) if found is not None else None
+        if goal.mode == "delete" and found is None:
+            return None
+        if raw is not None and goal.mode != "delete" and goal.test(found, raw):
+            return found
+        if inner.done:
+            raise _timeout(client, name, goal, timeout)
         return _watch_until(client, name, goal, raw, inner)
+    except WaitTimeout:
+        raise
     except Cancelled:
         if (ctx is not None and ctx.done) or not inner.done:
             raise  # the caller's context, or not about time at all
         raise _timeout(client, name, goal, timeout) from None
     finally:
         inner.cancel()
+
+
+def _get_if_exists(
+    client: ResourceClient[T, Any], name: str, goal: _Goal, ctx: Context | None
+) -> T | None:
+    """The object, or None when it does not exist and the goal allows that."""
+    try:
+        return client._get(name, {}, None, ctx=ctx)
+    except NotFound:
+        if goal.mode in ("delete", "create"):
+            return None
+        raise
 
 
 def _watch_until(

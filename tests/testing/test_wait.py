@@ -338,3 +338,18 @@ def test_bad_conditions_are_clear_errors(
 
     with pytest.raises(error, match=message):
         wait_for(deployments, "web", condition)
+
+
+def test_the_timeout_bounds_a_slow_first_get(
+    server: ApiServer, deployments: DeploymentClient
+) -> None:
+    from kubeclient.errors import WaitTimeout
+    from kubeclient.models.apps_v1 import Deployment
+    from kubeclient.wait import wait_for
+
+    deployments.create(Deployment.from_dict(deployment("web")))
+    server.faults.delay(3.0, path=f"{WEB}$", method="GET")
+    started = time.monotonic()
+    with pytest.raises(WaitTimeout, match="deployments/web"):
+        wait_for(deployments, "web", "Available", timeout=0.3)
+    assert time.monotonic() - started < 2.5
