@@ -54,6 +54,7 @@ __all__ = [
     "Unauthorized",
     "UnexpectedKind",
     "UnsupportedMediaType",
+    "WaitTimeout",
     "WatchDecodeError",
     "error_from_response",
     "error_from_status",
@@ -447,6 +448,26 @@ class Cancelled(Exception):
 
 class DeadlineExceeded(Cancelled):
     """The call's :class:`~.context.Context` reached its deadline."""
+
+
+class WaitTimeout(DeadlineExceeded):
+    """``wait.wait_for`` / ``wait.poll_until`` ran out of time; the message names
+    what was waited for (``resource``, ``name``, ``condition`` when known)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        resource: str = "",
+        name: str = "",
+        namespace: str | None = None,
+        condition: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.resource = resource
+        self.name = name
+        self.namespace = namespace
+        self.condition = condition
 
 
 class ServerWarning(UserWarning):

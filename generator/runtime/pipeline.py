@@ -18,7 +18,10 @@ Written once, above the :class:`~.transport.Transport` (client-go's
 * ``Warning: 299`` headers, surfaced as :class:`~.errors.ServerWarning`;
 * the mapping of a failed response to its :mod:`.errors` class;
 * the request's :class:`~.context.Context`: checked before each attempt, and
-  ending a backoff or an attempt in progress at once.
+  ending a backoff or an attempt in progress at once;
+* the client-side rate limit (:mod:`.flowcontrol`, off unless ``Config.qps``
+  is set): one token per attempt, a wait longer than a second logged as a
+  warning, as client-go's "due to client-side throttling" message.
 
 The HTTP transport, the fake ClientSet's in-process transport and a
 :class:`~.transport.mock.MockTransport` all run through this same code.
@@ -46,6 +49,7 @@ from .errors import (
     error_from_response,
     parse_retry_after,
 )
+from .flowcontrol import DEFAULT_BURST, RateLimiter, TokenBucketRateLimiter
 from .request import Params, Request, Timeout, encode_params
 from .response import Response
 
@@ -63,6 +67,9 @@ _RETRIABLE_5XX = frozenset({500, 502, 503, 504})
 _MAX_ERROR_BODY = 1 << 20
 _DEFAULT_TIMEOUT = (10.0, 60.0)
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# client-go's longThrottleLatency and extraLongThrottleLatency
+_LONG_THROTTLE = 0.05
+_EXTRA_LONG_THROTTLE = 1.0
 
 
 @dataclass(frozen=True)
@@ -97,10 +104,15 @@ class Pipeline:
         config: Config | None = None,
         *,
         retry: RetryPolicy | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.transport = transport
         self.config = config
         self.retry = retry or RetryPolicy()
+        #: taken once per attempt; from ``config.qps``/``burst`` unless given.
+        #: Shared by every client on this pipeline (one ClientSet); replaceable.
+        self.rate_limiter = rate_limiter or _rate_limiter_for(config)
+        self._throttle_logged_at: float | None = None
         #: waits between attempts (seconds, context); tests replace it
         self.sleep: Callable[[float, Context | None], None] = _sleep
         #: jitter source in [0, 1); tests replace it
@@ -153,6 +165,8 @@ class Pipeline:
         while True:
             if ctx is not None:
                 ctx.check()
+            if self.rate_limiter is not None:
+                self._throttle(request, ctx)
             attempt = self._prepare(request)
             try:
                 response = self.transport.send(attempt)
@@ -194,6 +208,29 @@ class Pipeline:
         return f"<Pipeline {self.transport!r}>"
 
     # -- one attempt
+
+    def _throttle(self, request: Request, ctx: Context | None) -> None:
+        """Wait for the rate limiter's token; say so when that took long."""
+        assert self.rate_limiter is not None
+        waited = self.rate_limiter.wait(ctx, self.sleep)
+        if waited <= _LONG_THROTTLE:
+            return
+        host = self.config.host.rstrip("/") if self.config is not None else ""
+        message = (
+            "Waited for %.3fs due to client-side throttling, not priority and "
+            "fairness, request: %s:%s"
+        )
+        args = (waited, request.method, host + request.path)
+        if waited <= _EXTRA_LONG_THROTTLE:
+            _log.debug(message, *args)
+            return
+        now = time.monotonic()
+        last = self._throttle_logged_at
+        if last is None or now - last >= 1.0:
+            self._throttle_logged_at = now  # at most once a second, as client-go
+            _log.warning(message, *args)
+        else:
+            _log.info(message, *args)
 
     def _prepare(self, request: Request) -> Request:
         """The request as sent now: fresh credentials, user agent, timeouts."""
@@ -240,6 +277,14 @@ class Pipeline:
         raise error_from_response(
             response.status, body, response.headers, request.method, response.url
         )
+
+
+def _rate_limiter_for(config: Config | None) -> RateLimiter | None:
+    qps = getattr(config, "qps", None)
+    if qps is None:
+        return None
+    burst = getattr(config, "burst", None)
+    return TokenBucketRateLimiter(qps, DEFAULT_BURST if burst is None else burst)
 
 
 def _sleep(seconds: float, ctx: Context | None) -> None:

@@ -13,7 +13,7 @@ call, closing its connection. A response of another kind than the call returns
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar
 
@@ -484,10 +484,13 @@ class ResourceClient(Generic[T, L]):
         *,
         resume: bool = False,
         ctx: Context | None = None,
+        known: Iterable[Mapping[str, Any]] = (),
     ) -> WatchStream[T]:
         """Watch events; with ``resume`` reconnect and relist like client-go's
-        Reflector. The stream ends at ``close()`` (from any thread) and raises
-        :class:`~.errors.Cancelled` when ``ctx`` is done."""
+        Reflector (``known``: the objects the caller already has, as wire dicts,
+        so a relist reports their deletion). The stream ends at ``close()``
+        (from any thread) and raises :class:`~.errors.Cancelled` when ``ctx`` is
+        done."""
         watch_params = {**params, "watch": True}
         timeout = self._stream_timeout(timeout)
         if not resume:
@@ -534,6 +537,7 @@ class ResourceClient(Generic[T, L]):
                         else None
                     ),
                     ctx=inner,
+                    known=known,
                 )
             )
 

@@ -7,6 +7,7 @@ import platform
 import sys
 from dataclasses import dataclass, field, fields
 
+from ..flowcontrol import check_rate_limits
 from .auth import Authenticator
 from .common import REDACTED, hide_url_password
 
@@ -42,6 +43,14 @@ class Config:
     cluster: str | None = None
     user: str | None = None
     source: str | None = None
+    #: client-side rate limit (requests per second, bucket size), as client-go's
+    #: rest.Config QPS/Burst; not in kubeconfig files. None: no limit (the server's
+    #: priority and fairness throttles). Read when a ClientSet is built.
+    qps: float | None = None
+    burst: int | None = None
+
+    def __post_init__(self) -> None:
+        check_rate_limits(self.qps, self.burst)
 
     def auth_headers(self) -> dict[str, str]:
         """The Authorization header to send now (may run a plugin or re-read a file)."""
