@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any
 
 from kubeclient import ClientSet, Context
 from kubeclient.errors import Conflict, NotFound
@@ -19,7 +19,6 @@ from kubeclient.models.events_v1 import Event
 from kubeclient.models.meta_v1 import ObjectMeta
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 class ItemExponentialFailureRateLimiter:
@@ -322,12 +321,3 @@ class EventBroadcaster:
 
     def shutdown(self) -> None:
         pass
-
-
-def retry_on_conflict(fn: Callable[[], T], attempts: int = 5) -> T:
-    for _ in range(attempts - 1):
-        try:
-            return fn()
-        except Conflict:
-            time.sleep(0.01)
-    return fn()

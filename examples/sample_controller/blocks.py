@@ -1,5 +1,7 @@
 """The client-go building blocks the controller is made of, in one place."""
 
+from kubeclient.retry import retry_on_conflict
+
 from ._interim import (
     EventBroadcaster,
     LeaderCallbacks,
@@ -8,7 +10,6 @@ from ._interim import (
     LeaseLock,
     RateLimitingQueue,
     default_controller_rate_limiter,
-    retry_on_conflict,
 )
 
 __all__ = [

@@ -290,7 +290,7 @@ class Controller:
                 current = foos.get(name_of(foo_meta), ctx=self.ctx)
                 raise
 
-        retry_on_conflict(write)
+        retry_on_conflict(write, ctx=self.ctx)
 
     # ------------------------------------------------------------------ handlers
 
