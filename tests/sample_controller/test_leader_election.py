@@ -54,7 +54,8 @@ def test_only_the_leader_works_and_the_other_takes_over(
     assert took <= bound + 0.5, f"took over after {took:.2f}s (bound {bound}s)"
     foos.create(foo("after"))
     wait_until(lambda: kube.apps_v1.deployments(namespace).get("after"))
-    assert log.who_synced(f"{namespace}/after") == {other.replica.identity}
+    synced = wait_until(lambda: log.who_synced(f"{namespace}/after"))
+    assert synced == {other.replica.identity}
     holder = kube.coordination_v1.leases(namespace).get("sample-controller")
     assert holder.spec.holder_identity == other.replica.identity
     log.assert_one_at_a_time()

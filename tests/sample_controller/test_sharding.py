@@ -34,6 +34,10 @@ def scaled(kube: Any, namespace: str, name: str, replicas: int) -> bool:
     return bool(kube.apps_v1.deployments(namespace).get(name).spec.replicas == replicas)
 
 
+def synced_by_others(log: SyncLog, key: str, identity: str) -> set[str]:
+    return log.who_synced(key) - {identity}
+
+
 def settled(replicas: list[Running]) -> bool:
     """Every shard runs on exactly one replica, none holds more than its share."""
     held = [r.replica.running_shards() for r in replicas]
@@ -92,7 +96,7 @@ def test_four_shards_over_two_then_three_replicas(
 
     # each Foo synced only by the replica holding its namespace's shard
     for key in keys:
-        (who,) = log.who_synced(key)
+        (who,) = wait_until(partial(log.who_synced, key))
         running = next(r for r in replicas if r.replica.identity == who)
         assert shard_of[key.split("/")[0]] in running.replica.running_shards()
     # informers of exactly the held shards: no replica cached another's Foos
@@ -135,5 +139,5 @@ def test_four_shards_over_two_then_three_replicas(
     assert moved
     for key in moved:
         assert victim.replica.identity in log.who_synced(key)
-        assert log.who_synced(key) - {victim.replica.identity}
+        wait_until(partial(synced_by_others, log, key, victim.replica.identity))
     log.assert_one_at_a_time()
