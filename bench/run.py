@@ -1,6 +1,6 @@
 """Benchmarks: figures are ratios measured in the same run, never absolute targets.
 
-    python bench/run.py                 # everything (about 3 minutes)
+    python bench/run.py                 # everything (about 5 minutes)
     python bench/run.py generate import decode
     python bench/run.py decode --pods 1000
     python bench/run.py informers --informer-pods 2000 --events 5000 --updates 20000
