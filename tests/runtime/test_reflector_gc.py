@@ -3,17 +3,18 @@
 A streaming list decodes one small event at a time and keeps every object: the
 reflector moves them to the collector's oldest generation as they come, so that
 young collections do not scan them again and again (3x the decoding time for
-10,000 pods, bench/run.py informers). Natural collections are held off here
-(a high threshold), so where the objects end up shows what the reflector did.
+10,000 pods, bench/run.py informers).
 """
 
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
-
-import pytest
 
 from generator.runtime.cache.reflector import INITIAL_EVENTS_END, Reflector
 from generator.runtime.context import Context
@@ -66,15 +67,8 @@ class Sink:
         pass
 
 
-@pytest.fixture
-def no_natural_collections() -> Iterator[None]:
-    thresholds = gc.get_threshold()
-    gc.collect()
-    gc.set_threshold(1_000_000, 1_000, 1_000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
+# --- run in a fresh interpreter (run_alone) with the code above: natural
+# collections held off, so where the objects end up shows what the reflector did
 
 
 def streaming_list() -> list[dict[str, Any]]:
@@ -92,24 +86,44 @@ def in_oldest_generation(objects: list[dict[str, Any]]) -> set[int]:
     return {id(o) for o in objects} & oldest
 
 
-def test_streaming_list_moves_what_it_keeps_to_the_oldest_generation(
-    no_natural_collections: None,
-) -> None:
-    items = streaming_list()
-    settled = in_oldest_generation(items)
-    # every 64 events: the first 128 of 150 moved, the rest still young
-    assert {id(o) for o in items[:128]} <= settled
-    assert not {id(o) for o in items[128:]} & settled
+def hold_off_collections() -> None:
+    gc.collect()
+    gc.set_threshold(1_000_000, 1_000, 1_000)
 
 
-def test_streaming_list_leaves_an_apps_frozen_objects_alone(
-    no_natural_collections: None,
-) -> None:
-    gc.freeze()
-    try:
+def run_alone(code: str) -> None:
+    """Run ``code`` after this module's helpers in a fresh interpreter: another
+    thread's pause of the collector (the runtime's big decodes, informers left
+    by other tests) would move objects to the oldest generation too."""
+    source = Path(__file__).read_text().split("\ndef run_alone")[0]
+    script = f"{source}\n{textwrap.dedent(code)}"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_streaming_list_moves_what_it_keeps_to_the_oldest_generation() -> None:
+    run_alone("""
+        hold_off_collections()
+        items = streaming_list()
+        settled = in_oldest_generation(items)
+        # every 64 events: the first 128 of 150 moved, the rest still young
+        assert {id(o) for o in items[:128]} <= settled
+        assert not {id(o) for o in items[128:]} & settled
+        """)
+
+
+def test_streaming_list_leaves_an_apps_frozen_objects_alone() -> None:
+    run_alone("""
+        hold_off_collections()
+        gc.freeze()
         frozen = gc.get_freeze_count()
         items = streaming_list()
         assert gc.get_freeze_count() == frozen
         assert not in_oldest_generation(items)
-    finally:
-        gc.unfreeze()
+        """)
