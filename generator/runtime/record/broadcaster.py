@@ -59,6 +59,7 @@ class BroadcasterStats:
     dropped_queue_full: int
     dropped_spam: int
     failed: int  # writes given up (refused, retries exhausted, shut down)
+    queued: int  # waiting in the queue now
 
 
 @dataclass
@@ -205,7 +206,7 @@ class EventBroadcaster:
     @property
     def stats(self) -> BroadcasterStats:
         with self._lock:
-            return BroadcasterStats(**self._counts)
+            return BroadcasterStats(**self._counts, queued=self._queue.qsize())
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Write what is queued (one try each), then stop the sender and wait for
@@ -321,7 +322,9 @@ class EventBroadcaster:
                 correlated = self._correlator.correlate(occurrence.core_event())
                 write.event, write.patch = correlated.event, correlated.patch
             else:
-                to_write = self._series.observe(occurrence.events_event())
+                to_write = self._series.observe(
+                    occurrence.events_event(), occurrence.at
+                )
                 if to_write is None:
                     return Outcome.DONE  # a repeat, counted in its series
                 write.event = to_write

@@ -81,11 +81,13 @@ class SeriesCache:
         self._lock = threading.Lock()
         self._entries: LRU[Key, _Entry] = LRU()
 
-    def observe(self, event: Mapping[str, Any]) -> dict[str, Any] | None:
+    def observe(
+        self, event: Mapping[str, Any], at: float | None = None
+    ) -> dict[str, Any] | None:
         """The event to write now (a new one, or its series' first patch), or
-        None when the repeat is only counted."""
+        None when the repeat is only counted; ``at``: when it happened."""
         key = isomorphic_key(event)
-        now = self._clock()
+        now = self._clock() if at is None else at
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
