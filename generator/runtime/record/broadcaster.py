@@ -120,7 +120,9 @@ class EventBroadcaster:
         self.max_tries = max_tries
         self.retry_delay = retry_delay
         self._ctx = Context()
-        self._sink = EventSink(self._rest, self._ctx)
+        self._sink = EventSink(
+            self._rest, self._ctx, recheck_after=max(retry_delay, 1.0)
+        )
         self._spam = SpamFilter(burst=spam_burst, qps=spam_qps, clock=clock)
         self._correlator = EventCorrelator(clock)
         self._series = SeriesCache(clock)
@@ -280,14 +282,19 @@ class EventBroadcaster:
                 )
 
     def _drain(self) -> None:
-        """At shutdown: one try for each queued event, pending series count and
-        waiting retry, until the shutdown's deadline cancels the context."""
-        while not self._ctx.done:
+        """At shutdown: one try for each queued event, waiting retry and pending
+        series count, until the shutdown's deadline cancels the context; what
+        is left then counts as failed."""
+        while True:
             try:
                 occurrence = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if occurrence is not None:
+            if occurrence is None:
+                continue
+            if self._ctx.done:
+                self._count("failed")
+            else:
                 self._attempt(_Write(occurrence=occurrence))
         waiting = [w for _, _, w in sorted(self._retries)]
         self._retries.clear()
@@ -296,11 +303,14 @@ class EventBroadcaster:
                 self._count("failed")
             else:
                 self._attempt(write)
-        if self._sink.known and self._sink.api != CORE and not self._ctx.done:
+        if self._sink.known and self._sink.api != CORE:
             for event in self._series.pending():
-                self._attempt(
-                    _Write(event=event, patch=series_patch(event), series=True)
-                )
+                if self._ctx.done:
+                    self._count("failed")
+                else:
+                    self._attempt(
+                        _Write(event=event, patch=series_patch(event), series=True)
+                    )
 
     def _attempt(self, write: _Write) -> None:
         write.tries += 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,17 +45,31 @@ def outcome_of(error: BaseException) -> Outcome:
 class EventSink:
     """Writes wire Events to one server."""
 
-    def __init__(self, rest: RESTClient, ctx: Context) -> None:
+    def __init__(
+        self, rest: RESTClient, ctx: Context, *, recheck_after: float = 1.0
+    ) -> None:
         self.rest = rest
         self._ctx = ctx
+        self.recheck_after = recheck_after
         self._api: tuple[str, str] | None = None
+        self._failed: tuple[float, Exception] | None = None
 
     @property
     def api(self) -> tuple[str, str]:
-        """(group, version) events are written to; asks discovery the first time
-        (its errors propagate, to be retried)."""
+        """(group, version) events are written to; asks discovery the first time.
+        Its errors propagate, to be retried; for ``recheck_after`` seconds the
+        same error is raised again without asking (so that every queued event
+        does not wait for its own failing discovery)."""
         if self._api is None:
-            self._api = EVENTS_V1 if self._serves_events_v1() else CORE
+            if self._failed is not None:
+                at, error = self._failed
+                if time.monotonic() - at < self.recheck_after:
+                    raise error
+            try:
+                self._api = EVENTS_V1 if self._serves_events_v1() else CORE
+            except Exception as error:
+                self._failed = (time.monotonic(), error)
+                raise
             _log.debug("events are written to %s", "/".join(filter(None, self._api)))
         return self._api
 
