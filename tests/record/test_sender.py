@@ -122,13 +122,15 @@ def test_a_refused_event_is_dropped_without_retry(
     from kubeclient.record import EventBroadcaster
 
     server.faults.error(403, count=1, method="POST", path="/events")
-    with caplog.at_level(logging.ERROR, logger="kubeclient.record"):
-        with EventBroadcaster(cs, retry_delay=0.01) as broadcaster:
-            recorder = broadcaster.new_recorder(component="c")
-            recorder.event(configmap(), "Normal", "Refused", "forbidden")
-            recorder.event(configmap(), "Normal", "Synced", "ok")
-            wait_until(lambda: events_v1(cs))
-            wait_until(lambda: broadcaster.stats.failed == 1)
+    with (
+        caplog.at_level(logging.ERROR, logger="kubeclient.record"),
+        EventBroadcaster(cs, retry_delay=0.01) as broadcaster,
+    ):
+        recorder = broadcaster.new_recorder(component="c")
+        recorder.event(configmap(), "Normal", "Refused", "forbidden")
+        recorder.event(configmap(), "Normal", "Synced", "ok")
+        wait_until(lambda: events_v1(cs))
+        wait_until(lambda: broadcaster.stats.failed == 1)
     posts = [p for m, p in server.requests if m == "POST" and "events" in p]
     assert len(posts) == 2  # the refused one was tried once
     assert any("refused (not retried)" in r.message for r in caplog.records)
@@ -187,5 +189,6 @@ def test_on_the_fake_clientset(generated: Any) -> None:
         }
     }
     (event,) = events_v1(cs)
+    assert obj.metadata is not None
     assert event["regarding"]["uid"] == obj.metadata.uid
     assert event["series"]["count"] == 2

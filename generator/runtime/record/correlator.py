@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .reference import event_name, wire_time
+from .reference import event_name, unique_nanos, wire_time
 from .spam import LRU
 
 __all__ = ["Correlated", "EventCorrelator"]
@@ -126,7 +126,7 @@ class EventCorrelator:
         combined = {
             **{k: v for k, v in event.items() if k != "metadata"},
             "metadata": {
-                "name": event_name(_text(ref, "name"), now),
+                "name": event_name(_text(ref, "name"), unique_nanos(now)),
                 "namespace": (event.get("metadata") or {}).get("namespace"),
             },
             "message": COMBINED + _text(event, "message"),

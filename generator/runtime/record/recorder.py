@@ -10,7 +10,7 @@ from typing import Any
 
 from .._model import Model
 from .goformat import go_sprintf
-from .reference import EVENT_TYPES, InvalidEvent, object_reference
+from .reference import EVENT_TYPES, InvalidEvent, object_reference, unique_nanos
 from .wire import Occurrence
 
 __all__ = ["EventRecorder", "Recordable"]
@@ -111,6 +111,7 @@ class EventRecorder:
             )
         if not isinstance(reason, str) or not isinstance(message, str):
             raise InvalidEvent("the reason and the message of an event are strings")
+        at = self._clock()
         return Occurrence(
             regarding=object_reference(obj),
             type=type,
@@ -119,7 +120,8 @@ class EventRecorder:
             action=action or reason,
             component=self.component,
             instance=self.instance,
-            at=self._clock(),
+            at=at,
+            nanos=unique_nanos(at),
             related=object_reference(related) if related is not None else None,
             annotations=(
                 {str(k): str(v) for k, v in annotations.items()}

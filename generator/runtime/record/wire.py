@@ -32,6 +32,7 @@ class Occurrence:
     component: str
     instance: str
     at: float  # unix seconds
+    nanos: int  # unique in this process, for the event's name
     related: Mapping[str, str] | None = None
     annotations: Mapping[str, str] | None = None
 
@@ -43,7 +44,7 @@ class Occurrence:
 
     def _metadata(self) -> dict[str, Any]:
         meta: dict[str, Any] = {
-            "name": event_name(self.regarding["name"], self.at),
+            "name": event_name(self.regarding["name"], self.nanos),
             "namespace": self.namespace,
         }
         if self.annotations:
