@@ -174,3 +174,23 @@ def test_fake_recorder(generated: Any) -> None:
         "Normal Synced ok involvedObject{kind=ConfigMap,namespace=default,"
         "name=app-config,apiVersion=v1}"
     ]
+
+
+def test_start_logging_logs_every_event(
+    cs: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from kubeclient.record import EventBroadcaster
+
+    logger = logging.getLogger("app.events")
+    with (
+        caplog.at_level(logging.INFO, logger="app.events"),
+        EventBroadcaster(cs) as broadcaster,
+    ):
+        broadcaster.start_logging(logger)
+        recorder = broadcaster.new_recorder(component="c")
+        recorder.event(configmap(), "Warning", "Failed", "it broke")
+    (record,) = [r for r in caplog.records if r.name == "app.events"]
+    assert record.getMessage() == (
+        "Event occurred: object=default/app-config kind=ConfigMap apiVersion=v1 "
+        "type=Warning reason=Failed message='it broke'"
+    )

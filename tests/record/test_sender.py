@@ -192,3 +192,21 @@ def test_on_the_fake_clientset(generated: Any) -> None:
     assert obj.metadata is not None
     assert event["regarding"]["uid"] == obj.metadata.uid
     assert event["series"]["count"] == 2
+
+
+def test_shutdown_ends_when_its_context_is_done(server: Any, cs: Any) -> None:
+    from kubeclient.context import Context
+    from kubeclient.record import EventBroadcaster
+
+    broadcaster = EventBroadcaster(cs)
+    recorder = broadcaster.new_recorder(component="c")
+    recorder.event(configmap("first"), "Normal", "Synced", "ok")
+    wait_until(lambda: events_v1(cs))
+    server.faults.delay(30.0, count=10, method="POST")
+    recorder.event(configmap("held"), "Normal", "Synced", "ok")
+    start = time.monotonic()
+    broadcaster.shutdown(timeout=60.0, ctx=Context(timeout=0.3))
+    assert time.monotonic() - start < 3.0
+    assert not broadcaster._thread.is_alive()  # type: ignore[union-attr]
+    assert broadcaster.stats.failed == 1
+    broadcaster.shutdown()  # a second time does nothing

@@ -138,6 +138,7 @@ class EventBroadcaster:
         self._closing = threading.Event()
         self._next_refresh = 0.0
         self._next_finish = 0.0
+        self._event_log: tuple[logging.Logger, int] | None = None
 
     # -- the caller's side
 
@@ -164,6 +165,13 @@ class EventBroadcaster:
                 target=self._run, name="kubeclient-event-broadcaster", daemon=True
             )
             self._thread.start()
+
+    def start_logging(
+        self, logger: logging.Logger | None = None, level: int = logging.INFO
+    ) -> None:
+        """Also log every event sent (client-go's ``StartStructuredLogging``),
+        to ``logger`` (default: this module's) at ``level``."""
+        self._event_log = (logger or _log, level)
 
     def _submit(self, occurrence: Occurrence) -> None:
         """Queue an occurrence; never blocks, never raises."""
@@ -210,9 +218,10 @@ class EventBroadcaster:
         with self._lock:
             return BroadcasterStats(**self._counts, queued=self._queue.qsize())
 
-    def shutdown(self, timeout: float = 5.0) -> None:
+    def shutdown(self, timeout: float = 5.0, *, ctx: Context | None = None) -> None:
         """Write what is queued (one try each), then stop the sender and wait for
-        it; after ``timeout`` seconds the writes in flight are cancelled."""
+        it. After ``timeout`` seconds (or when ``ctx`` is done, if sooner) the
+        writes in flight are cancelled and what is left is dropped."""
         self._closing.set()
         try:
             self._queue.put_nowait(None)  # wake the sender
@@ -220,13 +229,20 @@ class EventBroadcaster:
             pass  # it has work, so it is awake
         thread = self._thread
         if thread is not None:
-            thread.join(max(timeout, 0.0))
+            deadline = time.monotonic() + max(timeout, 0.0)
+            while thread.is_alive() and not (ctx is not None and ctx.done):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                thread.join(min(left, _TICK))
         self._ctx.cancel()
         if thread is not None:
             thread.join(_SHUTDOWN_GRACE)
             if thread.is_alive():
                 _log.warning("event broadcaster: the sender did not stop in time")
-        if self._owns_rest:
+        with self._lock:
+            owns_rest, self._owns_rest = self._owns_rest, False
+        if owns_rest:
             self._rest.close()
 
     def __enter__(self) -> EventBroadcaster:
@@ -257,6 +273,7 @@ class EventBroadcaster:
         except queue.Empty:
             occurrence = None
         if occurrence is not None:
+            self._log_event(occurrence)
             self._attempt(_Write(occurrence=occurrence))
         while self._retries and self._retries[0][0] <= time.monotonic():
             if self._closing.is_set():
@@ -292,6 +309,7 @@ class EventBroadcaster:
                 break
             if occurrence is None:
                 continue
+            self._log_event(occurrence)
             if self._ctx.done:
                 self._count("failed")
             else:
@@ -311,6 +329,24 @@ class EventBroadcaster:
                     self._attempt(
                         _Write(event=event, patch=series_patch(event), series=True)
                     )
+
+    def _log_event(self, occurrence: Occurrence) -> None:
+        if self._event_log is None:
+            return
+        logger, level = self._event_log
+        ref = occurrence.regarding
+        logger.log(
+            level,
+            "Event occurred: object=%s/%s kind=%s apiVersion=%s type=%s reason=%s "
+            "message=%r",
+            ref.get("namespace", ""),
+            ref.get("name"),
+            ref.get("kind"),
+            ref.get("apiVersion", ""),
+            occurrence.type,
+            occurrence.reason,
+            occurrence.message,
+        )
 
     def _attempt(self, write: _Write) -> None:
         write.tries += 1
