@@ -210,3 +210,55 @@ def test_shutdown_ends_when_its_context_is_done(server: Any, cs: Any) -> None:
     assert not broadcaster._thread.is_alive()  # type: ignore[union-attr]
     assert broadcaster.stats.failed == 1
     broadcaster.shutdown()  # a second time does nothing
+
+
+def test_an_event_that_already_exists_is_not_retried(
+    server: Any, cs: Any, clock: Any
+) -> None:
+    from kubeclient.record import EventBroadcaster
+
+    clock.advance(10**6)  # later than any name this process made: the name is known
+    name = f"app-config.{int(clock.now * 1e9):x}"
+    cs.rest_client.post().abs_path(
+        "/apis/events.k8s.io/v1/namespaces/default/events"
+    ).body(
+        {
+            "apiVersion": "events.k8s.io/v1",
+            "kind": "Event",
+            "metadata": {"name": name, "namespace": "default"},
+            "eventTime": "2026-05-28T20:26:40.000000Z",
+            "reportingController": "other",
+            "reportingInstance": "other",
+            "action": "A",
+            "reason": "Other",
+            "regarding": {"kind": "ConfigMap", "name": "app-config"},
+            "type": "Normal",
+        }
+    ).do()
+    with EventBroadcaster(cs, clock=clock, retry_delay=0.01) as broadcaster:
+        recorder = broadcaster.new_recorder(component="c")
+        recorder.event(configmap(), "Normal", "Synced", "ok")
+        wait_until(lambda: broadcaster.stats.failed == 1)
+    posts = [p for m, p in server.requests if m == "POST" and "events" in p]
+    assert len(posts) == 2  # ours and the one above: no retry
+    (event,) = events_v1(cs)
+    assert event["reason"] == "Other"
+
+
+def test_a_series_create_racing_its_first_event_patches_again(
+    server: Any, cs: Any
+) -> None:
+    """client-go: a 404 on the series patch falls back to a create; a 409 on that
+    create means the event exists after all, so the patch is retried."""
+    from kubeclient.record import EventBroadcaster
+
+    with EventBroadcaster(cs, retry_delay=0.01) as broadcaster:
+        recorder = broadcaster.new_recorder(component="c")
+        recorder.event(configmap(), "Normal", "Synced", "ok")
+        wait_until(lambda: events_v1(cs))
+        server.faults.error(404, count=1, method="PATCH")
+        recorder.event(configmap(), "Normal", "Synced", "ok")
+        wait_until(lambda: events_v1(cs)[0].get("series", {}).get("count") == 2)
+    assert broadcaster.stats.failed == 0
+    calls = [m for m, p in server.requests if "/events" in p and m != "GET"]
+    assert calls == ["POST", "PATCH", "POST", "PATCH"]

@@ -262,7 +262,11 @@ class EventBroadcaster:
                 self._step()
             except Exception:  # a bug here must not end the sender
                 _log.exception("event broadcaster: unexpected error")
-        self._drain()
+                self._closing.wait(_TICK)
+        try:
+            self._drain()
+        except Exception:
+            _log.exception("event broadcaster: unexpected error at shutdown")
 
     def _step(self) -> None:
         timeout = _TICK
