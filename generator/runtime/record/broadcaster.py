@@ -29,7 +29,7 @@ from ..errors import AlreadyExists, NotFound
 from ..rest import RESTClient
 from .correlator import EventCorrelator
 from .recorder import EventRecorder
-from .reference import default_instance
+from .reference import UniqueNanos, default_instance
 from .series import FINISH_AFTER, REFRESH_EVERY, SeriesCache, series_patch
 from .sink import EventSink, Outcome, outcome_of
 from .spam import DEFAULT_SPAM_BURST, DEFAULT_SPAM_QPS, SpamFilter
@@ -124,7 +124,8 @@ class EventBroadcaster:
             self._rest, self._ctx, recheck_after=max(retry_delay, 1.0)
         )
         self._spam = SpamFilter(burst=spam_burst, qps=spam_qps, clock=clock)
-        self._correlator = EventCorrelator(clock)
+        self._nanos = UniqueNanos()
+        self._correlator = EventCorrelator(clock, self._nanos)
         self._series = SeriesCache(clock)
         self._queue: queue.Queue[Occurrence | None] = queue.Queue(queue_size)
         self._retries: list[tuple[float, int, _Write]] = []  # sender thread only
@@ -151,7 +152,7 @@ class EventBroadcaster:
         if not isinstance(component, str) or not component:
             raise ValueError("new_recorder needs a component name")
         instance = reporting_instance or default_instance()
-        return EventRecorder(self._submit, component, instance, self.clock)
+        return EventRecorder(self._submit, component, instance, self.clock, self._nanos)
 
     def start_recording_to_sink(self) -> None:
         """Start the sender thread (the first recorded event does it otherwise)."""

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .reference import event_name, unique_nanos, wire_time
+from .reference import UniqueNanos, event_name, wire_time
 from .spam import LRU
 
 __all__ = ["Correlated", "EventCorrelator"]
@@ -91,11 +91,13 @@ class EventCorrelator:
     def __init__(
         self,
         clock: Callable[[], float],
+        nanos: UniqueNanos,
         *,
         max_events: int = DEFAULT_AGGREGATE_MAX_EVENTS,
         max_interval: float = DEFAULT_AGGREGATE_INTERVAL,
     ) -> None:
         self._clock = clock
+        self._nanos = nanos
         self.max_events = max_events
         self.max_interval = max_interval
         self._lock = threading.Lock()
@@ -126,7 +128,7 @@ class EventCorrelator:
         combined = {
             **{k: v for k, v in event.items() if k != "metadata"},
             "metadata": {
-                "name": event_name(_text(ref, "name"), unique_nanos(now)),
+                "name": event_name(_text(ref, "name"), self._nanos(now)),
                 "namespace": (event.get("metadata") or {}).get("namespace"),
             },
             "message": COMBINED + _text(event, "message"),

@@ -10,7 +10,7 @@ from typing import Any
 
 from .._model import Model
 from .goformat import go_sprintf
-from .reference import EVENT_TYPES, InvalidEvent, object_reference, unique_nanos
+from .reference import EVENT_TYPES, InvalidEvent, UniqueNanos, object_reference
 from .wire import Occurrence
 
 __all__ = ["EventRecorder", "Recordable"]
@@ -30,8 +30,10 @@ class EventRecorder:
         component: str,
         instance: str,
         clock: Callable[[], float],
+        nanos: UniqueNanos,
     ) -> None:
         self._submit = submit
+        self._nanos = nanos
         self.component = component
         self.instance = instance
         self._clock = clock
@@ -121,7 +123,7 @@ class EventRecorder:
             component=self.component,
             instance=self.instance,
             at=at,
-            nanos=unique_nanos(at),
+            nanos=self._nanos(at),
             related=object_reference(related) if related is not None else None,
             annotations=(
                 {str(k): str(v) for k, v in annotations.items()}

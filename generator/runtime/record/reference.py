@@ -23,7 +23,7 @@ __all__ = [
     "event_name",
     "micro_time",
     "object_reference",
-    "unique_nanos",
+    "UniqueNanos",
     "wire_time",
 ]
 
@@ -70,20 +70,21 @@ def object_reference(obj: Model | Mapping[str, Any]) -> dict[str, str]:
     return ref
 
 
-_nanos_lock = threading.Lock()
-_last_nanos = 0
+class UniqueNanos:
+    """Unix nanoseconds for event names, each above the one before: two events
+    on one object in the same clock tick (a float clock ticks every ~240 ns; a
+    test's fake clock not at all) get two names. One per broadcaster."""
 
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = 0
 
-def unique_nanos(unix_seconds: float) -> int:
-    """``unix_seconds`` in nanoseconds, above any value given before in this
-    process: two events on one object in the same clock tick (a float clock
-    ticks every ~240 ns; a test's fake clock not at all) get two names."""
-    global _last_nanos
-    nanos = int(unix_seconds * 1e9)
-    with _nanos_lock:
-        nanos = max(nanos, _last_nanos + 1)
-        _last_nanos = nanos
-    return nanos
+    def __call__(self, unix_seconds: float) -> int:
+        nanos = int(unix_seconds * 1e9)
+        with self._lock:
+            nanos = max(nanos, self._last + 1)
+            self._last = nanos
+        return nanos
 
 
 def event_name(object_name: str, nanos: int) -> str:
