@@ -148,9 +148,11 @@ def test_related_object_and_action(cs: Any) -> None:
 
 
 def test_fake_recorder(generated: Any) -> None:
-    from kubeclient.record import FakeRecorder
+    from kubeclient.record import FakeRecorder, Recorder
 
     recorder = FakeRecorder()
+    as_used: Recorder = recorder  # what a controller is typed against (mypy)
+    assert as_used is recorder
     recorder.event(configmap(), "Normal", "Synced", "Foo synced successfully")
     recorder.eventf(
         configmap(), "Warning", "ErrResourceExists", "Resource %q already exists", "web"
@@ -194,3 +196,12 @@ def test_start_logging_logs_every_event(
         "Event occurred: object=default/app-config kind=ConfigMap apiVersion=v1 "
         "type=Warning reason=Failed message='it broke'"
     )
+
+
+def test_the_recorder_is_a_recorder(cs: Any) -> None:
+    from kubeclient.record import EventBroadcaster, Recorder
+
+    with EventBroadcaster(cs) as broadcaster:
+        recorder: Recorder = broadcaster.new_recorder(component="c")
+        recorder.event(configmap(), "Normal", "Synced", "ok")
+    assert [e["reason"] for e in events_v1(cs)] == ["Synced"]

@@ -33,8 +33,8 @@ def test_a_failing_server_neither_blocks_nor_raises(server: Any, cs: Any) -> Non
     took = _timed_events(recorder, 200)
     # a blocking event() would wait for the server (and its retries) each time;
     # the sender and the in-process server share the GIL, hence the p95
-    assert sum(took) < 1.0, sum(took)
-    assert sorted(took)[190] < 0.01, sorted(took)[190:]
+    assert sum(took) < 2.0, sum(took)
+    assert sorted(took)[190] < 0.02, sorted(took)[190:]
     start = time.monotonic()
     broadcaster.shutdown(timeout=1.0)  # discovery is still retrying: cancelled
     assert time.monotonic() - start < 3.0

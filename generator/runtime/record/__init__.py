@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from .broadcaster import BroadcasterStats, EventBroadcaster
 from .fake import FakeRecorder
-from .recorder import EventRecorder
+from .recorder import EventRecorder, Recorder
 from .reference import InvalidEvent
 
 __all__ = [
@@ -52,4 +52,5 @@ __all__ = [
     "EventRecorder",
     "FakeRecorder",
     "InvalidEvent",
+    "Recorder",
 ]

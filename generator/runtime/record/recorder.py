@@ -6,19 +6,49 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from .._model import Model
 from .goformat import go_sprintf
 from .reference import EVENT_TYPES, InvalidEvent, UniqueNanos, object_reference
 from .wire import Occurrence
 
-__all__ = ["EventRecorder", "Recordable"]
+__all__ = ["EventRecorder", "Recordable", "Recorder"]
 
 _log = logging.getLogger(__name__)
 
 #: what an event can be about: a typed model or a wire dict
 Recordable = Model | Mapping[str, Any]
+
+
+class Recorder(Protocol):
+    """What controllers call: EventRecorder, or FakeRecorder in unit tests
+    (client-go's ``record.EventRecorder`` interface)."""
+
+    def event(
+        self,
+        obj: Recordable,
+        type: str,
+        reason: str,
+        message: str,
+        *,
+        action: str | None = None,
+        related: Recordable | None = None,
+    ) -> None: ...
+
+    def eventf(
+        self, obj: Recordable, type: str, reason: str, fmt: str, *args: Any
+    ) -> None: ...
+
+    def annotated_eventf(
+        self,
+        obj: Recordable,
+        annotations: Mapping[str, str],
+        type: str,
+        reason: str,
+        fmt: str,
+        *args: Any,
+    ) -> None: ...
 
 
 class EventRecorder:
