@@ -5,8 +5,8 @@
   beside the same writes done by a plain loop of get/create/update_status calls,
   each against a fresh test API server in its own process (no GIL shared).
 
-Events are left out on both sides (the controller gets a recorder that drops
-them): the figure is the reconcile machinery against bare calls.
+Events are left out on both sides (the controller gets a FakeRecorder): the
+figure is the reconcile machinery against bare calls.
 
     python bench/bench_controller.py [--package-dir DIR] [--foos 1000] [--workers 4]
 """
@@ -26,13 +26,6 @@ REPO = BENCH.parent
 NAMESPACES = 10
 
 Report = Callable[[str, str, str, bool | None], None]
-
-
-class DroppedEvents:
-    """A recorder that records nothing (events are not what is measured)."""
-
-    def event(self, obj: Any, type: str, reason: str, message: str) -> None:
-        pass
 
 
 def _prepare(kubeconfig: Path, count: int) -> tuple[Any, Any, list[tuple[str, str]]]:
@@ -105,6 +98,7 @@ def _controller(kubeconfig: Path, keys: list[tuple[str, str]], workers: int) -> 
     """From the replica's start (informers listing) to every Foo synced once."""
     from kubeclient import Context
     from kubeclient.config import load_kube_config
+    from kubeclient.record import FakeRecorder
 
     from examples.sample_controller import Options, Replica
 
@@ -124,7 +118,7 @@ def _controller(kubeconfig: Path, keys: list[tuple[str, str]], workers: int) -> 
         load_kube_config(kubeconfig),
         Options(identity="bench", workers=workers, resync_period=0),
         on_synced=on_synced,
-        recorder=DroppedEvents(),
+        recorder=FakeRecorder(),  # kept in memory, not written
     )
     ctx = Context()
     start = time.perf_counter()

@@ -1,8 +1,9 @@
 """Benchmarks: figures are ratios measured in the same run, never absolute targets.
 
-    python bench/run.py                 # everything (about 3 minutes)
+    python bench/run.py                 # everything (about 5 minutes)
     python bench/run.py generate import decode
     python bench/run.py decode --pods 1000
+    python bench/run.py informers --informer-pods 2000 --events 5000 --updates 20000
 
 Sections:
   generate  make generate for a whole Kubernetes release: cold, then rerun
@@ -21,6 +22,12 @@ Sections:
             JSON; to_dict() (a deep copy); peak memory -- against
             json.loads/json.dumps of the same bytes, and the official
             kubernetes client, in the same run
+  informers the shared informers (kubeclient.cache): initial sync of 10,000
+            pods (streaming and paginated lists) against a bare list_all and
+            the official client's informer; the synced cache's memory against
+            json.loads of the same list, and a metadata-only cache's against
+            it; events per second from watch to handler; memory over 100,000
+            updates to 1,000 objects (bench/bench_informers.py)
   controller  the sample-controller reconciling 1,000 Foos beside a plain loop of
             get/create/update_status calls (bench/bench_controller.py)
 """
@@ -411,6 +418,24 @@ def bench_client(args: argparse.Namespace, package_dir: Path) -> None:
     client_bench.bench_client(report, package_dir, args.runs * 3, args.list_pods)
 
 
+# --------------------------------------------------------------------------- informers
+
+
+def bench_informers(args: argparse.Namespace, package_dir: Path) -> None:
+    """bench/bench_informers.py: the informers' sync, memory and throughput."""
+    sys.path.insert(0, str(BENCH))
+    import bench_informers as informers_bench
+
+    informers_bench.bench_informers(
+        report,
+        package_dir,
+        args.informer_pods,
+        args.events,
+        args.updates,
+        max(2, args.runs // 2),
+    )
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -425,9 +450,29 @@ def main() -> None:
     parser.add_argument(
         "sections",
         nargs="*",
-        default=["generate", "import", "decode", "client", "server", "controller"],
+        default=[
+            "generate",
+            "import",
+            "decode",
+            "client",
+            "server",
+            "informers",
+            "controller",
+        ],
     )
     parser.add_argument("--list-pods", type=int, default=10_000)
+    parser.add_argument(
+        "--informer-pods", type=int, default=10_000, help="pods the informers sync"
+    )
+    parser.add_argument(
+        "--events", type=int, default=20_000, help="events for the informers' rate"
+    )
+    parser.add_argument(
+        "--updates",
+        type=int,
+        default=100_000,
+        help="updates of the informers' churn (to 1,000 objects)",
+    )
     parser.add_argument(
         "--version", help="Kubernetes version of the spec (default: newest)"
     )
@@ -462,6 +507,8 @@ def main() -> None:
     if "server" in args.sections:
         print("\n== test API server (bench/bench_server.py)", flush=True)
         subprocess.run([sys.executable, str(BENCH / "bench_server.py")], check=False)
+    if "informers" in args.sections:
+        bench_informers(args, package_dir)
     if "controller" in args.sections:
         sys.path.insert(0, str(BENCH))
         from bench_controller import bench_controller

@@ -15,7 +15,6 @@ from typing import Any
 from kubeclient import ClientSet, Context
 from kubeclient.errors import Conflict, NotFound
 from kubeclient.models.coordination_v1 import Lease, LeaseSpec
-from kubeclient.models.events_v1 import Event
 from kubeclient.models.meta_v1 import ObjectMeta
 
 log = logging.getLogger(__name__)
@@ -266,58 +265,3 @@ class LeaderElector:
                 leases.update(lease)
         except Exception as err:
             log.warning("leader election: release: %s", err)
-
-
-# --------------------------------------------------------------------------- events
-
-
-class EventRecorder:
-    def __init__(self, client: ClientSet, component: str, instance: str) -> None:
-        self.client, self.component, self.instance = client, component, instance
-
-    def event(self, obj: Any, type: str, reason: str, message: str) -> None:
-        meta = obj.metadata
-        regarding = {
-            "apiVersion": obj.api_version,
-            "kind": obj.kind,
-            "name": meta.name,
-            "namespace": meta.namespace,
-            "uid": meta.uid,
-            "resourceVersion": meta.resource_version,
-        }
-        event = Event.from_dict(
-            {
-                "metadata": {
-                    "generateName": f"{meta.name}.",
-                    "namespace": meta.namespace,
-                },
-                "regarding": regarding,
-                "reason": reason,
-                "note": message,
-                "type": type,
-                "action": reason,
-                "reportingController": self.component,
-                "reportingInstance": self.instance,
-                "eventTime": _now().isoformat().replace("+00:00", "Z"),
-            }
-        )
-        try:
-            self.client.events_v1.events(meta.namespace).create(event)
-        except Exception as err:  # never raises into the controller
-            log.warning("event %s on %s: %s", reason, meta.name, err)
-
-    def eventf(self, obj: Any, type: str, reason: str, fmt: str, *args: Any) -> None:
-        self.event(obj, type, reason, fmt % args)
-
-
-class EventBroadcaster:
-    def __init__(self, client: ClientSet) -> None:
-        self.client = client
-
-    def new_recorder(
-        self, component: str, *, reporting_instance: str | None = None
-    ) -> EventRecorder:
-        return EventRecorder(self.client, component, reporting_instance or "")
-
-    def shutdown(self) -> None:
-        pass

@@ -1,9 +1,9 @@
 """The client-go building blocks the controller is made of, in one place."""
 
+from kubeclient.record import EventBroadcaster, Recorder
 from kubeclient.retry import retry_on_conflict
 
 from ._interim import (
-    EventBroadcaster,
     LeaderCallbacks,
     LeaderElectionConfig,
     LeaderElector,
@@ -18,6 +18,7 @@ __all__ = [
     "LeaderElectionConfig",
     "LeaderElector",
     "LeaseLock",
+    "Recorder",
     "RateLimitingQueue",
     "default_controller_rate_limiter",
     "retry_on_conflict",

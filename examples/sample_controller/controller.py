@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from kubeclient import ClientSet, Context
 from kubeclient.cache import (
@@ -41,6 +41,7 @@ from kubeclient.models.meta_v1 import LabelSelector, ObjectMeta, OwnerReference
 
 from .blocks import (
     RateLimitingQueue,
+    Recorder,
     default_controller_rate_limiter,
     retry_on_conflict,
 )
@@ -91,13 +92,6 @@ class SyncResult:
 
 #: Called after each sync (a hook for tests and metrics).
 SyncHook = Callable[[SyncResult], None]
-
-
-class Recorder(Protocol):
-    """What the controller needs of an event recorder (kubeclient.record's, or its
-    FakeRecorder in unit tests)."""
-
-    def event(self, obj: Any, type: str, reason: str, message: str) -> None: ...
 
 
 class ResourceExists(Exception):

@@ -35,11 +35,11 @@ from .blocks import (
     LeaderElectionConfig,
     LeaderElector,
     LeaseLock,
+    Recorder,
 )
 from .controller import (
     CONTROLLER_AGENT_NAME,
     Controller,
-    Recorder,
     SyncHook,
     SyncResult,
 )

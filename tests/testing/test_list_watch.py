@@ -147,6 +147,36 @@ def test_pagination_is_consistent(client: Client) -> None:
     assert bad.status_code == 400
 
 
+def test_pagination_across_namespaces_sharing_a_prefix(client: Client) -> None:
+    """Lists come in etcd's key order, "namespace/name" as a string, the order
+    continue tokens resume in: "team-a/x" before "team/x" ('-' < '/'). Sorted
+    by (namespace, name) instead, paging by one skipped team-a's objects."""
+    for namespace in ("team", "team-a"):
+        client.post("/api/v1/namespaces", {"metadata": {"name": namespace}})
+        for name in ("x", "y"):
+            path = f"/api/v1/namespaces/{namespace}/configmaps"
+            assert client.post(path, configmap(name)).status_code == 201
+    every = ["team-a/x", "team-a/y", "team/x", "team/y"]
+
+    def keys(body: dict[str, Any]) -> list[str]:
+        return [
+            f"{i['metadata']['namespace']}/{i['metadata']['name']}"
+            for i in body["items"]
+        ]
+
+    assert keys(client.get("/api/v1/configmaps").json()) == every
+    paged: list[str] = []
+    params: dict[str, Any] = {"limit": 1}
+    while True:
+        page = client.get("/api/v1/configmaps", params=params).json()
+        paged += keys(page)
+        token = page["metadata"].get("continue")
+        if not token:
+            break
+        params = {"limit": 1, "continue": token}
+    assert paged == every
+
+
 def test_continue_token_older_than_history_is_410(generated: Any) -> None:
     from kubeclient.testing import ApiServer
 

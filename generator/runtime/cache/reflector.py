@@ -18,6 +18,7 @@ after a watch that ran a while) and never end the loop: only the context does.
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 import time
@@ -51,6 +52,24 @@ _log = logging.getLogger(__package__ or "kubeclient")
 T = TypeVar("T")
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+
+#: Initial events of a streaming list between two moves of what they built to
+#: the collector's oldest generation (see _settle_young).
+_SETTLE_EVERY = 64
+
+
+def _settle_young() -> None:
+    """Move every tracked object to the collector's oldest generation (two list
+    splices, no scan), as ``_json.loads`` does after a big decode.
+
+    A streaming list decodes its objects one event at a time, each too small for
+    the decoder's own pause of the collector, and keeps them all: left alone, the
+    collector scans the growing heap again and again (3x the decoding time for
+    10,000 pods). Apps that use ``gc.freeze()`` themselves are left alone.
+    """
+    if gc.isenabled() and gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 class ReflectorSink(Protocol):
@@ -197,7 +216,9 @@ class Reflector(Generic[T]):
                 send_initial_events=True,
             )
             items: dict[tuple[str, str], dict[str, Any]] = {}
-            for event in events:
+            for count, event in enumerate(events, 1):
+                if count % _SETTLE_EVERY == 0:
+                    _settle_young()
                 raw = event.raw
                 if event.type == "BOOKMARK":
                     if _initial_events_end(raw):

@@ -35,6 +35,14 @@ def metadata(obj: Any) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
+def etcd_order(key: ObjectKey) -> str:
+    """Where an object sorts in a list: etcd's key order, ``namespace/name``
+    as a string (so ``team-a/x`` comes before ``team/x``: '-' < '/'), the
+    order continue tokens resume in."""
+    namespace, name = key
+    return f"{namespace}/{name}" if namespace else name
+
+
 def object_key(obj: dict[str, Any]) -> ObjectKey:
     meta = metadata(obj)
     namespace, name = meta.get("namespace"), meta.get("name")
@@ -117,10 +125,13 @@ class Store:
     def objects(
         self, key: StorageKey, namespace: str | None = None
     ) -> list[dict[str, Any]]:
-        """Current objects, sorted by namespace and name (etcd key order)."""
+        """Current objects, in etcd key order (:func:`etcd_order`)."""
         with self.lock:
             data = self._data.get(key, {})
-            keys = sorted(k for k in data if namespace is None or k[0] == namespace)
+            keys = sorted(
+                (k for k in data if namespace is None or k[0] == namespace),
+                key=etcd_order,
+            )
             return [data[k] for k in keys]
 
     def snapshot(
@@ -139,7 +150,10 @@ class Store:
                     state.pop(okey, None)
                 else:
                     state[okey] = event.prev
-        keys = sorted(k for k in state if namespace is None or k[0] == namespace)
+        keys = sorted(
+            (k for k in state if namespace is None or k[0] == namespace),
+            key=etcd_order,
+        )
         return [state[k] for k in keys]
 
     def storage_keys(self) -> list[StorageKey]:
