@@ -186,9 +186,15 @@ class Controller:
             pass
 
     def process_next_work_item(self) -> bool:
-        """Take one key off the queue and sync it; False once the queue is shut down."""
+        """Take one key off the queue and sync it; False once the queue is shut down
+        or the run is over."""
         key, shutdown = self.workqueue.get()
-        if shutdown:
+        if shutdown or key is None:
+            return False
+        if self.ctx is not None and self.ctx.done:
+            # a shut-down queue still hands out what waits in it: not ours to do
+            # any more (a lost shard's keys belong to its new holder)
+            self.workqueue.done(key)
             return False
         ok = False
         started = time.monotonic()

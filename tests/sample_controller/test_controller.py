@@ -169,3 +169,36 @@ def test_a_foo_without_a_deployment_name_is_not_retried(
         d.metadata.name for d in kube.apps_v1.deployments(namespace).list().items
     ] == ["named"]
     assert len([s for s in log.snapshot() if s.result.key.endswith("/nameless")]) == 1
+
+
+def test_a_stopped_controller_leaves_the_keys_still_waiting(
+    server: Any, kube: Any, sample: Any
+) -> None:
+    """A shut-down queue still hands out its waiting keys: once the run is over
+    (a shard lost) they are not this controller's to sync any more."""
+    from kubeclient import Context
+    from kubeclient.informers import SharedInformerFactory
+    from kubeclient.record import FakeRecorder
+
+    from examples.sample_controller import Controller
+    from examples.sample_controller.samplecontroller.informers import (
+        SharedInformerFactory as SampleFactory,
+    )
+
+    synced: list[Any] = []
+    controller = Controller(
+        kube,
+        sample,
+        SharedInformerFactory(kube).apps_v1.deployments(),
+        SampleFactory(sample).samplecontroller_v1alpha1.foos(),
+        FakeRecorder(),
+        on_synced=synced.append,
+    )
+    ctx = Context()
+    controller.ctx = ctx
+    controller.workqueue.add("default/a")
+    controller.workqueue.add("default/b")
+    ctx.cancel()
+    controller.workqueue.shut_down()
+    assert controller.process_next_work_item() is False
+    assert synced == []
