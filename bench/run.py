@@ -21,6 +21,8 @@ Sections:
             JSON; to_dict() (a deep copy); peak memory -- against
             json.loads/json.dumps of the same bytes, and the official
             kubernetes client, in the same run
+  workqueue kubeclient.workqueue add/get/done per second, one thread and 8
+            workers, beside bare queue.Queue (bench/bench_workqueue.py)
 """
 
 from __future__ import annotations
@@ -423,7 +425,7 @@ def main() -> None:
     parser.add_argument(
         "sections",
         nargs="*",
-        default=["generate", "import", "decode", "client", "server"],
+        default=["generate", "import", "decode", "client", "server", "workqueue"],
     )
     parser.add_argument("--list-pods", type=int, default=10_000)
     parser.add_argument(
@@ -460,6 +462,12 @@ def main() -> None:
     if "server" in args.sections:
         print("\n== test API server (bench/bench_server.py)", flush=True)
         subprocess.run([sys.executable, str(BENCH / "bench_server.py")], check=False)
+    if "workqueue" in args.sections:
+        print("\n== workqueue (bench/bench_workqueue.py)", flush=True)
+        sys.path.insert(0, str(BENCH))
+        import bench_workqueue
+
+        bench_workqueue.bench_workqueue(report, package_dir)
     shutil.rmtree(package_dir.parent, ignore_errors=True)
     missed = [r for r in RESULTS if r[3] == "MISSED"]
     print(f"\n{len(RESULTS)} figures, {len(missed)} missed targets")
