@@ -170,3 +170,16 @@ def test_unhashable_delayed_item_gets_a_clear_error() -> None:
     with pytest.raises(TypeError, match="hashable"):
         queue.add_after(["a"], 1.0)
     assert queue.waiting() == 0
+
+
+def test_delays_too_long_for_a_timed_wait_do_not_kill_the_waiting_thread() -> None:
+    # regression: Condition.wait(1e12) raised OverflowError in the waiting thread,
+    # which died, and no delayed item came out again
+    queue: DelayingQueue[str] = DelayingQueue(name="forever")
+    queue.add_after("never", float("inf"))
+    queue.add_after("far", 1e12)
+    assert queue.get(timeout=0.05) == (None, False)
+    queue.add_after("soon", 0.01)
+    assert queue.get(timeout=10) == ("soon", False)
+    assert len(waiting_threads("forever")) == 1
+    queue.shut_down()

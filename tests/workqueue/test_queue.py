@@ -195,3 +195,10 @@ def test_items_of_any_hashable_type() -> None:
     queue.add(("default/a", 1))
     queue.add(("default/a", 2))
     assert len(queue) == 2
+
+
+@pytest.mark.parametrize("timeout", [-1.0, float("nan")])
+def test_a_bad_get_timeout_is_refused_by_name(timeout: float) -> None:
+    queue: Queue[str] = Queue()
+    with pytest.raises(ValueError, match=r"get\(timeout=.*\): .*>= 0"):
+        queue.get(timeout=timeout)

@@ -15,6 +15,10 @@ from typing import Protocol, runtime_checkable
 
 __all__ = ["Clock", "FakeClock", "RealClock"]
 
+#: the longest single timed wait: past it the waiter wakes and waits again (a
+#: condition cannot wait 1e12 s, nor for ever with a timeout)
+LONGEST_WAIT = 3600.0
+
 
 @runtime_checkable
 class Clock(Protocol):
@@ -51,7 +55,7 @@ class RealClock:
             return
         remaining = deadline - time.monotonic()
         if remaining > 0:
-            condition.wait(remaining)
+            condition.wait(min(remaining, LONGEST_WAIT))
 
 
 class FakeClock:

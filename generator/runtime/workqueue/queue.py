@@ -118,6 +118,8 @@ class Queue(Generic[T]):
         left waiting: the worker should then stop. With ``timeout`` (seconds of
         real time, whatever the queue's clock), returns ``(None, False)`` when no
         item came within it. Call :meth:`done` with every item returned."""
+        if timeout is not None and not timeout >= 0:  # also NaN
+            raise ValueError(f"get(timeout={timeout!r}): seconds must be >= 0")
         with self._lock:
             if not self._fifo and not self._shutting_down:
                 self._wait_for_item(timeout)
