@@ -6,6 +6,7 @@ a key added many times before a worker takes it is handed out once, and a key
 added while a worker holds it is handed out again only after that worker calls
 ``done`` -- never to two workers at once::
 
+    from kubeclient.cache import meta_namespace_key
     from kubeclient.workqueue import RateLimitingQueue, default_controller_rate_limiter
 
     queue: RateLimitingQueue[str] = RateLimitingQueue(
@@ -34,8 +35,9 @@ added while a worker holds it is handed out again only after that worker calls
 :class:`RateLimitingQueue` adds ``add_rate_limited`` / ``forget`` /
 ``num_requeues``. Rate limiters are in :mod:`.rate_limiters`, metrics hooks in
 :mod:`.metrics` (a Prometheus adapter in :mod:`.prometheus`, needing
-``prometheus_client``). Give a queue ``clock=FakeClock()`` to test timing
-without sleeping.
+``prometheus_client``). Give a queue (and a :class:`BucketRateLimiter`)
+``clock=FakeClock()`` to test timing without sleeping: ``FakeClock.step`` wakes
+the delaying queue. ``get(timeout=)`` alone counts real seconds.
 """
 
 from .clock import Clock, FakeClock, RealClock
