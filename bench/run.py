@@ -28,6 +28,8 @@ Sections:
             json.loads of the same list, and a metadata-only cache's against
             it; events per second from watch to handler; memory over 100,000
             updates to 1,000 objects (bench/bench_informers.py)
+  workqueue kubeclient.workqueue add/get/done per second, one thread and 8
+            workers, beside bare queue.Queue (bench/bench_workqueue.py)
 """
 
 from __future__ import annotations
@@ -448,7 +450,15 @@ def main() -> None:
     parser.add_argument(
         "sections",
         nargs="*",
-        default=["generate", "import", "decode", "client", "server", "informers"],
+        default=[
+            "generate",
+            "import",
+            "decode",
+            "client",
+            "server",
+            "informers",
+            "workqueue",
+        ],
     )
     parser.add_argument("--list-pods", type=int, default=10_000)
     parser.add_argument(
@@ -499,6 +509,12 @@ def main() -> None:
         subprocess.run([sys.executable, str(BENCH / "bench_server.py")], check=False)
     if "informers" in args.sections:
         bench_informers(args, package_dir)
+    if "workqueue" in args.sections:
+        print("\n== workqueue (bench/bench_workqueue.py)", flush=True)
+        sys.path.insert(0, str(BENCH))
+        import bench_workqueue
+
+        bench_workqueue.bench_workqueue(report, package_dir)
     shutil.rmtree(package_dir.parent, ignore_errors=True)
     missed = [r for r in RESULTS if r[3] == "MISSED"]
     print(f"\n{len(RESULTS)} figures, {len(missed)} missed targets")
