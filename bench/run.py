@@ -28,6 +28,8 @@ Sections:
             json.loads of the same list, and a metadata-only cache's against
             it; events per second from watch to handler; memory over 100,000
             updates to 1,000 objects (bench/bench_informers.py)
+  workqueue kubeclient.workqueue add/get/done per second, one thread and 8
+            workers, beside bare queue.Queue (bench/bench_workqueue.py)
   controller  the sample-controller reconciling 1,000 Foos beside a plain loop of
             get/create/update_status calls (bench/bench_controller.py)
 """
@@ -457,6 +459,7 @@ def main() -> None:
             "client",
             "server",
             "informers",
+            "workqueue",
             "controller",
         ],
     )
@@ -509,6 +512,12 @@ def main() -> None:
         subprocess.run([sys.executable, str(BENCH / "bench_server.py")], check=False)
     if "informers" in args.sections:
         bench_informers(args, package_dir)
+    if "workqueue" in args.sections:
+        print("\n== workqueue (bench/bench_workqueue.py)", flush=True)
+        sys.path.insert(0, str(BENCH))
+        import bench_workqueue
+
+        bench_workqueue.bench_workqueue(report, package_dir)
     if "controller" in args.sections:
         sys.path.insert(0, str(BENCH))
         from bench_controller import bench_controller

@@ -3,14 +3,12 @@ land on main (same names and calls); blocks.py is the only importer."""
 
 from __future__ import annotations
 
-import heapq
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
 
 from kubeclient import ClientSet, Context
 from kubeclient.errors import Conflict, NotFound
@@ -18,126 +16,6 @@ from kubeclient.models.coordination_v1 import Lease, LeaseSpec
 from kubeclient.models.meta_v1 import ObjectMeta
 
 log = logging.getLogger(__name__)
-
-
-class ItemExponentialFailureRateLimiter:
-    def __init__(self, base: float = 0.005, cap: float = 1000.0) -> None:
-        self.base, self.cap = base, cap
-        self._failures: dict[Hashable, int] = {}
-        self._lock = threading.Lock()
-
-    def when(self, item: Hashable) -> float:
-        with self._lock:
-            n = self._failures.get(item, 0)
-            self._failures[item] = n + 1
-        return float(min(self.base * 2**n, self.cap))
-
-    def forget(self, item: Hashable) -> None:
-        with self._lock:
-            self._failures.pop(item, None)
-
-    def num_requeues(self, item: Hashable) -> int:
-        with self._lock:
-            return self._failures.get(item, 0)
-
-
-def default_controller_rate_limiter() -> ItemExponentialFailureRateLimiter:
-    return ItemExponentialFailureRateLimiter()
-
-
-class RateLimitingQueue:
-    def __init__(
-        self, limiter: ItemExponentialFailureRateLimiter, name: str = ""
-    ) -> None:
-        self.limiter, self.name = limiter, name
-        self._cond = threading.Condition()
-        self._queue: list[Hashable] = []
-        self._dirty: set[Hashable] = set()
-        self._processing: set[Hashable] = set()
-        self._waiting: list[tuple[float, int, Hashable]] = []
-        self._seq = 0
-        self._shutting_down = False
-        threading.Thread(
-            target=self._wait_loop, daemon=True, name=f"queue {name}"
-        ).start()
-
-    def __len__(self) -> int:
-        with self._cond:
-            return len(self._queue)
-
-    def add(self, item: Hashable) -> None:
-        with self._cond:
-            if self._shutting_down or item in self._dirty:
-                return
-            self._dirty.add(item)
-            if item not in self._processing:
-                self._queue.append(item)
-                self._cond.notify_all()
-
-    def get(self) -> tuple[Any, bool]:
-        with self._cond:
-            while not self._queue and not self._shutting_down:
-                self._cond.wait()
-            if not self._queue:
-                return None, True
-            item = self._queue.pop(0)
-            self._processing.add(item)
-            self._dirty.discard(item)
-            return item, False
-
-    def done(self, item: Hashable) -> None:
-        with self._cond:
-            self._processing.discard(item)
-            if item in self._dirty:
-                self._queue.append(item)
-            self._cond.notify_all()
-
-    def add_after(self, item: Hashable, seconds: float) -> None:
-        if seconds <= 0:
-            self.add(item)
-            return
-        with self._cond:
-            self._seq += 1
-            heapq.heappush(self._waiting, (time.monotonic() + seconds, self._seq, item))
-            self._cond.notify_all()
-
-    def add_rate_limited(self, item: Hashable) -> None:
-        self.add_after(item, self.limiter.when(item))
-
-    def forget(self, item: Hashable) -> None:
-        self.limiter.forget(item)
-
-    def num_requeues(self, item: Hashable) -> int:
-        return self.limiter.num_requeues(item)
-
-    def shut_down(self) -> None:
-        with self._cond:
-            self._shutting_down = True
-            self._cond.notify_all()
-
-    def shut_down_with_drain(self) -> None:
-        with self._cond:
-            self._shutting_down = True
-            self._cond.notify_all()
-            while self._processing:
-                self._cond.wait()
-
-    def _wait_loop(self) -> None:
-        with self._cond:
-            while not self._shutting_down:
-                now = time.monotonic()
-                ready = []
-                while self._waiting and self._waiting[0][0] <= now:
-                    ready.append(heapq.heappop(self._waiting)[2])
-                for item in ready:
-                    if item not in self._dirty:
-                        self._dirty.add(item)
-                        if item not in self._processing:
-                            self._queue.append(item)
-                if ready:
-                    self._cond.notify_all()
-                wait = self._waiting[0][0] - now if self._waiting else None
-                self._cond.wait(wait)
 
 
 # --------------------------------------------------------------------------- leader election

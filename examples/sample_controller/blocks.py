@@ -2,14 +2,13 @@
 
 from kubeclient.record import EventBroadcaster, Recorder
 from kubeclient.retry import retry_on_conflict
+from kubeclient.workqueue import RateLimitingQueue, default_controller_rate_limiter
 
 from ._interim import (
     LeaderCallbacks,
     LeaderElectionConfig,
     LeaderElector,
     LeaseLock,
-    RateLimitingQueue,
-    default_controller_rate_limiter,
 )
 
 __all__ = [

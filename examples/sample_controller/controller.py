@@ -128,7 +128,9 @@ class Controller:
         self.on_synced = on_synced
         # Keys, not objects: a worker reads the newest state from the cache, and
         # one Foo is never worked on by two workers at once.
-        self.workqueue = RateLimitingQueue(default_controller_rate_limiter(), name=name)
+        self.workqueue: RateLimitingQueue[str] = RateLimitingQueue(
+            default_controller_rate_limiter(), name=name
+        )
         # the run's context: ends the requests in flight when the run ends
         self.ctx: Context | None = None
         self._registrations: list[Registration[Any]] = [
