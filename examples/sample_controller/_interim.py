@@ -68,17 +68,22 @@ class LeaderElector:
         try:
             lease = leases.get(lock.name)
         except NotFound:
-            lease = Lease(metadata=ObjectMeta(name=lock.name), spec=LeaseSpec())
-            lease.spec.holder_identity = lock.identity
-            lease.spec.lease_duration_seconds = int(self.config.lease_duration)
-            lease.spec.acquire_time = lease.spec.renew_time = _now()
+            lease = Lease(
+                metadata=ObjectMeta(name=lock.name),
+                spec=LeaseSpec(
+                    holder_identity=lock.identity,
+                    lease_duration_seconds=int(self.config.lease_duration),
+                    acquire_time=_now(),
+                    renew_time=_now(),
+                ),
+            )
             try:
                 leases.create(lease)
             except Conflict:
                 return False
             return True
-        spec = lease.spec
-        version = lease.metadata.resource_version or ""
+        spec = lease.spec = lease.spec or LeaseSpec()
+        version = (lease.metadata.resource_version if lease.metadata else "") or ""
         if version != self._observed[0]:
             self._observed = (version, now)
         holder = spec.holder_identity or ""
@@ -137,7 +142,7 @@ class LeaderElector:
         leases = lock.client.coordination_v1.leases(lock.namespace)
         try:
             lease = leases.get(lock.name)
-            if lease.spec.holder_identity == lock.identity:
+            if lease.spec is not None and lease.spec.holder_identity == lock.identity:
                 lease.spec.holder_identity = ""
                 lease.spec.lease_duration_seconds = 1
                 leases.update(lease)
