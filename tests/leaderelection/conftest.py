@@ -4,6 +4,7 @@ started and stopped leading on its elector's clock."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,8 +16,10 @@ import pytest
 
 class Link:
     """A transport wrapper: ``cut`` makes this candidate's Lease requests fail as
-    a network partition would; ``hold`` (an Event) keeps its writes waiting
-    until set; ``before_write`` runs just before a write is sent."""
+    a network partition would (``fail_gets``: only its reads); ``hold`` (an
+    Event) keeps its writes waiting until set; ``before_write`` runs just before
+    a write is sent; ``lose_next_write``: the next write is done but its answer
+    lost. Counts failed requests and 409 answers."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -27,9 +30,12 @@ class Link:
         self.observer: Callable[[Any], None] | None = None
         self.writes: list[str] = []
         self.failed = 0
+        self.conflicts = 0
+        self.fail_gets = False
+        self.lose_next_write = False
 
     def send(self, request: Any) -> Any:
-        from kubeclient.errors import CannotConnect
+        from kubeclient.errors import CannotConnect, ResponseTimeout
 
         if "/leases" in request.path:
             if self.observer is not None:
@@ -41,9 +47,20 @@ class Link:
                 self.writes.append(request.method)
                 if self.before_write is not None:
                     self.before_write()
-                if self.hold is not None:
+                if self.hold is not None and not self.hold.is_set():
                     self.hold.wait(10)
-        return self.inner.send(request)
+                    # a late packet still arrives, whatever the sender gave up on
+                    request = dataclasses.replace(request, context=None)
+        if self.fail_gets and request.method == "GET" and "/leases" in request.path:
+            self.failed += 1
+            raise CannotConnect("injected partition: no route to the server")
+        response = self.inner.send(request)
+        if self.lose_next_write and request.method in ("PUT", "POST"):
+            self.lose_next_write = False  # written, but the answer never comes
+            raise ResponseTimeout("injected fault: the response was lost")
+        if "/leases" in request.path and response.status == 409:
+            self.conflicts += 1
+        return response
 
     def close(self) -> None:
         self.inner.close()
@@ -82,9 +99,7 @@ class Candidate:
         rest = RESTClient(transport=self.link)
         # a partition fails fast: no long backoff inside one renewal attempt
         rest.pipeline.retry = RetryPolicy(max_retries=1, backoff_base=0.01)
-        self.lock = LeaseLock(
-            rest, namespace=namespace, name=name, identity=identity
-        )
+        self.lock = LeaseLock(rest, namespace=namespace, name=name, identity=identity)
         self.started: list[float] = []
         self.leader_ctx_done: list[float] = []
         self.stopped: list[float] = []
@@ -154,6 +169,19 @@ class Candidate:
                     return False
                 self._cond.wait(left)
             return True
+
+
+def first_write_waits_at(barrier: threading.Barrier) -> Callable[[], None]:
+    """A ``before_write`` hook: the candidate's first write waits for the others
+    at ``barrier``; later writes (renewals) go straight through."""
+    waited = threading.Event()
+
+    def hook() -> None:
+        if not waited.is_set():
+            waited.set()
+            barrier.wait()
+
+    return hook
 
 
 @pytest.fixture

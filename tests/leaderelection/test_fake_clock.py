@@ -4,13 +4,14 @@ renew deadline, jitter bounds, takeover timing, release, and 409 races."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
-from .conftest import Candidate, lease_of
+from .conftest import Candidate, first_write_waits_at, lease_of
 
 L, D, R = 15.0, 10.0, 2.0  # client-go's defaults
 
@@ -27,6 +28,12 @@ def clock(kc: Any) -> Any:
     from kubeclient.leaderelection import FakeClock
 
     return FakeClock()
+
+
+def format_micro_time(moment: Any) -> str:
+    from kubeclient.leaderelection import format_micro_time as format_time
+
+    return str(format_time(moment))
 
 
 def candidate(
@@ -72,8 +79,6 @@ def advance(clock: Any, until: float, sleepers: int) -> None:
 def test_acquire_writes_the_record_then_renews(
     kc: Any, core: Any, clock: Any, candidates: list[Candidate]
 ) -> None:
-    from kubeclient.leaderelection import format_micro_time
-
     a = candidate(kc, core, candidates, "a", clock).start()
     settle(clock)
     t0 = clock.now()
@@ -81,7 +86,9 @@ def test_acquire_writes_the_record_then_renews(
     assert a.wait(lambda c: c.started == [t0] and c.new_leaders == ["a"])
     lease = lease_of(kc, core)
     stamp = format_micro_time(clock.wall())
-    assert stamp.endswith(".000000Z") and len(stamp) == len("2026-01-01T00:16:40.000000Z")
+    assert stamp.endswith(".000000Z") and len(stamp) == len(
+        "2026-01-01T00:16:40.000000Z"
+    )
     assert lease["spec"] == {
         "holderIdentity": "a",
         "leaseDurationSeconds": 15,
@@ -172,6 +179,24 @@ def test_renew_deadline_steps_down_before_anyone_can_take_over(
     assert b.started[0] - a.stopped[0] == L - D + 1
 
 
+def test_a_leader_whose_renewal_hangs_stops_claiming_at_its_deadline(
+    kc: Any, core: Any, clock: Any, candidates: list[Candidate]
+) -> None:
+    a = candidate(kc, core, candidates, "a", clock).start()
+    settle(clock)
+    t0 = clock.now()
+    let_go = threading.Event()
+    a.link.hold = let_go  # the renewal at t0 + R hangs in the network
+    clock.step(R)
+    assert wait_for(lambda: a.link.writes.count("PUT") == 1)
+    clock.step(D - R - 0.001)
+    assert a.elector.is_leader()
+    clock.step(0.001)  # t0 + D: its thread is still stuck, yet it claims no more
+    assert not a.elector.is_leader() and a.stopped == []
+    let_go.set()
+    assert a.wait(lambda c: c.stopped == [t0 + D])
+
+
 @pytest.mark.parametrize("draws", [[0.0, 0.5, 0.999999], [0.25, 0.75, 0.1]])
 def test_retries_are_jittered_by_up_to_1_2_times_the_period(
     kc: Any, core: Any, clock: Any, candidates: list[Candidate], draws: list[float]
@@ -189,7 +214,7 @@ def test_retries_are_jittered_by_up_to_1_2_times_the_period(
     b.link.observer = note
     b.start()
     advance(clock, clock.now() + 3 * 4.4, sleepers=2)
-    gaps = [round(later - earlier, 6) for earlier, later in zip(tries, tries[1:])]
+    gaps = [round(later - earlier, 6) for earlier, later in itertools.pairwise(tries)]
     assert gaps[:3] == [round(R * (1 + d * 1.2), 6) for d in draws]
     assert all(R <= gap < R * 2.2 for gap in gaps)
 
@@ -238,6 +263,24 @@ def test_release_on_cancel_hands_over_at_once(
     assert spec["holderIdentity"] == "b" and spec["leaseTransitions"] == 1
 
 
+def test_release_after_a_renewal_whose_answer_was_lost(
+    kc: Any, core: Any, clock: Any, candidates: list[Candidate]
+) -> None:
+    """The last renewal was written but its answer lost, so the lock's copy of the
+    Lease is behind: the release's 409 makes it re-read, and the Lease, still
+    this candidate's, is released all the same."""
+    a = candidate(kc, core, candidates, "a", clock, release_on_cancel=True).start()
+    settle(clock)
+    a.link.lose_next_write = True
+    a.link.fail_gets = True  # and the slow path's read fails too
+    advance(clock, clock.now() + R, sleepers=1)
+    assert lease_of(kc, core)["spec"]["renewTime"] == format_micro_time(clock.wall())
+    a.link.fail_gets = False
+    a.kill()
+    assert a.link.conflicts == 1
+    assert lease_of(kc, core)["spec"]["holderIdentity"] == ""
+
+
 def test_without_release_the_lease_stays_held(
     kc: Any, core: Any, clock: Any, candidates: list[Candidate]
 ) -> None:
@@ -255,7 +298,7 @@ def test_two_candidates_racing_to_create_one_wins(
     a = candidate(kc, core, candidates, "a", clock)
     b = candidate(kc, core, candidates, "b", clock)
     for c in (a, b):  # both have read 404 and write at the same instant
-        c.link.before_write = both.wait
+        c.link.before_write = first_write_waits_at(both)
     a.start()
     b.start()
     settle(clock, sleepers=2)
@@ -281,7 +324,7 @@ def test_two_candidates_racing_for_a_released_lease_one_wins(
     a = candidate(kc, core, candidates, "a", clock)
     b = candidate(kc, core, candidates, "b", clock)
     for c in (a, b):
-        c.link.before_write = both.wait
+        c.link.before_write = first_write_waits_at(both)
     a.start()
     b.start()
     settle(clock, sleepers=2)

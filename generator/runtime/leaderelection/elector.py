@@ -28,6 +28,7 @@ from ..context import Context
 from ..errors import (
     ApiError,
     Cancelled,
+    Conflict,
     ConnectionFailed,
     NotFound,
     ResponseDecodeError,
@@ -85,14 +86,22 @@ class LeaderElector:
         self._leading = False
         self._running = False
         self._renewed_at = 0.0  # clock.now() when the last successful write began
+        self._claim_until = 0.0  # is_leader() is False from then on
         self._reported_leader = ""
 
     # -- what others may ask
 
     def is_leader(self) -> bool:
-        """True from taking the lock until leadership ends (lost, or released)."""
+        """True from taking the lock until leadership ends (lost, or released).
+
+        False from ``renew_deadline`` after the last successful renewal even
+        while a renewal is still stuck in the network: by then another candidate
+        may be about to take over."""
         with self._state:
-            return self._leading
+            if not self._leading:
+                return False
+            claim_until = self._claim_until
+        return self.clock.now() < claim_until
 
     def get_leader(self) -> str:
         """The identity of the last observed holder ("" if none yet)."""
@@ -184,6 +193,7 @@ class LeaderElector:
             if acquired:
                 with self._state:
                     self._leading = True
+                    self._claim_until = self._renewed_at + self.config.renew_deadline
                 _log.info("%s: acquired lease", self._label)
                 return True
             if self.clock.sleep(ctx, self._jittered(self.config.retry_period)):
@@ -207,7 +217,16 @@ class LeaderElector:
                 finally:
                     attempt.cancel()
                 self._report_transition(notifier)
-                if renewed or ctx.done:
+                if renewed:
+                    if self.clock.now() >= deadline:  # too late: it has stopped
+                        self._lose("the renewal came back after the deadline")
+                        return
+                    with self._state:
+                        self._claim_until = (
+                            self._renewed_at + self.config.renew_deadline
+                        )
+                    break
+                if ctx.done:
                     break
                 holder = self.get_leader()
                 if holder != self._identity:  # someone else won: step down now
@@ -319,9 +338,19 @@ class LeaderElector:
                 renew_time=wall,
                 leader_transitions=self._observed.leader_transitions,
             )
+        lock = self.config.lock
         with Context(timeout=self.config.renew_deadline) as ctx:
             try:
-                self.config.lock.update(released, ctx)
+                try:
+                    lock.update(released, ctx)
+                except Conflict:
+                    # A renewal cut short by the cancel may have been written all
+                    # the same, leaving the lock's copy behind: re-read, and
+                    # release if the Lease is still ours (nobody else wrote).
+                    if lock.get(ctx).holder_identity != self._identity:
+                        _log.info("%s: the lease is no longer ours", self._label)
+                        return
+                    lock.update(released, ctx)
             except _LOCK_ERRORS as error:
                 _log.warning("%s: cannot release the lease: %s", self._label, error)
                 return
