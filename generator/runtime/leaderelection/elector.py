@@ -124,6 +124,10 @@ class LeaderElector:
         fails for ``renew_deadline``; returns then (run it again to stand for
         election again). The callbacks' threads have ended when it returns
         (unless ``on_started_leading`` ignores its ctx for ``renew_deadline``)."""
+        if not isinstance(ctx, Context):
+            raise TypeError(
+                f"LeaderElector.run needs a Context, got {type(ctx).__name__}"
+            )
         with self._state:
             if self._running:
                 raise RuntimeError(f"LeaderElector {self._label} is already running")
@@ -276,7 +280,7 @@ class LeaderElector:
         except NotFound:
             return self._write(lock.create, desired, ctx, start, "create")
         except _LOCK_ERRORS as error:
-            _log.info("%s: cannot read the lease: %s", self._label, error)
+            self._failed("read", error)
             return False
         # 3. held by someone whose lease has not expired (on our clock)?
         with self._state:
@@ -311,13 +315,18 @@ class LeaderElector:
         try:
             write(record, ctx)
         except _LOCK_ERRORS as error:
-            _log.info("%s: cannot %s the lease: %s", self._label, what, error)
+            self._failed(what, error)
             return False
         with self._state:
             self._observed = record
             self._observed_time = self.clock.now()
             self._renewed_at = start
         return True
+
+    def _failed(self, what: str, error: Exception) -> None:
+        # a 409 is the normal end of a race, or of a renewal after a takeover
+        level = logging.INFO if isinstance(error, Conflict) else logging.WARNING
+        _log.log(level, "%s: cannot %s the lease: %s", self._label, what, error)
 
     def _lease_valid(self, now: float) -> bool:
         """The observed record has not expired at ``now`` (caller holds _state)."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import Config
 from ..dynamic import DynamicResourceClient
+from ..paths import segment
 from ..resources import ResourceInfo
 from ..rest import RESTClient
 from .record import LeaderElectionRecord
@@ -97,8 +98,7 @@ class LeaseLock:
         identity: str,
     ) -> None:
         for what, value in (("namespace", namespace), ("name", name)):
-            if not isinstance(value, str) or not value:
-                raise ValueError(f"LeaseLock needs a {what}, got {value!r}")
+            segment(value, f"LeaseLock {what}")  # what a URL path can carry
         if not isinstance(identity, str) or not identity:
             raise ValueError(f"LeaseLock needs an identity, got {identity!r}")
         self._rest, self._owned = rest_client_of(client_or_config)
