@@ -166,7 +166,7 @@ def test_a_partitioned_leader_steps_down_before_another_acquires(
         successor = leader_of(rest, timeout=3 * TAKEOVER_BOUND)
         assert successor.wait(lambda c: bool(c.started))
     stepped_down = leader.stopped[0]
-    assert stepped_down - cut <= D + 0.3, stepped_down - cut
+    assert stepped_down - cut <= D + 0.5, stepped_down - cut
     assert leader.leader_ctx_done and leader.leader_ctx_done[0] <= stepped_down
     assert stepped_down < successor.started[0]
     assert sampler.most_at_once() == 1

@@ -32,14 +32,16 @@ DEFAULT_RETRY_PERIOD = 2.0
 
 @dataclass(frozen=True)
 class LeaderCallbacks:
-    """Called by the elector (none of them on the thread that calls ``run``'s
-    renewals, so a slow callback cannot cost the lease):
+    """Called by the elector; a slow callback cannot cost the lease (none runs on
+    the renewing thread while it renews):
 
     ``on_started_leading(ctx)``: on a thread of its own once the lock is taken;
-    ``ctx`` is cancelled when leadership ends, whatever the reason.
-    ``on_stopped_leading()``: once leadership has ended (after ``ctx`` above is
-    cancelled and, with ``release_on_cancel``, the lock released). Unlike
-    client-go, not called when ``run`` ends without ever having led.
+    ``ctx`` is cancelled when leadership ends, whatever the reason. If it
+    raises, the elector steps down (and releases, with ``release_on_cancel``).
+    ``on_stopped_leading()``: on ``run``'s thread, once leadership has ended
+    (after ``ctx`` above is cancelled and, with ``release_on_cancel``, the lock
+    released). Unlike client-go, not called when ``run`` ends without ever
+    having led.
     ``on_new_leader(identity)``: when the observed holder changes, this
     elector's own identity included (in order, on a notifier thread; a lock
     nobody holds is not reported).
