@@ -261,6 +261,36 @@ def test_release_on_cancel_hands_over_at_once(
     assert b.started[0] - released_at <= R  # b's next try, not a lease later
     spec = lease_of(kc, core)["spec"]
     assert spec["holderIdentity"] == "b" and spec["leaseTransitions"] == 1
+    assert b.wait(lambda c: c.new_leaders == ["a", "b"])  # nobody ("") unreported
+
+
+def test_a_leader_that_lost_stands_again_as_a_follower(
+    kc: Any, core: Any, clock: Any, candidates: list[Candidate]
+) -> None:
+    a = candidate(kc, core, candidates, "a", clock).start()
+    settle(clock)
+    t0 = clock.now()
+    b = candidate(kc, core, candidates, "b", clock).start()
+    settle(clock, sleepers=2)
+    a.link.cut = True
+    advance(clock, t0 + D - 0.001, sleepers=2)
+    advance(clock, t0 + D, sleepers=1)
+    a.thread.join(10)
+    advance(clock, t0 + L + 1, sleepers=1)
+    assert a.stopped == [t0 + D] and b.started == [t0 + L + 1]
+    a.link.cut = False
+    again = kc.Context()
+    rerun = threading.Thread(target=a.elector.run, args=(again,), name="a again")
+    rerun.start()
+    try:
+        advance(clock, clock.now() + 3 * L, sleepers=2)
+        assert not a.elector.is_leader() and a.elector.get_leader() == "b"
+        assert b.elector.is_leader() and a.started == [t0]
+        assert a.wait(lambda c: c.new_leaders == ["a", "b"])
+    finally:
+        again.cancel()
+        rerun.join(10)
+    assert not rerun.is_alive() and a.stopped == [t0 + D]
 
 
 def test_release_after_a_renewal_whose_answer_was_lost(
