@@ -1,15 +1,14 @@
 """The client-go building blocks the controller is made of, in one place."""
 
-from kubeclient.record import EventBroadcaster, Recorder
-from kubeclient.retry import retry_on_conflict
-from kubeclient.workqueue import RateLimitingQueue, default_controller_rate_limiter
-
-from ._interim import (
+from kubeclient.leaderelection import (
     LeaderCallbacks,
     LeaderElectionConfig,
     LeaderElector,
     LeaseLock,
 )
+from kubeclient.record import EventBroadcaster, Recorder
+from kubeclient.retry import retry_on_conflict
+from kubeclient.workqueue import RateLimitingQueue, default_controller_rate_limiter
 
 __all__ = [
     "EventBroadcaster",
