@@ -33,7 +33,7 @@ from kubeclient.cache import (
     deep_copy,
     split_key,
 )
-from kubeclient.errors import Conflict, NotFound
+from kubeclient.errors import Cancelled, Conflict, NotFound
 from kubeclient.informers.apps_v1 import DeploymentInformer
 from kubeclient.models.apps_v1 import Deployment, DeploymentSpec
 from kubeclient.models.core_v1 import Container, PodSpec, PodTemplateSpec
@@ -202,6 +202,12 @@ class Controller:
         started = time.monotonic()
         try:
             self.sync_handler(key)
+        except Cancelled as err:
+            if self.ctx is None or not self.ctx.done:
+                self.workqueue.add_rate_limited(key)
+                log.warning("error syncing %r: %s, requeuing", key, err)
+            else:  # the run is over (shutdown, or a shard lost): left unfinished
+                log.debug("sync of %r cancelled", key)
         except Exception as err:
             # transient (a conflict, the network, ErrResourceExists until the other
             # Deployment goes): try again later, backing off per key

@@ -90,6 +90,11 @@ class Options:
             )
         if self.shard_leases and self.shards < 1:
             raise ValueError("shard leases need a number of shards (--shards N)")
+        if not 0 < self.retry_period < self.renew_deadline < self.lease_duration:
+            raise ValueError(
+                "need 0 < retry period < renew deadline < lease duration, not "
+                f"{self.retry_period}, {self.renew_deadline}, {self.lease_duration}"
+            )
         if self.shard_leases and self.leader_elect:
             raise ValueError(
                 "leader election and shard leases exclude each other: with shard "
@@ -241,6 +246,8 @@ class Replica:
             for runner in self._stopped:
                 runner.join()
             self.broadcaster.shutdown()
+            self.kube.close()
+            self.sample.close()
 
     def _run_all(self, ctx: Context) -> None:
         """Every shard (or one unsharded controller) here, until ctx is done."""

@@ -109,6 +109,15 @@ def test_bad_flags_are_refused_by_name(spawn: Any, kubeconfig: Path) -> None:
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 2
     assert "shard leases need a number of shards (--shards N)" in output
+    process = spawn(
+        "--kubeconfig", str(kubeconfig), "--leader-elect", "--renew-deadline", "20"
+    )
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert (
+        "need 0 < retry period < renew deadline < lease duration, not 2.0, 20.0, 15.0"
+        in output
+    )
     process = spawn("--kubeconfig", str(kubeconfig / "missing"))
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 2 and "sample-controller:" in output, output
