@@ -31,6 +31,14 @@ FAST_LEASES: dict[str, Any] = {
     "renew_deadline": 1.0,
     "retry_period": 0.2,
 }
+#: How soon a dead holder's Leases must have moved, in the tests. By design within
+#: lease duration + retry period of the last renewal a candidate saw; it sees it
+#: up to one (jittered, x1.2) retry period late, and a loaded shared machine
+#: delays threads: a second more. Still well short of two lease durations (what
+#: a candidate that started watching only after the death would need).
+TAKEOVER_LIMIT = (
+    FAST_LEASES["lease_duration"] + 2 * 1.2 * FAST_LEASES["retry_period"] + 1.0
+)
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
