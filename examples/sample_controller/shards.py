@@ -18,6 +18,9 @@ Design. Every replica runs one loop, every ``retry_period`` seconds:
    has two holders. A replica that cannot renew a shard for ``renew_deadline``
    (< ``lease_duration``) stops its workers before anyone may take it over.
 
+Every replica must run with the same N (a Lease records its maker's N; another
+N is logged as an error): replicas with different N would cut different shards.
+
 Why one loop rather than N leader electors: the cap needs one consistent view of
 all the Leases, one list per round costs less than N gets, and a replica that
 has watched the Leases all along takes a dead replica's shards within
@@ -55,6 +58,8 @@ log = logging.getLogger(__name__)
 
 GROUP_LABEL = "samplecontroller.k8s.io/lease-group"
 ROLE_LABEL = "samplecontroller.k8s.io/lease-role"
+#: The N of the replica that wrote a Lease: all replicas must run with the same N
+SHARDS_ANNOTATION = "samplecontroller.k8s.io/shards"
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,7 @@ class ShardLeaseManager:
             version = _version(lease)
             if self._observed.get(name, ("", 0.0))[0] != version:
                 self._observed[name] = (version, now)
+                self._check_shard_count(lease)
         for name in set(self._observed) - set(leases):
             del self._observed[name]
 
@@ -233,6 +239,18 @@ class ShardLeaseManager:
                 self.on_acquired(shard)
 
     # ------------------------------------------------------------------ helpers
+
+    def _check_shard_count(self, lease: Lease) -> None:
+        annotations = (lease.metadata.annotations_ if lease.metadata else None) or {}
+        theirs = annotations.get(SHARDS_ANNOTATION)
+        if theirs is not None and theirs != str(self.config.shards):
+            log.error(
+                "lease %s was made by a replica with %s shards, this one has %d: "
+                "run every replica with the same --shards (their shards overlap)",
+                lease.metadata and lease.metadata.name,
+                theirs,
+                self.config.shards,
+            )
 
     def _expired(self, name: str, now: float) -> bool:
         seen = self._observed.get(name)
@@ -289,6 +307,7 @@ class ShardLeaseManager:
                 name=name,
                 namespace=self.config.namespace,
                 labels={GROUP_LABEL: self.config.name, ROLE_LABEL: role},
+                annotations_={SHARDS_ANNOTATION: str(self.config.shards)},
             ),
             spec=self._spec(),
         )

@@ -156,3 +156,29 @@ def test_a_clean_exit_hands_the_shards_over_at_once(members: Any) -> None:
     wait_until(lambda: shares(second) == [4], timeout=10, what="all to the other")
     # given back, not expired: well within a lease duration
     assert time.monotonic() - left < FAST_LEASES["lease_duration"]
+
+
+def test_a_replica_with_another_shard_count_is_reported(
+    members: Any, server: Any, namespace: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from kubeclient import ClientSet, Context
+
+    from examples.sample_controller.shards import ShardLeaseConfig, ShardLeaseManager
+
+    first = members("one")
+    wait_until(lambda: shares(first) == [4], what="all four")
+    with ClientSet(server.config()) as kube:
+        lease: Any = kube.coordination_v1.leases(namespace).get(
+            "sample-controller-shard-0"
+        )
+        assert lease.metadata.annotations_ == {"samplecontroller.k8s.io/shards": "4"}
+    other = ShardLeaseManager(
+        ClientSet(server.config()),
+        "eight",
+        ShardLeaseConfig(shards=8, namespace=namespace, **FAST_LEASES),
+        on_acquired=lambda i: None,
+        on_lost=lambda i: None,
+    )
+    with caplog.at_level("ERROR", logger="examples.sample_controller.shards"):
+        other.round(Context(timeout=5))
+    assert "made by a replica with 4 shards, this one has 8" in caplog.text
