@@ -228,7 +228,8 @@ class ShardLeaseManager:
             found = leases.get(name)
             if found is None:
                 acquired = self._create(name, "shard")
-            elif not _holder(found) or self._expired(name, now):
+            elif _holder(found) in ("", self.identity) or self._expired(name, now):
+                # free, expired, or this identity's from before a restart
                 acquired = self._write(found, self._acquired_spec(found))
             else:
                 acquired = False

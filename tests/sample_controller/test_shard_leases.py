@@ -182,3 +182,15 @@ def test_a_replica_with_another_shard_count_is_reported(
     with caplog.at_level("ERROR", logger="examples.sample_controller.shards"):
         other.round(Context(timeout=5))
     assert "made by a replica with 4 shards, this one has 8" in caplog.text
+
+
+def test_a_restarted_replica_takes_its_own_leases_back_at_once(members: Any) -> None:
+    """Same identity (a pod's name) after a crash: its Leases are its own."""
+    first = members("pod-0", release=False)
+    wait_until(lambda: shares(first) == [4], what="all four")
+    first.ctx.cancel()  # dies holding them
+    first.thread.join(10)
+    again = members("pod-0")
+    started = time.monotonic()
+    wait_until(lambda: shares(again) == [4], timeout=10, what="all four back")
+    assert time.monotonic() - started < FAST_LEASES["lease_duration"]
