@@ -1,6 +1,7 @@
 """Every Python code block of README.md runs, in order, as a new user would run it:
 in a fresh interpreter with the generated package importable and $KUBECONFIG
-pointing at a test API server (TLS, token), with no other set-up."""
+pointing at a test API server (TLS, token), from the repository's root (as from
+a clone: examples/ and specs/ are there), with no other set-up."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ def test_every_python_block_of_the_readme_runs(generated: Path, tmp_path: Path) 
             **{k: v for k, v in os.environ.items() if not k.startswith("KUBE")},
             "KUBECONFIG": str(kubeconfig),
             "HOME": str(home),
-            "PYTHONPATH": str(generated),
+            # the generated package, and the repository (examples/), as from a clone
+            "PYTHONPATH": os.pathsep.join([str(generated), str(REPO)]),
         }
         done = subprocess.run(
             [sys.executable, "-c", _RUNNER],
@@ -60,7 +62,7 @@ def test_every_python_block_of_the_readme_runs(generated: Path, tmp_path: Path) 
             capture_output=True,
             text=True,
             env=env,
-            cwd=tmp_path,
+            cwd=REPO,  # a new user runs them from the clone (specs/ ...)
             timeout=240,
             check=False,
         )
