@@ -113,6 +113,25 @@ class InformerFactory:
                 self._informers[key] = informer
             return informer  # type: ignore[return-value]
 
+    def _gvr_informer(
+        self,
+        flavour: str,
+        resource_of: Callable[[GroupVersionResource], Any],
+        gvr: GroupVersionResource,
+    ) -> GenericInformer[Any]:
+        """The informer of a resource known by GVR (dynamic or metadata-only),
+        on the factory's namespace when the resource is namespaced."""
+        namespace = self.namespace
+
+        def client() -> Any:
+            resource = resource_of(gvr)
+            if resource.resource.namespaced:
+                return resource.namespace(namespace or "")
+            return resource
+
+        key = (flavour, gvr.group, gvr.version, gvr.resource)
+        return self.informer_for_client(key, client, GenericInformer)
+
     def informers(self) -> list[SharedIndexInformer[Any]]:
         with self._lock:
             return list(self._informers.values())
@@ -187,16 +206,7 @@ class DynamicSharedInformerFactory(InformerFactory):
         self.client = client
 
     def for_resource(self, gvr: GroupVersionResource) -> GenericInformer[Unstructured]:
-        key = ("dynamic", gvr.group, gvr.version, gvr.resource)
-        namespace = self.namespace
-
-        def client() -> Any:
-            resource = self.client.resource(gvr)
-            if resource.resource.namespaced:
-                return resource.namespace(namespace or "")
-            return resource
-
-        return self.informer_for_client(key, client, GenericInformer)
+        return self._gvr_informer("dynamic", self.client.resource, gvr)
 
     def lister_for(self, gvr: GroupVersionResource) -> GenericLister[Unstructured]:
         return self.for_resource(gvr).lister
@@ -216,16 +226,7 @@ class MetadataSharedInformerFactory(InformerFactory, Generic[P]):
         self.client = client
 
     def for_resource(self, gvr: GroupVersionResource) -> GenericInformer[P]:
-        key = ("metadata", gvr.group, gvr.version, gvr.resource)
-        namespace = self.namespace
-
-        def client() -> Any:
-            resource = self.client.resource(gvr)
-            if resource.resource.namespaced:
-                return resource.namespace(namespace or "")
-            return resource
-
-        return self.informer_for_client(key, client, GenericInformer)
+        return self._gvr_informer("metadata", self.client.resource, gvr)
 
     def lister_for(self, gvr: GroupVersionResource) -> GenericLister[P]:
         return self.for_resource(gvr).lister
