@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..context import Context
 from .informer import SharedIndexInformer, Transform, _wait_synced
@@ -40,10 +40,6 @@ T = TypeVar("T")
 P = TypeVar("P", bound="Model")
 
 _JOIN_SECONDS = 1.0
-
-
-class _TypedClientClass(Protocol):
-    def __call__(self, rest: RESTClient, namespace: str | None = None) -> Any: ...
 
 
 class InformerFactory:
