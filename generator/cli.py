@@ -71,7 +71,8 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
         description="Generate a typed Kubernetes client package from OpenAPI v3 documents.",
         epilog="Other commands: 'python -m generator ir --spec ...' dumps the intermediate model "
         "as JSON; 'python -m generator diff OLD NEW' reports the API changes between two "
-        "specs (or versions: 1.35 1.36).",
+        "specs (or versions: 1.35 1.36); 'python -m generator bump --from 1.35 --to "
+        "1.36' runs a whole version bump (fetch, generate, check, report, build).",
     )
     _common(generate)
     generate.add_argument("--out", required=True, type=Path, help="output directory")
