@@ -228,7 +228,14 @@ class _Run:
 
 
 def main(argv: Sequence[str]) -> int:
-    args = build_parser().parse_args(list(argv))
+    parser = build_parser()
+    args = parser.parse_args(list(argv))
+    if (args.kubeconfig or args.context) and not args.from_cluster:
+        parser.error("--kubeconfig and --context go with --from-cluster")
+    try:
+        check_package_name(args.package)
+    except GeneratorError as err:
+        parser.error(str(err))
     run = _Run(args)
     failure = None
     try:
