@@ -35,7 +35,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from ..errors import GeneratorError
+from ..errors import GeneratorError, SpecError
 from ..load import SpecDocument, check_local_refs, parse_document, validate_documents
 
 #: a document's file name: one path segment, never ``..`` (the names come from
@@ -179,9 +179,13 @@ def fetch_release(
     *,
     timeout: float = 60.0,
     validate: bool = True,
+    cache_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Path:
-    """Download release ``version`` into ``dest`` (replaced whole, or not at all)."""
+    """Download release ``version`` into ``dest`` (replaced whole, or not at all).
+
+    Validated under the names the files will have, with ``cache_dir``: loading
+    ``dest`` with the same cache later does not validate them again."""
     base = release_url(template, version)
     dest.parent.mkdir(parents=True, exist_ok=True)
     downloader = _Downloader(timeout)
@@ -191,20 +195,24 @@ def fetch_release(
         names = document_names(listing, downloader.get(listing) or b"")
         if progress:
             progress(f"downloading {len(names)} documents from {base}")
-        documents = []
+        documents, urls = [], {}
         for name in names:
             url = base + quote(name)
             data = downloader.get(url) or b""
             content = parse_document(url, data)
             check_local_refs(url, content)
-            documents.append(
-                SpecDocument(url, content, hashlib.sha256(data).hexdigest())
-            )
+            source = str(dest / name)  # as load.read_documents will name it
+            urls[source] = url
+            digest = hashlib.sha256(data).hexdigest()
+            documents.append(SpecDocument(source, content, digest))
             (staging / name).write_bytes(data)
         if validate:
-            if progress:
-                progress(f"validating {len(documents)} documents")
-            validate_documents(documents)
+            try:
+                validate_documents(documents, cache_dir=cache_dir, progress=progress)
+            except SpecError as err:  # named by where it came from
+                raise SpecError(
+                    urls.get(err.source, err.source), err.pointer, err.message
+                ) from None
         release = _release_version(downloader, base, version)
         if release:
             (staging / ".version").write_text(release + "\n", encoding="utf-8")

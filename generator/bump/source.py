@@ -100,6 +100,7 @@ def spec_folders(
             request.new_version,
             specs / f"v{request.new_version}",
             timeout=request.timeout,
+            cache_dir=request.work / "cache",
             progress=progress,
         )
         if old is None and "{version}" in source:
@@ -108,6 +109,7 @@ def spec_folders(
                 request.old_version,
                 specs / f"v{request.old_version}",
                 timeout=request.timeout,
+                cache_dir=request.work / "cache",
                 progress=progress,
             )
     elif source is not None:
