@@ -11,6 +11,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tests.conftest import BUILD, generate, spec_dir
 
 _MIGRATION = textwrap.dedent("""
@@ -59,6 +61,7 @@ _MIGRATION = textwrap.dedent("""
     """)
 
 
+@pytest.mark.slow  # generates two whole releases (about 15 s, 30 s uncached)
 def test_two_versions_import_side_by_side_and_convert_through_the_wire() -> None:
     out = BUILD / "side-by-side"
     for version in ("1.35", "1.36"):
