@@ -192,7 +192,16 @@ def fetch_release(
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.partial-", dir=dest.parent))
     try:
         listing = _listing_url(base)
-        names = document_names(listing, downloader.get(listing) or b"")
+        try:
+            body = downloader.get(listing) or b""
+        except GeneratorError as err:
+            if "HTTP 404" in str(err) and not RELEASE_VERSION.match(version):
+                raise GeneratorError(
+                    f"{err}; the Kubernetes repository tags patch releases: give "
+                    f"one (--to {minor_of(version)}.0 or later)"
+                ) from None
+            raise
+        names = document_names(listing, body)
         if progress:
             progress(f"downloading {len(names)} documents from {base}")
         documents, urls = [], {}

@@ -114,12 +114,14 @@ def test_nothing_to_do_when_the_release_is_current(tmp_path: Path) -> None:
 
 #: stands in for `python -m generator bump`: writes what bump writes, exits 10
 _FAKE_BUMP = textwrap.dedent("""
-    import json, sys
+    import json, os, sys
     from pathlib import Path
     args = sys.argv[1:]
     work = Path(args[args.index("--work") + 1])
     work.mkdir(parents=True, exist_ok=True)
-    (work / "report.md").write_text("# Kubernetes API changes: v1.35.6 -> v1.36.2\\n")
+    report = "# Kubernetes API changes: v1.35.6 -> v1.36.2\\n"
+    lines = int(os.environ.get("FAKE_REPORT_LINES", "0"))
+    (work / "report.md").write_text(report + "- a change\\n" * lines)
     (work / "dist").mkdir(exist_ok=True)
     summary = {"version": "1.36.2", "breaking": 19, "args": args}
     (work / "summary.json").write_text(json.dumps(summary))
@@ -193,6 +195,25 @@ def test_in_github_actions_it_opens_a_labelled_pull_request(tmp_path: Path) -> N
     again = run_script(clone, env)
     assert again.returncode == 10 and "exists already" in again.stderr
     assert len(calls.read_text().splitlines()) == 2
+
+
+def test_a_report_too_long_for_a_pull_request_body_is_cut(tmp_path: Path) -> None:
+    """GitHub takes 65,536 characters; 1.33 -> 1.36's report has 70,000."""
+    fake_bump = tmp_path / "fake_bump.py"
+    fake_bump.write_text(_FAKE_BUMP)
+    env = {
+        "FROM": "1.33.0",
+        "TO": "1.36.2",
+        "BUMP_COMMAND": f"{sys.executable} {fake_bump}",
+        "FAKE_REPORT_LINES": "10000",
+    }
+    done = run_script(tmp_path, env)
+    assert done.returncode == 10, done.stderr
+    assert "dry run: label: breaking" in done.stderr
+    assert len((tmp_path / "build/bump/report.md").read_bytes()) > 100_000
+    body = (tmp_path / "build/bump/pull-request.md").read_text()
+    assert len(body) < 60_100
+    assert body.endswith("(cut: the whole report is api-changes/1.33.0-to-1.36.2.md)\n")
 
 
 @pytest.mark.slow

@@ -69,6 +69,12 @@ def test_a_release_that_does_not_exist_writes_nothing(
     with pytest.raises(GeneratorError, match=r"v1\.99/: HTTP 404.*version right"):
         fetch_release(template(server), "1.99", dest)
     assert leftovers(dest.parent) == []
+    with pytest.raises(GeneratorError, match=r"tags patch releases: .*--to 1\.99\.0"):
+        fetch_release(server.url + "tags/v{version}/", "1.99", dest)
+    with pytest.raises(GeneratorError, match=r"HTTP 404") as raised:
+        fetch_release(template(server), "1.99.1", dest)
+    assert "patch releases" not in str(raised.value)
+    assert leftovers(dest.parent) == []
 
 
 def _previous(dest: Path) -> None:
