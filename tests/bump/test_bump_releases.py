@@ -7,6 +7,7 @@ validation cached) and skips the type check.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -42,7 +43,10 @@ def runs() -> Iterator[dict[str, dict[str, Any]]]:
                 "code": code,
                 "summary": json.loads((work / "summary.json").read_text()),
                 "report": (work / "report.md").read_text(),
-                "requests": list(server.requests),
+                "dist": {
+                    Path(p).name: hashlib.sha256(Path(p).read_bytes()).hexdigest()
+                    for p in json.loads((work / "summary.json").read_text())["dist"]
+                },
             }
     yield done
 
@@ -77,6 +81,12 @@ def test_1_33_to_1_36_reports_more_changes(runs: dict[str, dict[str, Any]]) -> N
     assert run["report"].startswith("# Kubernetes API changes: v1.33.")
     assert run["summary"]["breaking"] > runs["1.35"]["summary"]["breaking"]
     assert run["summary"]["checks"]["mypy_strict"] is False
+
+
+def test_both_runs_built_the_same_bytes(runs: dict[str, dict[str, Any]]) -> None:
+    """The 1.36 package twice (the second run found it up to date): same dists."""
+    assert len(runs["1.35"]["dist"]) == 2
+    assert runs["1.33"]["dist"] == runs["1.35"]["dist"]
 
 
 def test_the_wheel_installs_and_carries_the_release(
