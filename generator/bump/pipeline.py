@@ -136,12 +136,8 @@ class _Run:
         from .source import SpecRequest, spec_folders
 
         args = self.args
+        package = args.package  # checked by main()
         with self.step("fetch"):
-            package = check_package_name(args.package)
-            if (args.kubeconfig or args.context) and not args.from_cluster:
-                raise GeneratorError(
-                    "--kubeconfig and --context go with --from-cluster"
-                )
             folders = spec_folders(
                 SpecRequest(
                     old_version=args.old,
