@@ -170,3 +170,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--from", "1.35", "--to", "1.36", "--package", "import"])
     assert exited.value.code == steps.USAGE
     assert "not a valid Python package name" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["--from", "1.35", "--to", "1.36", "--kubeconfig", "k"])
+    assert exited.value.code == steps.USAGE
+    assert "go with --from-cluster" in capsys.readouterr().err
