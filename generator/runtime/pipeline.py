@@ -38,7 +38,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import (
     CannotConnect,
@@ -51,7 +51,7 @@ from .errors import (
 )
 from .flowcontrol import DEFAULT_BURST, RateLimiter, TokenBucketRateLimiter
 from .request import Params, Request, Timeout, encode_params
-from .response import Response
+from .response import Headers, Response
 
 if TYPE_CHECKING:
     from .config import Config
@@ -224,6 +224,14 @@ class Attempts:
         return f"{self._request.method} {self._request.path}"
 
 
+class Answer(Protocol):
+    """What the policies read of a response, sync or async."""
+
+    status: int
+    headers: Headers
+    url: str
+
+
 class PipelinePolicies:
     """What the sync and async pipelines share besides :class:`Attempts`: the
     request as sent (credentials, user agent, timeouts), the throttling messages,
@@ -328,14 +336,14 @@ class PipelinePolicies:
         else:
             _log.info(message, *args)
 
-    def succeeded(self, response: Response, request: Request) -> bool:
+    def succeeded(self, response: Answer, request: Request) -> bool:
         """Surface the response's warnings; True for a 2xx (returned as it is)."""
         _log.debug("%s %s -> %d", request.method, request.path, response.status)
         surface_warnings(response.headers.get("Warning"))
         return 200 <= response.status < 300
 
     @staticmethod
-    def error(response: Response, body: bytes, request: Request) -> Exception:
+    def error(response: Answer, body: bytes, request: Request) -> Exception:
         """The :mod:`.errors` exception of a failed response whose ``body`` (at most
         :data:`MAX_ERROR_BODY` bytes) was read."""
         return error_from_response(
