@@ -19,16 +19,14 @@ import signal
 import subprocess
 import weakref
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
-from ..config import Config, ConfigError
-from ..config.auth import TokenFile
-from ..config.common import file_stamp
-from ..config.exec_plugin import (
-    _EXEC_INFO_ENV,
-    ExecPlugin,
-    _ExecCredential,
-    _pass_through,
-)
+if TYPE_CHECKING:
+    # imported when first needed: whoever has a Config has imported them already,
+    # and ``import kubeclient.aio`` stays cheap
+    from ..config import Config
+    from ..config.auth import TokenFile
+    from ..config.exec_plugin import ExecPlugin, _ExecCredential
 
 __all__ = ["credentials", "refresh_after_unauthorized"]
 
@@ -41,6 +39,9 @@ _runs: weakref.WeakKeyDictionary[ExecPlugin, asyncio.Lock] = weakref.WeakKeyDict
 
 async def credentials(config: Config) -> Credentials:
     """The config's credentials for one request (``Config.credentials``)."""
+    from ..config.auth import TokenFile
+    from ..config.exec_plugin import ExecPlugin
+
     auth = config.auth
     if isinstance(auth, ExecPlugin) and not (
         config.client_cert_file and config.client_key_file
@@ -56,6 +57,8 @@ async def credentials(config: Config) -> Credentials:
 
 async def refresh_after_unauthorized(config: Config) -> bool:
     """After a 401: True when new credentials differ from the ones sent."""
+    from ..config.exec_plugin import ExecPlugin
+
     auth = config.auth
     if isinstance(auth, ExecPlugin):
         before = auth._credential
@@ -69,6 +72,8 @@ async def refresh_after_unauthorized(config: Config) -> bool:
 def _stale(auth: TokenFile) -> bool:
     """The token file changed since it was read (a stat: cheap, but still a
     syscall; reading and parsing it goes to a thread)."""
+    from ..config.common import file_stamp
+
     stamp = file_stamp(auth.path)
     return stamp is None or stamp != auth._stamp
 
@@ -95,6 +100,8 @@ async def _obtain(
 
 async def _run(plugin: ExecPlugin) -> _ExecCredential:
     """One run of the plugin (``ExecPlugin._run``, as an asyncio subprocess)."""
+    from ..config.exec_plugin import _EXEC_INFO_ENV, _pass_through
+
     interactive = plugin._interactive()
     env = {
         **os.environ,
@@ -157,5 +164,5 @@ async def _kill(process: asyncio.subprocess.Process, own_session: bool) -> None:
         pass
     try:
         await asyncio.wait_for(process.wait(), timeout=_GRACE_SECONDS)
-    except (asyncio.TimeoutError, ConfigError):
+    except asyncio.TimeoutError:
         pass

@@ -131,10 +131,12 @@ class AiohttpTransport:
         connector = aiohttp.TCPConnector(
             limit=self.pool_maxsize, ssl=self._ssl(None), ttl_dns_cache=300
         )
-        self._proxy = self.config.proxy_url or None
+        self._proxy = self.config.proxy_url or _environment_proxy(self.config.host)
+        # trust_env=False: aiohttp would then look up netrc and the proxy
+        # environment in a thread on every request; the proxy is read once, here
         self._session = aiohttp.ClientSession(
             connector=connector,
-            trust_env=self._proxy is None,  # HTTPS_PROXY, NO_PROXY ... as the sync one
+            trust_env=False,
             auto_decompress=True,
             cookie_jar=aiohttp.DummyCookieJar(),
         )
@@ -205,6 +207,19 @@ class AiohttpTransport:
 
     def _scrub(self, text: str) -> str:
         return scrub(text, self.config)
+
+
+def _environment_proxy(host: str) -> str | None:
+    """HTTPS_PROXY / HTTP_PROXY for ``host`` unless NO_PROXY exempts it, read once
+    as client-go reads the proxy environment once."""
+    from urllib.request import getproxies, proxy_bypass
+
+    parts = urlsplit(host)
+    proxies = getproxies()
+    proxy = proxies.get(parts.scheme or "https")
+    if not proxy or (parts.hostname and proxy_bypass(parts.hostname)):
+        return None
+    return proxy
 
 
 class _Body:
