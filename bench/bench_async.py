@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ FLOOR_TARGET = 1.3  # bare aiohttp / AsyncClientSet, at most
 IMPORT_TARGET = 0.150  # seconds over a bare interpreter
 
 Report = Callable[[str, str, str, bool | None], None]
-Get = Callable[[], Coroutine[Any, Any, Any]]
+Get = Callable[[], Awaitable[Any]]
 
 
 class ServerProcess:
@@ -214,6 +214,11 @@ def get_worker(which: str, kubeconfig: str, count: int, rounds: int) -> float:
 def watch_worker(which: str, kubeconfig: str, version: str, events: int) -> Any:
     """Events per second of a watch from ``version`` (the history replayed), and
     the peak RSS growth of this process meanwhile."""
+    # the libraries loaded first: the growth is what the watch itself holds
+    import aiohttp  # noqa: F401
+    import kubeclient.aio.clients.core_v1  # noqa: F401
+    import kubernetes_asyncio.client  # noqa: F401
+
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     async def ours() -> float:
@@ -278,14 +283,17 @@ def run_worker(package_dir: Path, *args: str) -> Any:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _import_seconds(package_dir: Path, code: str, runs: int = 7) -> float:
+def _import_costs(package_dir: Path, codes: list[str], runs: int = 15) -> list[float]:
+    """Seconds each of ``codes`` takes over a bare interpreter: the runs take turns
+    (load from elsewhere falls on all alike) and each one's best counts."""
     env = {**os.environ, "PYTHONPATH": str(package_dir)}
-    best = float("inf")
+    best = [float("inf")] * (len(codes) + 1)
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], env=env, check=True)
-        best = min(best, time.perf_counter() - start)
-    return best
+        for i, code in enumerate(["pass", *codes]):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], env=env, check=True)
+            best[i] = min(best[i], time.perf_counter() - start)
+    return [b - best[0] for b in best[1:]]
 
 
 def bench_async(report: Report, package_dir: Path, rounds: int = 3) -> None:
@@ -395,21 +403,20 @@ def bench_async(report: Report, package_dir: Path, rounds: int = 3) -> None:
     finally:
         server.stop()
     # (c) import time over a bare interpreter
-    bare = _import_seconds(package_dir, "pass")
-    for label, code in (
-        ("import kubeclient.aio", "import kubeclient.aio"),
-        (
-            "from kubeclient.aio import AsyncClientSet",
-            "from kubeclient.aio import AsyncClientSet",
-        ),
-    ):
-        cost = _import_seconds(package_dir, code) - bare
-        report(
-            f"{label}, over a bare interpreter",
-            f"{cost * 1000:.0f} ms",
-            f"< {IMPORT_TARGET * 1000:.0f} ms",
-            cost < IMPORT_TARGET,
-        )
+    labels = [
+        "import kubeclient.aio",
+        "from kubeclient.aio import AsyncClientSet",
+        "from kubeclient import ClientSet (the sync one)",
+    ]
+    codes = [
+        "import kubeclient.aio",
+        "from kubeclient.aio import AsyncClientSet",
+        "from kubeclient import ClientSet",
+    ]
+    for label, cost in zip(labels, _import_costs(package_dir, codes), strict=True):
+        ok = cost < IMPORT_TARGET if "aio" in label else None
+        wanted = f"< {IMPORT_TARGET * 1000:.0f} ms" if ok is not None else "(reference)"
+        report(f"{label}, over a bare interpreter", f"{cost * 1000:.0f} ms", wanted, ok)
 
 
 def main() -> None:
