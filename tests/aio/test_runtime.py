@@ -172,3 +172,38 @@ def test_tls_logs_dynamic_and_discovery_against_the_server(generated: Path) -> N
                 assert version.git_version.startswith("v1.")
 
         asyncio.run(main())
+
+
+def test_a_context_ends_an_async_request_or_watch_at_once(generated: Path) -> None:
+    import threading
+
+    from kubeclient import Context
+    from kubeclient.aio import AsyncClientSet
+    from kubeclient.errors import Cancelled, DeadlineExceeded
+    from kubeclient.testing import ApiServer
+
+    with ApiServer() as server:
+        server.faults.delay(5.0, path=r"configmaps/slow", count=2)
+
+        async def main() -> None:
+            async with AsyncClientSet(server.config()) as cs:
+                maps = cs.core_v1.config_maps("default")
+                started = time.monotonic()
+                with pytest.raises(DeadlineExceeded):
+                    await maps.get("slow", ctx=Context(timeout=0.3))
+                assert time.monotonic() - started < 2
+                ctx = Context()
+                threading.Timer(0.3, ctx.cancel).start()  # from another thread
+                started = time.monotonic()
+                with pytest.raises(Cancelled):
+                    await maps.get("slow", ctx=ctx)
+                assert time.monotonic() - started < 2
+                ctx = Context()
+                threading.Timer(0.3, ctx.cancel).start()
+                started = time.monotonic()
+                with pytest.raises(Cancelled):
+                    async for _ in maps.watch(ctx=ctx):
+                        pass
+                assert time.monotonic() - started < 2
+
+        asyncio.run(main())

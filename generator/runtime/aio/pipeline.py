@@ -13,8 +13,8 @@ token file re-read off the loop).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Mapping
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import ConnectionFailed
 from ..pipeline import (
@@ -35,7 +35,36 @@ if TYPE_CHECKING:
     from ..flowcontrol import RateLimiter
     from .transport import AsyncTransport
 
-__all__ = ["AsyncPipeline"]
+__all__ = ["AsyncPipeline", "within"]
+
+_T = TypeVar("_T")
+
+
+async def within(ctx: Context | None, awaitable: Awaitable[_T]) -> _T:
+    """Await ``awaitable``, ending it at once when ``ctx`` is cancelled (from any
+    thread) or reaches its deadline: then :class:`~..errors.Cancelled` (or
+    ``DeadlineExceeded``) is raised, as the sync client does."""
+    if ctx is None:
+        return await awaitable
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(awaitable)
+
+    def cancel() -> None:
+        try:
+            loop.call_soon_threadsafe(task.cancel)
+        except RuntimeError:  # the loop is closed: nothing left to cancel
+            pass
+
+    unregister = ctx.on_cancel(cancel)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        error = ctx.error()
+        if error is not None and task.cancelled():
+            raise error from None
+        raise
+    finally:
+        unregister()
 
 
 class AsyncPipeline(PipelinePolicies):
@@ -94,7 +123,8 @@ class AsyncPipeline(PipelinePolicies):
                 await self._throttle(request)
             found = await credentials(config) if config is not None else None
             try:
-                response = await self.transport.send(self.prepare(request, found))
+                attempt = self.transport.send(self.prepare(request, found))
+                response = await within(ctx, attempt)
             except ConnectionFailed as error:
                 decision = attempts.failed(error)
                 if isinstance(decision, Wait):
@@ -147,7 +177,7 @@ class AsyncPipeline(PipelinePolicies):
 
     @staticmethod
     async def _wait(decision: Wait, ctx: Context | None) -> None:
-        await _sleep(decision.seconds, ctx)
+        await within(ctx, _sleep(decision.seconds, ctx))
         if ctx is not None:
             ctx.check()
 

@@ -38,6 +38,7 @@ from ..watch import (
     WatchEvent,
     _parse_event,
 )
+from .pipeline import within
 from .response import AsyncResponse, aiter_terminated
 
 __all__ = ["AsyncWatchStream", "AsyncWatcher", "WatchEvent", "aiter_watch_events"]
@@ -197,6 +198,7 @@ class AsyncWatchStream(AsyncIterator[WatchEvent[T]]):
         events: Callable[[Context], AsyncIterator[WatchEvent[T]]],
         ctx: Context | None = None,
     ) -> None:
+        self._outer = ctx
         self._ctx = Context(parent=ctx)
         self._start = events
         self._events: AsyncIterator[WatchEvent[T]] | None = None
@@ -211,7 +213,10 @@ class AsyncWatchStream(AsyncIterator[WatchEvent[T]]):
         if self._events is None:
             self._events = self._start(self._ctx)
         try:
-            return await self._events.__anext__()
+            if self._outer is None:
+                return await self._events.__anext__()
+            # the caller's Context may end the watch from another thread
+            return await within(self._outer, self._events.__anext__())
         except BaseException:
             await self.aclose()
             raise
