@@ -207,3 +207,17 @@ def test_a_context_ends_an_async_request_or_watch_at_once(generated: Path) -> No
                 assert time.monotonic() - started < 2
 
         asyncio.run(main())
+
+
+def test_one_async_clientset_serves_one_loop_after_another(generated: Path) -> None:
+    from kubeclient.aio import AsyncClientSet
+    from kubeclient.testing import ApiServer
+
+    with ApiServer() as server:
+        cs = AsyncClientSet(server.config())
+        namespaces = cs.core_v1.namespaces()
+        first = asyncio.run(namespaces.get("default"))
+        second = asyncio.run(namespaces.get("default"))  # a new loop, a new pool
+        assert first.metadata is not None and second.metadata is not None
+        assert first.metadata.uid == second.metadata.uid
+        asyncio.run(cs.close())

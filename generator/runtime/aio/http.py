@@ -46,6 +46,7 @@ class AiohttpTransport:
         self._server = parts.netloc or config.host
         self._base = config.host.rstrip("/")
         self._session: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._aiohttp: Any = None
         self._contexts: dict[tuple[str, str] | None, ssl.SSLContext | bool] = {}
         self._timeouts: dict[Any, Any] = {}
@@ -56,7 +57,11 @@ class AiohttpTransport:
     # -- the protocol
 
     async def send(self, request: Request) -> AsyncResponse:
-        session = self._session or self._start()
+        session = self._session
+        if session is None or self._loop is not asyncio.get_running_loop():
+            # aiohttp's pool belongs to one event loop: a new loop (a second
+            # asyncio.run) gets a pool of its own; the old loop's is gone with it
+            session = self._start()
         aiohttp = self._aiohttp
         headers = dict(request.headers)
         url = self._base + request.path
@@ -116,7 +121,7 @@ class AiohttpTransport:
 
     async def close(self) -> None:
         session, self._session = self._session, None
-        if session is not None:
+        if session is not None and self._loop is asyncio.get_running_loop():
             await session.close()
 
     def __repr__(self) -> str:
@@ -128,6 +133,7 @@ class AiohttpTransport:
         import aiohttp
 
         self._aiohttp = aiohttp
+        self._loop = asyncio.get_running_loop()
         connector = aiohttp.TCPConnector(
             limit=self.pool_maxsize, ssl=self._ssl(None), ttl_dns_cache=300
         )
