@@ -32,6 +32,10 @@ Sections:
             workers, beside bare queue.Queue (bench/bench_workqueue.py)
   controller  the sample-controller reconciling 1,000 Foos beside a plain loop of
             get/create/update_status calls (bench/bench_controller.py)
+  async     kubeclient.aio: 2,000 GETs at concurrency 50 beside the sync ClientSet
+            on threads, kubernetes_asyncio, lightkube's AsyncClient, kr8s and bare
+            aiohttp; a 10,000-event watch beside kubernetes_asyncio; import time
+            (bench/bench_async.py)
 """
 
 from __future__ import annotations
@@ -461,6 +465,7 @@ def main() -> None:
             "informers",
             "workqueue",
             "controller",
+            "async",
         ],
     )
     parser.add_argument("--list-pods", type=int, default=10_000)
@@ -523,6 +528,11 @@ def main() -> None:
         from bench_controller import bench_controller
 
         bench_controller(report, package_dir, count=1000, workers=4)
+    if "async" in args.sections:
+        sys.path.insert(0, str(BENCH))
+        from bench_async import bench_async
+
+        bench_async(report, package_dir)
     shutil.rmtree(package_dir.parent, ignore_errors=True)
     missed = [r for r in RESULTS if r[3] == "MISSED"]
     print(f"\n{len(RESULTS)} figures, {len(missed)} missed targets")

@@ -381,6 +381,8 @@ def render_package(
         "informers/module.py.jinja",
         "informers/__init__.py.jinja",
         "package/metadata.py.jinja",
+        "aio/clientset.py.jinja",
+        "aio/__init__.py.jinja",
     }
     for mod in universe.modules:
         emit(
@@ -404,6 +406,15 @@ def render_package(
         '"""Typed clients, one module per API group-version."""\n'
     )
     emit(f"{package}/clientset.py", "package/clientset.py.jinja", **clients.clientset)
+    # the async clients: the same surface and templates, awaited (kubeclient.aio)
+    aio = render_clients.clients_context(universe, surface, render_clients.ASYNC)
+    emit(f"{package}/aio/clients/_verbs.py", "clients/_verbs.py.jinja", **aio.verbs)
+    for module, context in aio.modules.items():
+        emit(f"{package}/aio/clients/{module}.py", "clients/module.py.jinja", **context)
+    files[f"{package}/aio/clients/__init__.py"] = (
+        '"""Async typed clients, one module per API group-version."""\n'
+    )
+    emit(f"{package}/aio/clientset.py", "aio/clientset.py.jinja", **aio.clientset)
     informers = render_informers.informers_context(universe, surface)
     for module, context in informers.modules.items():
         emit(f"{package}/informers/{module}.py", "informers/module.py.jinja", **context)
@@ -424,6 +435,8 @@ def render_package(
         if relative == "__init__.py":
             continue  # the package's own __init__ is rendered (subpackages' are copied)
         files[f"{package}/{relative}"] = source.read_text(encoding="utf-8")
+    # rendered, not copied: it names the generated AsyncClientSet
+    emit(f"{package}/aio/__init__.py", "aio/__init__.py.jinja")
     if universe.served and f"{package}/testing/__init__.py" in files:
         # What the test API server serves at /openapi/v3 (gzip level 1: deterministic,
         # 6x smaller, and 3x faster to make than level 6)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import naming, pysource
@@ -50,6 +50,88 @@ def method_doc(method: MethodSurface) -> str:
 
 
 @dataclass(frozen=True)
+class Flavour:
+    """Sync or async: where the typed clients live and what they stand on. Both are
+    rendered from the same surface and the same templates."""
+
+    depth: int  # packages below the root: clients/ is 1, aio/clients/ is 2
+    base: str  # the runtime class the resource clients derive from
+    resource_module: str  # where it is (under the runtime)
+    rest: str  # the REST client class the group-version clients take
+    rest_module: str
+    watch: str  # what watch() returns
+    watch_module: str
+    clientset: str  # what the module docstring names
+    asynchronous: bool
+
+    def up(self, module: str) -> str:
+        """``module`` of the package root, relative to a clients module."""
+        return "." * (self.depth + 1) + module
+
+
+SYNC = Flavour(
+    1,
+    "TypedResourceClient",
+    "resource",
+    "RESTClient",
+    "rest",
+    "WatchStream",
+    "watch",
+    "ClientSet",
+    False,
+)
+ASYNC = Flavour(
+    2,
+    "AsyncTypedResourceClient",
+    "aio.resource",
+    "AsyncRESTClient",
+    "aio.rest",
+    "AsyncWatchStream",
+    "aio.watch",
+    "AsyncClientSet",
+    True,
+)
+
+
+def asynchronous(method: MethodSurface) -> tuple[MethodSurface, bool]:
+    """The async client's method of a sync one (same name, parameters, docstring),
+    and whether it is a coroutine. Methods that stream are plain methods returning
+    async iterators (``async for pod in pods.list_all()``, ``watch()``,
+    ``get_log(follow=True)``); the others are ``async def`` (``await pods.get(n)``)."""
+
+    def returns(annotation: str, overloaded: bool) -> str:
+        streamed = re.sub(r"\bIterator\[", "AsyncIterator[", annotation)
+        streamed = re.sub(r"\bWatchStream\[", "AsyncWatchStream[", streamed)
+        if not overloaded:
+            return streamed
+        # overloads (follow=True or not): an iterator, or an awaitable of the rest
+        parts = [p.strip() for p in streamed.split(" | ")]
+        return " | ".join(
+            p if p.startswith("AsyncIterator[") else f"Awaitable[{p}]" for p in parts
+        )
+
+    overloaded = bool(method.overloads)
+    # imports in a method body are relative to the clients package: one more level
+    setup = tuple(
+        line.replace("from ..models ", "from ...models ") for line in method.call.setup
+    )
+    converted = replace(
+        method,
+        call=replace(method.call, setup=setup),
+        returns=returns(method.returns, overloaded),
+        overloads=tuple(
+            replace(o, returns=returns(o.returns, True)) for o in method.overloads
+        ),
+    )
+    awaited = not (
+        overloaded
+        or method.returns == "NoReturn"
+        or converted.returns != method.returns
+    )
+    return converted, awaited
+
+
+@dataclass(frozen=True)
 class Mixin:
     """One method, shared by every resource whose operation has the same parameters."""
 
@@ -57,6 +139,7 @@ class Mixin:
     method: MethodSurface
     doc: str
     query: str  # name of the module constant listing the query parameters, or ""
+    awaited: bool = False  # async def, its runtime call awaited
 
 
 @dataclass
@@ -67,7 +150,9 @@ class ClientsContext:
 
 
 def clients_context(
-    universe: Universe, surface: ClientSurface | None = None
+    universe: Universe,
+    surface: ClientSurface | None = None,
+    flavour: Flavour = SYNC,
 ) -> ClientsContext:
     """Every typed client: resource classes per group-version module, assembled from
     generic one-method mixins (clients/_verbs.py), one per distinct method.
@@ -85,6 +170,10 @@ def clients_context(
             bases = []
             for method in resource.methods:
                 if method not in mixins:
+                    awaited = False
+                    shown = method
+                    if flavour.asynchronous:
+                        shown, awaited = asynchronous(method)
                     base = naming.camel_case(method.name)
                     name, n = base, 2
                     while name in names:
@@ -95,25 +184,32 @@ def clients_context(
                         if PARAMS in method.call.args
                         else ""
                     )
-                    mixins[method] = Mixin(name, method, method_doc(method), query)
+                    mixins[method] = Mixin(
+                        name, shown, method_doc(method), query, awaited
+                    )
                 bases.append(mixins[method].name)
-            resources.append(_resource_context(gv, resource, bases))
+            resources.append(_resource_context(gv, resource, bases, flavour))
         if resources:
-            modules[gv.attribute] = _module_context(universe, gv, resources)
+            modules[gv.attribute] = _module_context(universe, gv, resources, flavour)
     ordered = list(mixins.values())
     return ClientsContext(
-        verbs={"mixins": ordered, "imports": _verbs_imports(ordered, universe)},
+        verbs={
+            "mixins": ordered,
+            "imports": _verbs_imports(ordered, universe, flavour),
+            "flavour": flavour,
+            "rt_up": runtime_prefix(universe, flavour.depth),
+        },
         modules=modules,
         clientset={"versions": surface.clientset},
     )
 
 
 def _resource_context(
-    gv: GroupVersionSurface, r: ResourceSurface, mixins: list[str]
+    gv: GroupVersionSurface, r: ResourceSurface, mixins: list[str], flavour: Flavour
 ) -> dict[str, Any]:
     types = [r.model or "Any", r.list_model or "Any"]
     scope = "namespaced" if r.namespaced else "cluster-scoped"
-    bases = [f"_verbs.{m}" for m in mixins] or ["TypedResourceClient"]
+    bases = [f"_verbs.{m}" for m in mixins] or [flavour.base]
     info = [pysource.py_str(v) for v in (gv.group, gv.version, r.plural)]
     params = ["self", "namespace: str | None = None"] if r.namespaced else ["self"]
     # laid out as black would (lines of 88 columns at most)
@@ -136,9 +232,12 @@ def _resource_context(
 
 
 def _module_context(
-    universe: Universe, gv: GroupVersionSurface, resources: list[dict[str, Any]]
+    universe: Universe,
+    gv: GroupVersionSurface,
+    resources: list[dict[str, Any]],
+    flavour: Flavour,
 ) -> dict[str, Any]:
-    rt = runtime_prefix(universe, 1)
+    rt = runtime_prefix(universe, flavour.depth)
     uses_any = any(r.list_model is None for r in gv.typed)
     model_modules = {
         t.partition(".")[0] for r in gv.typed for t in (r.model, r.list_model) if t
@@ -146,20 +245,25 @@ def _module_context(
     return {
         "gv": gv,
         "resources": resources,
+        "flavour": flavour,
         "imports": pysource.import_block(
             pysource.from_import("typing", {"Any"} if uses_any else set()),
             [
-                *pysource.from_import("..", ["_api"]),
-                *pysource.from_import("..models", {*model_modules, "model_class"}),
-                *pysource.from_import(f"{rt}resource", ["TypedResourceClient"]),
-                *pysource.from_import(f"{rt}rest", ["RESTClient"]),
+                *pysource.from_import(flavour.up(""), ["_api"]),
+                *pysource.from_import(
+                    flavour.up("models"), {*model_modules, "model_class"}
+                ),
+                *pysource.from_import(f"{rt}{flavour.resource_module}", [flavour.base]),
+                *pysource.from_import(f"{rt}{flavour.rest_module}", [flavour.rest]),
                 *pysource.from_import(".", ["_verbs"]),
             ],
         ),
     }
 
 
-def _verbs_imports(mixins: list[Mixin], universe: Universe) -> dict[str, str]:
+def _verbs_imports(
+    mixins: list[Mixin], universe: Universe, flavour: Flavour = SYNC
+) -> dict[str, str]:
     """The import block of clients/_verbs.py: only what its methods use. Models are
     only named in annotations there, so they are imported for type checkers only."""
 
@@ -186,7 +290,7 @@ def _verbs_imports(mixins: list[Mixin], universe: Universe) -> dict[str, str]:
     base_modules = {q.split(".")[0] for q in universe.external.values()}
     models = {m.name for m in universe.modules} | base_modules
     referenced = {n for n in models if re.search(rf"\b{n}\.", text)}
-    rt = runtime_prefix(universe, 1)
+    rt = runtime_prefix(universe, flavour.depth)
     overload = {"overload"} if any(m.method.overloads for m in mixins) else set()
     typing = (
         {"TYPE_CHECKING", "TypeVar"}
@@ -194,16 +298,18 @@ def _verbs_imports(mixins: list[Mixin], universe: Universe) -> dict[str, str]:
         | used("Any", "cast", "Literal", "NoReturn")
     )
     stdlib = [
-        *pysource.from_import("collections.abc", used("Iterator")),
+        *pysource.from_import(
+            "collections.abc", used("AsyncIterator", "Awaitable", "Iterator")
+        ),
         *pysource.from_import("typing", typing),
     ]
     package = [
         *pysource.from_import(
-            f"{rt}resource",
-            {"TypedResourceClient"} | used("PatchBody", "_name_of", "query"),
+            f"{rt}{flavour.resource_module}",
+            {flavour.base} | used("PatchBody", "_name_of", "query"),
         ),
         *pysource.from_import(f"{rt}rest", used("Timeout")),
-        *pysource.from_import(f"{rt}watch", used("WatchStream")),
+        *pysource.from_import(f"{rt}{flavour.watch_module}", used(flavour.watch)),
     ]
     return {
         "imports": pysource.import_block(stdlib, package),
@@ -212,7 +318,9 @@ def _verbs_imports(mixins: list[Mixin], universe: Universe) -> dict[str, str]:
                 [
                     *pysource.from_import(f"{rt}context", used("Context")),
                     *pysource.from_import(f"{rt}sharding", used("Shard")),
-                    *pysource.from_import("..models", referenced - base_modules),
+                    *pysource.from_import(
+                        flavour.up("models"), referenced - base_modules
+                    ),
                     *pysource.from_import(
                         f"{universe.base_package}.models", referenced & base_modules
                     ),

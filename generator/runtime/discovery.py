@@ -382,7 +382,7 @@ class DiscoveryClient:
             self._disk.clear()
 
     def server_version(self) -> VersionInfo:
-        data = self.rest.get().abs_path("/version").do().json()
+        data = self._get_json("/version")
         if not isinstance(data, dict):
             data = {}
         return VersionInfo(
@@ -395,7 +395,11 @@ class DiscoveryClient:
             build_date=str(data.get("buildDate", "")),
         )
 
-    # -- fetching
+    # -- fetching (kubeclient.aio's discovery answers these from what it awaited)
+
+    def _get_json(self, path: str) -> Any:
+        """The JSON body of a plain GET (/version, a group-version's resources)."""
+        return self.rest.get().abs_path(path).do().json()
 
     def _get(self, path: str) -> tuple[str, dict[str, Any]]:
         """(content type, body) of a discovery document."""
@@ -464,7 +468,7 @@ class DiscoveryClient:
             if "/" in group_version
             else f"/api/{group_version}"
         )
-        body = self.rest.get().abs_path(path).do().json()
+        body = self._get_json(path)
         found = _resource_list(body if isinstance(body, dict) else {})
         self._remember(found)
         return found

@@ -38,7 +38,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import (
     CannotConnect,
@@ -51,14 +51,22 @@ from .errors import (
 )
 from .flowcontrol import DEFAULT_BURST, RateLimiter, TokenBucketRateLimiter
 from .request import Params, Request, Timeout, encode_params
-from .response import Response
+from .response import Headers, Response
 
 if TYPE_CHECKING:
     from .config import Config
     from .context import Context
     from .transport import Transport
 
-__all__ = ["Pipeline", "RetryPolicy", "parse_warnings"]
+__all__ = [
+    "Attempts",
+    "Decision",
+    "Pipeline",
+    "PipelinePolicies",
+    "RetryPolicy",
+    "Wait",
+    "parse_warnings",
+]
 
 _log = logging.getLogger(__package__ or "kubeclient")
 
@@ -95,32 +103,165 @@ class RetryPolicy:
         return max(honoured, step / 2)
 
 
-class Pipeline:
-    """Sends requests through ``transport`` with the pipeline's policies."""
+# --- the retry decisions, sans-IO: the sync and async pipelines both run them -------
+
+
+class Decision:
+    """What a driver does next with a request (see :class:`Attempts`)."""
+
+    __slots__ = ()
+
+
+class Finish(Decision):
+    """Hand the response to :meth:`PipelinePolicies.check`: a 2xx is returned, any
+    other status raised as its error class."""
+
+    __slots__ = ()
+
+
+class Refresh(Decision):
+    """A 401: ask the config for new credentials, then tell :meth:`Attempts.refreshed`."""
+
+    __slots__ = ()
+
+
+class Resend(Decision):
+    """Send the request again at once (new credentials)."""
+
+    __slots__ = ()
+
+
+class Raise(Decision):
+    """No response and no retry: raise the connection error."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Wait(Decision):
+    """Close the response, wait ``seconds`` (the context ends the wait), resend."""
+
+    seconds: float
+    reason: str
+
+
+FINISH, REFRESH, RESEND, RAISE = Finish(), Refresh(), Resend(), Raise()
+
+
+class Attempts:
+    """The retry state of one request: told what each attempt brought, it says what
+    to do next. No I/O and no clock, so the sync :class:`Pipeline` and the async one
+    (``kubeclient.aio``) take the very same decisions."""
+
+    __slots__ = (
+        "_can_refresh",
+        "_policy",
+        "_random",
+        "_refreshed",
+        "_request",
+        "retries",
+    )
 
     def __init__(
         self,
-        transport: Transport,
+        policy: RetryPolicy,
+        request: Request,
+        random: Callable[[], float],
+        *,
+        can_refresh: bool,
+    ) -> None:
+        self._policy = policy
+        self._request = request
+        self._random = random
+        self._can_refresh = can_refresh
+        self._refreshed = False
+        #: retries taken so far (a 401 refresh is not one)
+        self.retries = 0
+
+    def answered(self, status: int, headers: Mapping[str, str]) -> Decision:
+        """A response came: FINISH, REFRESH (a first 401) or Wait."""
+        if status == 401 and self._can_refresh and not self._refreshed:
+            return REFRESH
+        return self._after_status(status, headers)
+
+    def refreshed(
+        self, changed: bool, status: int, headers: Mapping[str, str]
+    ) -> Decision:
+        """After REFRESH: RESEND when the credentials changed, else as answered."""
+        self._refreshed = True
+        if changed:
+            _log.debug("%s -> 401, retrying with new credentials", self._what())
+            return RESEND
+        return self._after_status(status, headers)
+
+    def failed(self, error: ConnectionFailed) -> Decision:
+        """No response (``error``): Wait, or RAISE."""
+        if self.retries < self._policy.max_retries and _may_retry(error, self._request):
+            return self._wait(None, f"{self._what()}: {error}")
+        return RAISE
+
+    def _after_status(self, status: int, headers: Mapping[str, str]) -> Decision:
+        if self.retries < self._policy.max_retries and _may_retry_status(
+            status, self._request
+        ):
+            retry_after = parse_retry_after(headers.get("Retry-After"))
+            return self._wait(retry_after, f"{self._what()} -> {status}")
+        return FINISH
+
+    def _wait(self, retry_after: float | None, reason: str) -> Wait:
+        delay = self._policy.delay(self.retries, retry_after, self._random())
+        self.retries += 1
+        _log.debug(
+            "%s; retry %d of %d in %.2fs",
+            reason,
+            self.retries,
+            self._policy.max_retries,
+            delay,
+        )
+        return Wait(delay, reason)
+
+    def _what(self) -> str:
+        return f"{self._request.method} {self._request.path}"
+
+
+class Answer(Protocol):
+    """What the policies read of a response, sync or async."""
+
+    status: int
+    headers: Headers
+    url: str
+
+
+class PipelinePolicies:
+    """What the sync and async pipelines share besides :class:`Attempts`: the
+    request as sent (credentials, user agent, timeouts), the throttling messages,
+    the warnings and the mapping of a failed response to its error."""
+
+    def __init__(
+        self,
         config: Config | None = None,
         *,
         retry: RetryPolicy | None = None,
         rate_limiter: RateLimiter | None = None,
     ) -> None:
-        self.transport = transport
         self.config = config
         self.retry = retry or RetryPolicy()
         #: taken once per attempt; from ``config.qps``/``burst`` unless given.
         #: Shared by every client on this pipeline (one ClientSet); replaceable.
         self.rate_limiter = rate_limiter or _rate_limiter_for(config)
         self._throttle_logged_at: float | None = None
-        #: waits between attempts (seconds, context); tests replace it
-        self.sleep: Callable[[float, Context | None], None] = _sleep
         #: jitter source in [0, 1); tests replace it
         self.random: Callable[[], float] = random.random
         user_agent = config.user_agent if config is not None else ""
         self._user_agent = user_agent or _default_user_agent()
 
-    def request(
+    def attempts(self, request: Request) -> Attempts:
+        """The retry state machine for one request."""
+        return Attempts(
+            self.retry, request, self.random, can_refresh=self.config is not None
+        )
+
+    def build(
         self,
         method: str,
         path: str,
@@ -133,86 +274,49 @@ class Pipeline:
         stream: bool = False,
         timeout: Timeout | None = None,
         ctx: Context | None = None,
-    ) -> Response:
-        """Build a :class:`Request` and :meth:`send` it."""
+    ) -> Request:
+        """The :class:`Request` of :meth:`Pipeline.request`'s arguments."""
         sent = {"accept": accept}
         if content_type or body is not None:
             sent["content-type"] = content_type or "application/json"
         for name, value in (headers or {}).items():
             sent[name.lower()] = value
-        return self.send(
-            Request(
-                method.upper(),
-                path,
-                encode_params(params or {}),
-                tuple(sent.items()),
-                body,
-                timeout,
-                stream,
-                ctx,
-            )
+        return Request(
+            method.upper(),
+            path,
+            encode_params(params or {}),
+            tuple(sent.items()),
+            body,
+            timeout,
+            stream,
+            ctx,
         )
 
-    def send(self, request: Request) -> Response:
-        """Send one request, retrying as the module docstring says. Returns 2xx
-        responses; raises :class:`~.errors.ApiError` subclasses for the rest,
-        :class:`~.errors.ConnectionFailed` when no response came and
-        :class:`~.errors.Cancelled` when the request's context ended it."""
+    def prepare(
+        self,
+        request: Request,
+        credentials: tuple[Mapping[str, str], tuple[str, str] | None] | None,
+    ) -> Request:
+        """The request as sent now: ``credentials`` (the config's, fetched afresh
+        by the driver: tokens rotate), user agent, timeouts."""
+        extra = {"user-agent": self._user_agent}
+        if request.header("user-agent"):
+            extra = {}
+        cert = None
+        if credentials is not None:
+            headers, cert = credentials
+            extra.update(headers)
+        timeout = request.timeout
+        if timeout is None:
+            timeout = self.config.timeout if self.config is not None else None
+            timeout = timeout or _DEFAULT_TIMEOUT
         ctx = request.context
-        what = f"{request.method} {request.path}"
-        retries = 0
-        refreshed = False
-        while True:
-            if ctx is not None:
-                ctx.check()
-            if self.rate_limiter is not None:
-                self._throttle(request, ctx)
-            attempt = self._prepare(request)
-            try:
-                response = self.transport.send(attempt)
-            except ConnectionFailed as error:
-                if retries < self.retry.max_retries and _may_retry(error, request):
-                    self._pause(retries, None, f"{what}: {error}", ctx)
-                    retries += 1
-                    continue
-                raise
-            status = response.status
-            if (
-                status == 401
-                and not refreshed
-                and self.config is not None
-                and self.config.refresh_after_unauthorized()
-            ):
-                _log.debug("%s -> 401, retrying with new credentials", what)
-                refreshed = True
-                response.close()
-                continue
-            if retries < self.retry.max_retries and _may_retry_status(status, request):
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                response.close()
-                self._pause(retries, retry_after, f"{what} -> {status}", ctx)
-                retries += 1
-                continue
-            return self._finish(response, request)
+        if ctx is not None and not request.stream:
+            timeout = _within(timeout, ctx.remaining())
+        return request.with_headers(extra, timeout=timeout, client_cert=cert)
 
-    def close(self) -> None:
-        self.transport.close()
-
-    def __enter__(self) -> Pipeline:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"<Pipeline {self.transport!r}>"
-
-    # -- one attempt
-
-    def _throttle(self, request: Request, ctx: Context | None) -> None:
-        """Wait for the rate limiter's token; say so when that took long."""
-        assert self.rate_limiter is not None
-        waited = self.rate_limiter.wait(ctx, self.sleep)
+    def throttled(self, request: Request, waited: float) -> None:
+        """Say so when the rate limiter kept ``request`` waiting long."""
         if waited <= _LONG_THROTTLE:
             return
         host = self.config.host.rstrip("/") if self.config is not None else ""
@@ -232,51 +336,134 @@ class Pipeline:
         else:
             _log.info(message, *args)
 
-    def _prepare(self, request: Request) -> Request:
-        """The request as sent now: fresh credentials, user agent, timeouts."""
-        extra = {"user-agent": self._user_agent}
-        if request.header("user-agent"):
-            extra = {}
-        cert = None
-        if self.config is not None:
-            headers, cert = self.config.credentials()  # fresh: tokens rotate
-            extra.update(headers)
-        timeout = request.timeout
-        if timeout is None:
-            timeout = self.config.timeout if self.config is not None else None
-            timeout = timeout or _DEFAULT_TIMEOUT
-        ctx = request.context
-        if ctx is not None and not request.stream:
-            timeout = _within(timeout, ctx.remaining())
-        return request.with_headers(extra, timeout=timeout, client_cert=cert)
+    def succeeded(self, response: Answer, request: Request) -> bool:
+        """Surface the response's warnings; True for a 2xx (returned as it is)."""
+        _log.debug("%s %s -> %d", request.method, request.path, response.status)
+        surface_warnings(response.headers.get("Warning"))
+        return 200 <= response.status < 300
 
-    def _pause(
-        self, retries: int, retry_after: float | None, what: str, ctx: Context | None
-    ) -> None:
-        delay = self.retry.delay(retries, retry_after, self.random())
-        _log.debug(
-            "%s; retry %d of %d in %.2fs",
-            what,
-            retries + 1,
-            self.retry.max_retries,
-            delay,
+    @staticmethod
+    def error(response: Answer, body: bytes, request: Request) -> Exception:
+        """The :mod:`.errors` exception of a failed response whose ``body`` (at most
+        :data:`MAX_ERROR_BODY` bytes) was read."""
+        return error_from_response(
+            response.status, body, response.headers, request.method, response.url
         )
-        self.sleep(delay, ctx)
+
+
+#: how much of a failed response's body is read for its error
+MAX_ERROR_BODY = _MAX_ERROR_BODY
+
+
+class Pipeline(PipelinePolicies):
+    """Sends requests through ``transport`` with the pipeline's policies."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        config: Config | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
+        super().__init__(config, retry=retry, rate_limiter=rate_limiter)
+        self.transport = transport
+        #: waits between attempts (seconds, context); tests replace it
+        self.sleep: Callable[[float, Context | None], None] = _sleep
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        accept: str = "application/json",
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+        timeout: Timeout | None = None,
+        ctx: Context | None = None,
+    ) -> Response:
+        """Build a :class:`Request` and :meth:`send` it."""
+        return self.send(
+            self.build(
+                method,
+                path,
+                params=params,
+                body=body,
+                content_type=content_type,
+                accept=accept,
+                headers=headers,
+                stream=stream,
+                timeout=timeout,
+                ctx=ctx,
+            )
+        )
+
+    def send(self, request: Request) -> Response:
+        """Send one request, retrying as the module docstring says. Returns 2xx
+        responses; raises :class:`~.errors.ApiError` subclasses for the rest,
+        :class:`~.errors.ConnectionFailed` when no response came and
+        :class:`~.errors.Cancelled` when the request's context ended it."""
+        ctx = request.context
+        attempts = self.attempts(request)
+        config = self.config
+        while True:
+            if ctx is not None:
+                ctx.check()
+            if self.rate_limiter is not None:
+                self.throttled(request, self.rate_limiter.wait(ctx, self.sleep))
+            credentials = config.credentials() if config is not None else None
+            try:
+                response = self.transport.send(self.prepare(request, credentials))
+            except ConnectionFailed as error:
+                decision = attempts.failed(error)
+                if isinstance(decision, Wait):
+                    self._wait(decision, ctx)
+                    continue
+                raise
+            decision = attempts.answered(response.status, response.headers)
+            if decision is REFRESH:
+                assert config is not None
+                changed = config.refresh_after_unauthorized()
+                decision = attempts.refreshed(
+                    changed, response.status, response.headers
+                )
+            if decision is RESEND:
+                response.close()
+                continue
+            if isinstance(decision, Wait):
+                response.close()
+                self._wait(decision, ctx)
+                continue
+            return self._finish(response, request)
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Pipeline {self.transport!r}>"
+
+    def _wait(self, decision: Wait, ctx: Context | None) -> None:
+        self.sleep(decision.seconds, ctx)
         if ctx is not None:
             ctx.check()
 
     def _finish(self, response: Response, request: Request) -> Response:
-        _log.debug("%s %s -> %d", request.method, request.path, response.status)
-        surface_warnings(response.headers.get("Warning"))
-        if 200 <= response.status < 300:
+        if self.succeeded(response, request):
             return response
         try:
             body = response.read_at_most(_MAX_ERROR_BODY)
         finally:
             response.close()
-        raise error_from_response(
-            response.status, body, response.headers, request.method, response.url
-        )
+        raise self.error(response, body, request)
 
 
 def _rate_limiter_for(config: Config | None) -> RateLimiter | None:

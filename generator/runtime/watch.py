@@ -290,6 +290,12 @@ class Watcher(Generic[T]):
     def _relist_events(self) -> Iterator[WatchEvent[T]]:
         """Synthetic events from the known state to a fresh list, applied as yielded."""
         items, list_version = self._relist()
+        return self._changes(items, list_version)
+
+    def _changes(
+        self, items: list[dict[str, Any]], list_version: str
+    ) -> Iterator[WatchEvent[T]]:
+        """The synthetic events of a relist (also run by kubeclient.aio's watcher)."""
         listed: set[_Key] = set()
         for item in items:
             key = _key(item)
@@ -327,12 +333,18 @@ class Watcher(Generic[T]):
             self._known.pop(_key(raw), None)
 
     def _pause(self, failures: int, deadline: float | None) -> None:
-        delay = min(self._backoff_cap, self._backoff_base * 2 ** max(failures - 1, 0))
+        delay = self._delay(failures, deadline)
+        if delay > 0:
+            self._sleep(delay)
+
+    def _delay(self, failures: int, deadline: float | None) -> float:
+        """Seconds before the next attempt after ``failures`` fruitless ones."""
+        step: float = self._backoff_base * 2 ** max(failures - 1, 0)
+        delay = min(self._backoff_cap, step)
         delay *= 0.5 + random.random() / 2  # jitter: never below half the step
         if deadline is not None:
             delay = min(delay, max(deadline - self._clock(), 0.0))
-        if delay > 0:
-            self._sleep(delay)
+        return delay
 
     def _past(self, deadline: float | None) -> bool:
         return deadline is not None and self._clock() >= deadline

@@ -176,10 +176,8 @@ class SharedIndexInformer(Generic[T]):
         period = self._resync_period if resync_period is None else resync_period
         if 0 < period < _MIN_RESYNC:
             period = _MIN_RESYNC
-        registration = Registration(
-            EventHandler(on_add, on_update, on_delete),
-            max(period, 0.0),
-            self._list_watch.description,
+        registration = self._new_registration(
+            EventHandler(on_add, on_update, on_delete), max(period, 0.0)
         )
         registration._remove = self._remove_registration
         with self._lock:
@@ -197,6 +195,12 @@ class SharedIndexInformer(Generic[T]):
             if self._running:
                 registration.start()
         return registration
+
+    def _new_registration(
+        self, handler: EventHandler[T], period: float
+    ) -> Registration[T]:
+        """A handler's queue and delivery (a thread; kubeclient.aio's: a task)."""
+        return Registration(handler, period, self._list_watch.description)
 
     def _remove_registration(self, registration: Registration[T]) -> None:
         with self._lock:

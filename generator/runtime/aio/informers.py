@@ -1,0 +1,382 @@
+"""Async informers: client-go's shared informers on the event loop, no threads.
+
+The cache, its indexes, the listers and every notification decision (adds,
+updates, resyncs, DeletedFinalStateUnknown after a relist, handlers added late)
+are the sync :class:`~..cache.SharedIndexInformer`'s: this one derives from it.
+What differs is only how things run: the reflector lists and watches with await
+(the sync reflector's states and decisions: resourceVersion "0" then a
+consistent read after a 410, watching again after a dropped stream, backoff),
+and each handler is served by a task of its own (its callbacks may be plain
+functions or coroutines)::
+
+    from kubeclient.aio.informers import SharedInformerFactory
+
+    factory = SharedInformerFactory(cs)                  # an AsyncClientSet
+    informer = factory.informer_for(cs.apps_v1.deployments(""))
+    informer.add_event_handler(on_add=added, on_update=updated)
+    factory.start()                                      # tasks on this loop
+    await factory.wait_for_cache_sync(timeout=30)
+    informer.lister.get("default/web")
+    await factory.shutdown()
+
+Streaming lists (``sendInitialEvents``) are not used here: the async reflector
+always lists in pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..cache.informer import SharedIndexInformer, Transform
+from ..cache.processor import ADD, DELETE, SYNCED, UPDATE, EventHandler, Registration
+from ..cache.reflector import _RETRY_WATCH, Reflector, _Relist
+from ..cache.store import IndexFunc
+from ..context import Context
+from ..errors import (
+    ApiError,
+    Cancelled,
+    ConnectionFailed,
+    Gone,
+    ResponseDecodeError,
+    WatchDecodeError,
+)
+from ..watch import WatchEvent
+from .resource import AsyncResourceClient
+from .watch import aiter_watch_events
+
+if TYPE_CHECKING:
+    from ..rest import ParamValue
+
+__all__ = ["AsyncSharedIndexInformer", "SharedInformerFactory"]
+
+_log = logging.getLogger(__package__ or "kubeclient")
+
+T = TypeVar("T")
+
+
+def _raw(data: dict[str, Any]) -> dict[str, Any]:
+    return data
+
+
+class _AsyncRegistration(Registration[T]):
+    """A handler's queue, served by a task on the loop (not a thread)."""
+
+    def __init__(self, handler: EventHandler[T], period: float, name: str) -> None:
+        super().__init__(handler, period, name)
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def push(self, kind: str, old: Any, new: Any) -> None:
+        super().push(kind, old, new)
+        self._wake.set()
+
+    def push_many(self, notes: list[tuple[str, Any, Any]]) -> None:
+        super().push_many(notes)
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._serve())
+
+    def stop(self) -> None:
+        super().stop()
+        self._wake.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        pass  # the task ends at its next wake-up; shutdown() awaits it
+
+    async def _serve(self) -> None:
+        queue = self._queue
+        while not self._stopped:
+            if not queue:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            batch = list(queue)
+            queue.clear()
+            for kind, old, new in batch:
+                if self._stopped:
+                    return
+                await self._adeliver(kind, old, new)
+
+    async def _adeliver(self, kind: str, old: Any, new: Any) -> None:
+        handler = self.handler
+        try:
+            result: object = None
+            if kind == ADD and handler.on_add is not None:
+                result = handler.on_add(new)
+            elif kind == UPDATE and handler.on_update is not None:
+                result = handler.on_update(old, new)
+            elif kind == DELETE and handler.on_delete is not None:
+                result = handler.on_delete(old)
+            elif kind == SYNCED:
+                self._synced.set()
+            if inspect.isawaitable(result):
+                await result
+        except Exception:  # a handler's bug must not stop the informer
+            _log.exception("event handler of %s failed on %s", self._name, kind)
+
+
+class _AsyncReflector(Reflector[T]):
+    """The sync reflector's states, awaited: list (pages), then watch from the
+    list's resourceVersion again and again until a 410 makes it relist."""
+
+    def __init__(self, informer: AsyncSharedIndexInformer[T], **kwargs: Any) -> None:
+        super().__init__(informer._list_watch, informer, **kwargs)
+        self._async_client = informer._async_client
+        self._params = informer._list_watch.params
+
+    async def arun(self, ctx: Context) -> None:
+        while not ctx.done:
+            try:
+                await self._alist(ctx)
+                await self._awatch(ctx)
+            except Cancelled:
+                return
+            except _Relist:
+                continue
+            except Exception as error:  # only the context (or cancelling) ends it
+                if ctx.done:
+                    return
+                delay = self.backoff.next()
+                expected = (ApiError, ConnectionFailed, ResponseDecodeError)
+                _log.warning(
+                    "reflector %s: %s; retrying in %.1fs",
+                    self.name,
+                    error if isinstance(error, expected) else repr(error),
+                    delay,
+                    exc_info=not isinstance(error, expected),
+                )
+                await asyncio.sleep(delay)
+
+    async def _alist(self, ctx: Context) -> None:
+        version = self._list_version()
+        params = {**self._params, "resourceVersion": version or None}
+        try:
+            items, listed = await self._async_client._relist(params, None, ctx)
+        except Gone:
+            if not version:
+                raise
+            self._version_unavailable = True
+            raise _Relist() from None
+        self._version_unavailable = False
+        self.lists += 1
+        self.sink.replace(items, listed)
+        self.last_sync_resource_version = listed
+
+    def _events(self, ctx: Context) -> AsyncIterator[WatchEvent[dict[str, Any]]]:
+        client = self._async_client
+
+        async def events() -> AsyncIterator[WatchEvent[dict[str, Any]]]:
+            params: dict[str, ParamValue] = {
+                **self._params,
+                "watch": True,
+                "allowWatchBookmarks": True,
+                "resourceVersion": self.last_sync_resource_version or None,
+                "timeoutSeconds": self._watch_timeout(),
+            }
+            request = client._req("GET", client.namespace, ctx=ctx)
+            request.params(params).timeout(client.sync._stream_timeout(None))
+            response = await client._open(request)
+            async for event in aiter_watch_events(response, _raw):
+                yield event
+
+        return events()
+
+    async def _awatch(self, ctx: Context) -> None:
+        while not ctx.done:
+            started = time.monotonic()
+            try:
+                async for event in self._events(ctx):
+                    self._deliver(event)
+            except Gone:
+                self._version_unavailable = True
+                _log.info(
+                    "reflector %s: resourceVersion %s is too old; relisting",
+                    self.name,
+                    self.last_sync_resource_version,
+                )
+                raise _Relist() from None
+            except (ConnectionFailed, WatchDecodeError, *_RETRY_WATCH) as error:
+                if ctx.done:
+                    return
+                delay = self.backoff.next()
+                _log.info(
+                    "reflector %s: watch ended (%s); watching again in %.1fs",
+                    self.name,
+                    error,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+            else:
+                if time.monotonic() - started > 1.0:
+                    self.backoff.reset()
+
+    def _deliver(self, event: WatchEvent[dict[str, Any]]) -> None:
+        """One event into the sink (the sync reflector's ``_handle``, one event)."""
+        self._handle(iter((event,)))
+
+
+class AsyncSharedIndexInformer(SharedIndexInformer[T]):
+    """:class:`~..cache.SharedIndexInformer` run on the loop: ``start()`` makes a
+    task, ``await wait_for_cache_sync()``, ``await stop()``. Reading the cache
+    (``indexer``, ``lister``, ``has_synced()``) is as the sync informer's."""
+
+    def __init__(
+        self,
+        client: AsyncResourceClient[T, Any],
+        *,
+        resync_period: float = 0.0,
+        indexers: Mapping[str, IndexFunc[T]] | None = None,
+        params: Mapping[str, ParamValue] | None = None,
+        page_size: int = 500,
+        transform: Transform | None = None,
+    ) -> None:
+        self._async_client = client
+        super().__init__(
+            client.sync,  # builds and decodes; never sends
+            resync_period=resync_period,
+            indexers=indexers,
+            params=params,
+            page_size=page_size,
+            use_watch_list=False,
+            transform=transform,
+        )
+        self.reflector = _AsyncReflector(self, page_size=page_size)
+        self._ctx: Context | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def _new_registration(
+        self, handler: EventHandler[T], period: float
+    ) -> Registration[T]:
+        return _AsyncRegistration(handler, period, self._list_watch.description)
+
+    async def arun(self, ctx: Context | None = None) -> None:
+        """List, watch and deliver until ``ctx`` is done or the task is cancelled."""
+        ctx = ctx or Context()
+        self._ctx = ctx
+        with self._lock:
+            if self._started:
+                raise RuntimeError(f"{self!r} was already started")
+            self._started = True
+            self._running = True
+            for registration in self._registrations:
+                registration.start()
+        resync = asyncio.get_running_loop().create_task(self._aresync(ctx))
+        reflector = self.reflector
+        assert isinstance(reflector, _AsyncReflector)
+        try:
+            await reflector.arun(ctx)
+        finally:
+            resync.cancel()
+            with self._lock:
+                self._running = False
+                self._stopped.set()
+                registrations = list(self._registrations)
+            for registration in registrations:
+                registration.stop()
+
+    def start(self, ctx: Context | None = None) -> asyncio.Task[None]:  # type: ignore[override]
+        """``arun()`` as a task of the running loop (the sync one makes a thread)."""
+        self._task = asyncio.get_running_loop().create_task(self.arun(ctx))
+        return self._task
+
+    async def stop(self) -> None:
+        """End the informer and its handlers' tasks."""
+        if self._ctx is not None:
+            self._ctx.cancel()
+        task = self._task
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+    async def wait_for_cache_sync(  # type: ignore[override]
+        self, ctx: Context | None = None, timeout: float | None = None
+    ) -> bool:
+        """Wait (on the loop) until synced; False on timeout or once stopped."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.has_synced():
+            if self.stopped or (ctx is not None and ctx.done):
+                return False
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return True
+
+    async def _aresync(self, ctx: Context) -> None:
+        """The sync informer's resync checks, on the loop."""
+        from ..cache.informer import _MIN_RESYNC
+
+        while not ctx.done:
+            with self._lock:
+                periods = [
+                    r.resync_period for r in self._registrations if r.resync_period
+                ]
+            await asyncio.sleep(
+                max(min(periods), _MIN_RESYNC) if periods else _MIN_RESYNC
+            )
+            if not self.has_synced():
+                continue
+            now = time.monotonic()
+            with self._lock:
+                due = [
+                    r
+                    for r in self._registrations
+                    if r.resync_period and r.next_resync <= now
+                ]
+                if not due:
+                    continue
+                notes: list[tuple[str, Any, Any]] = [
+                    (UPDATE, obj, obj) for obj in self._indexer.list()
+                ]
+                for registration in due:
+                    registration.push_many(notes)
+                    registration.next_resync = now + registration.resync_period
+
+
+class SharedInformerFactory:
+    """Shared async informers of one AsyncClientSet: one per resource client's
+    resource and namespace (client-go's SharedInformerFactory, generic here)."""
+
+    def __init__(self, clientset: Any, *, resync_period: float = 0.0) -> None:
+        self.clientset = clientset
+        self.resync_period = resync_period
+        self._informers: dict[tuple[str, str, str, str | None], Any] = {}
+        self._started: list[Any] = []
+
+    def informer_for(
+        self, client: AsyncResourceClient[Any, Any], **options: Any
+    ) -> AsyncSharedIndexInformer[Any]:
+        info = client.resource
+        key = (info.group, info.version, info.plural, client.namespace)
+        informer = self._informers.get(key)
+        if informer is None:
+            options.setdefault("resync_period", self.resync_period)
+            informer = self._informers[key] = AsyncSharedIndexInformer(
+                client, **options
+            )
+        return informer
+
+    def start(self, ctx: Context | None = None) -> None:
+        """Start every informer not started yet, as tasks of the running loop."""
+        for informer in self._informers.values():
+            if not informer.started:
+                informer.start(ctx)
+                self._started.append(informer)
+
+    async def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
+        results = await asyncio.gather(
+            *(i.wait_for_cache_sync(timeout=timeout) for i in self._started)
+        )
+        return all(results)
+
+    async def shutdown(self) -> None:
+        await asyncio.gather(*(i.stop() for i in self._started))
+        self._started.clear()
