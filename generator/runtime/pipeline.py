@@ -3,7 +3,8 @@
 Written once, above the :class:`~.transport.Transport` (client-go's
 ``rest/with_retry.go`` and ``transport/round_trippers.go``):
 
-* credentials, fresh per attempt (tokens rotate), and the User-Agent;
+* credentials, fresh per attempt (tokens rotate), the User-Agent and the
+  ``Impersonate-*`` headers of ``Config.impersonate``;
 * retries with exponential backoff and jitter, or the server's ``Retry-After``
   (never less than half the backoff step, so ``Retry-After: 0`` cannot spin):
 
@@ -238,9 +239,13 @@ class Pipeline:
         if request.header("user-agent"):
             extra = {}
         cert = None
+        impersonation: list[tuple[str, str]] = []
         if self.config is not None:
             headers, cert = self.config.credentials()  # fresh: tokens rotate
             extra.update(headers)
+            # as client-go: a request that impersonates by itself is left alone
+            if not request.header("impersonate-user"):
+                impersonation = self.config.impersonation_headers()
         timeout = request.timeout
         if timeout is None:
             timeout = self.config.timeout if self.config is not None else None
@@ -248,7 +253,9 @@ class Pipeline:
         ctx = request.context
         if ctx is not None and not request.stream:
             timeout = _within(timeout, ctx.remaining())
-        return request.with_headers(extra, timeout=timeout, client_cert=cert)
+        return request.with_headers(
+            extra, timeout=timeout, client_cert=cert, repeated=impersonation
+        )
 
     def _pause(
         self, retries: int, retry_after: float | None, what: str, ctx: Context | None
