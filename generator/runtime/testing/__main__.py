@@ -52,6 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument(
         "--history", type=int, default=10_000, help="watch history kept (events)"
     )
+    serve.add_argument(
+        "--authorization",
+        default="AlwaysAllow",
+        help="AlwaysAllow (default: every authenticated request is allowed) or "
+        "rbac (kube-apiserver's RBAC authorizer, with the bootstrap roles)",
+    )
     args = parser.parse_args(argv)
 
     stop = threading.Event()
@@ -61,9 +67,16 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    server = ApiServer(
-        tls=args.tls, port=args.port, anonymous=args.anonymous, history=args.history
-    )
+    try:
+        server = ApiServer(
+            tls=args.tls,
+            port=args.port,
+            anonymous=args.anonymous,
+            history=args.history,
+            authorization=args.authorization,
+        )
+    except ValueError as error:
+        parser.error(str(error))
     try:
         server.write_kubeconfig(args.kubeconfig)
         print(f"ready {server.url}", flush=True)
