@@ -102,10 +102,10 @@ class ServiceAccountTokens:
         }
         bound = spec.get("boundObjectRef")
         if bound:
-            private[self._bound_key(bound, namespace)] = {
-                "name": bound.get("name"),
-                "uid": bound.get("uid"),
-            }
+            bound = dict(bound)
+            key = self._bound_key(bound, namespace)  # fills in the uid
+            private[key] = {"name": bound.get("name"), "uid": bound.get("uid")}
+            spec = {**spec, "boundObjectRef": bound}
         claims = {
             "aud": audiences,
             "exp": expires,
