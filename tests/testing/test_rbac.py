@@ -348,6 +348,7 @@ def test_service_account_and_group_subjects(rbac: ApiServer) -> None:
 
 def test_aggregated_cluster_roles_follow_their_sources(rbac: ApiServer) -> None:
     admin = Client(rbac)
+    widgets = rule(["example.com"], ["widgets"], ["get"])
     extra = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRole",
@@ -355,15 +356,15 @@ def test_aggregated_cluster_roles_follow_their_sources(rbac: ApiServer) -> None:
             "name": "widgets-view",
             "labels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"},
         },
-        "rules": [rule(["example.com"], ["widgets"], ["get"])],
+        "rules": [widgets],
     }
     assert admin.post(RBAC_API + "/clusterroles", extra).status_code == 201
     for name in ("view", "edit", "admin"):  # view feeds edit feeds admin
         rules = admin.get(f"{RBAC_API}/clusterroles/{name}").json()["rules"]
-        assert extra["rules"][0] in rules, name
+        assert widgets in rules, name
     assert admin.delete(RBAC_API + "/clusterroles/widgets-view").status_code == 200
     rules = admin.get(RBAC_API + "/clusterroles/admin").json()["rules"]
-    assert extra["rules"][0] not in rules
+    assert widgets not in rules
 
 
 # --------------------------------------------------------------------------- escalation
@@ -543,6 +544,7 @@ def test_service_account_tokens(rbac: ApiServer) -> None:
     assert ctl.get("/api/v1/namespaces/default/pods").status_code == 403
     tokens = rbac.core.authorization.tokens
     claims = tokens.claims(token)
+    assert claims is not None
     assert claims["sub"] == "system:serviceaccount:team:ctl"
     assert claims["aud"] == ["https://kubernetes.default.svc.cluster.local"]
     assert claims["exp"] - claims["iat"] == 600
@@ -638,3 +640,22 @@ class ApiServerChoice:
         from kubeclient.testing import ApiServer
 
         ApiServer(authorization="ABAC")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not protobuf",
+        b"k8s\x00\x0a\xff",
+        b"k8s\x00\x12\x05\x12\x03\x0a\x01\xff",
+        b"k8s\x00\x0f",
+    ],
+)
+def test_broken_protobuf_reviews_get_400(rbac: ApiServer, body: bytes) -> None:
+    response = Client(rbac).post(
+        "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+        body,
+        content_type="application/vnd.kubernetes.protobuf",
+    )
+    assert response.status_code == 400
+    assert status_of(response)["reason"] == "BadRequest"

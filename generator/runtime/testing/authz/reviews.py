@@ -9,10 +9,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..protocol.status import bad_request, method_not_allowed
-from ..protocol.wire import ServerResponse, decode_body
+from ..protocol.wire import PROTOBUF, ServerResponse, content_type, decode_body
 from ..semantics.basics import present
 from .attributes import Attributes, Identity
 from .identity import ANONYMOUS, current_identity
+from .protobuf import decode_review
 from .tokens import API_AUDIENCE
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ Handler = Callable[["Call"], ServerResponse]
 
 
 def _authorization(call: Call) -> Authorization:
-    found: Authorization = call.core.authorization  # type: ignore[attr-defined]
+    found: Authorization = call.core.authorization
     return found
 
 
@@ -35,7 +36,10 @@ def _review(fill: Callable[[Call, dict[str, Any]], dict[str, Any]]) -> Handler:
 
         if call.method != "POST":
             raise method_not_allowed()
-        body = decode_body(call.request)
+        if content_type(call.request) == PROTOBUF:
+            body = decode_review(call.request.body)
+        else:
+            body = decode_body(call.request)
         call.core.objects.check_type(call.resource, body)
         body.setdefault("metadata", {}).setdefault("creationTimestamp", None)
         spec = body.get("spec")
@@ -98,7 +102,9 @@ def _subject(spec: dict[str, Any]) -> Identity:
         raise bad_request(
             "spec.user: Invalid value: at least one of user or group must be specified"
         )
-    extra = spec.get("extra") if isinstance(spec.get("extra"), dict) else {}
+    extra = spec.get("extra")
+    if not isinstance(extra, dict):
+        extra = {}
     return Identity(
         user,
         groups,

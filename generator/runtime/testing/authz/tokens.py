@@ -157,7 +157,7 @@ class ServiceAccountTokens:
                 "then recreated",
             )
         bound.setdefault("uid", uid)
-        return kind.lower()
+        return str(kind).lower()
 
     def _sign(self, claims: dict[str, Any]) -> str:
         header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
@@ -205,7 +205,9 @@ class ServiceAccountTokens:
         private = claims.get("kubernetes.io") or {}
         namespace = str(private.get("namespace") or "")
         account = private.get("serviceaccount") or {}
-        stored = self.store.get(("", "serviceaccounts"), namespace, account.get("name"))
+        stored = self.store.get(
+            ("", "serviceaccounts"), namespace, str(account.get("name") or "")
+        )
         if stored is None or stored["metadata"].get("uid") != account.get("uid"):
             return None
         for kind, (group, plural) in _BOUND_KINDS.items():

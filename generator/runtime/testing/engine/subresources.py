@@ -367,7 +367,7 @@ def token(call: Call) -> ServerResponse:
     spec = body.get("spec") or {}
     if not isinstance(spec, dict):
         raise bad_request("spec: the body must be a TokenRequest")
-    tokens = call.core.authorization.tokens  # type: ignore[attr-defined]
+    tokens = call.core.authorization.tokens
     value, expires, spec = tokens.issue(call.object_namespace, sa, dict(spec))
     result = {
         "kind": "TokenRequest",
