@@ -352,3 +352,98 @@ def test_informer_fails_without_watch_and_recovers_with_it(
     finally:
         ctx.cancel()
         factory.shutdown()
+
+
+RBAC_MANIFESTS = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: team}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: pod-reader, namespace: team}
+rules:
+- apiGroups: [""]
+  resources: [pods, pods/log]
+  verbs: [get, list]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: jane-reads, namespace: team}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-reader}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: jane}
+"""
+
+
+def test_kubectl_auth_can_i_against_serve_authorization_rbac(
+    generated: Path, tmp_path: Path
+) -> None:
+    """The issue's acceptance scenario: ``serve --authorization rbac`` and kubectl."""
+    import os
+    import signal
+    import sys
+
+    kubeconfig = tmp_path / "kubeconfig"
+    manifests = tmp_path / "rbac.yaml"
+    manifests.write_text(RBAC_MANIFESTS)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kubeclient.testing",
+            "serve",
+            "--tls",
+            "--authorization",
+            "rbac",
+            "--kubeconfig",
+            str(kubeconfig),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(generated)},
+    )
+    kubectl = [str(kubectl_for("path")), "--kubeconfig", str(kubeconfig)]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*kubectl, *args], capture_output=True, text=True, timeout=60
+        )
+
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("ready https://")
+        applied = run("apply", "-f", str(manifests))
+        assert applied.returncode == 0, applied.stderr
+        expectations = [
+            (["list", "pods", "-n", "team", "--as=jane"], "yes"),
+            (["get", "pods", "--subresource=log", "-n", "team", "--as=jane"], "yes"),
+            (["watch", "pods", "-n", "team", "--as=jane"], "no"),
+            (["list", "pods", "-n", "default", "--as=jane"], "no"),
+            (["list", "pods", "-n", "team", "--as=bob"], "no"),
+            (["delete", "nodes"], "yes"),  # the kubeconfig's admin: system:masters
+        ]
+        for args, expected in expectations:
+            done = run("auth", "can-i", *args)
+            assert done.stdout.strip() == expected, (args, done.stdout, done.stderr)
+        listed = run("auth", "can-i", "--list", "-n", "team", "--as=jane")
+        assert listed.returncode == 0, listed.stderr
+        assert any(
+            line.split()[0] == "pods" and "[get list]" in line
+            for line in listed.stdout.splitlines()
+            if line.strip()
+        ), listed.stdout
+        denied = run("get", "secrets", "-n", "team", "--as=jane")
+        assert denied.returncode == 1
+        assert denied.stderr.strip() == (
+            'Error from server (Forbidden): secrets is forbidden: User "jane" cannot '
+            'list resource "secrets" in API group "" in the namespace "team"'
+        )
+        who = run("auth", "whoami", "--as=jane", "-o", "jsonpath={.status.userInfo}")
+        assert '"username":"jane"' in who.stdout, who.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
