@@ -112,7 +112,7 @@ def test_a_missing_rule_is_the_real_forbidden(
         '"deployments" in API group "apps" in the namespace "apps"'
     )
     with caplog.at_level(logging.WARNING):
-        kube, ctx = _run_controller(rbac_server, "apps")
+        _, ctx = _run_controller(rbac_server, "apps")
         try:
             wait_until(lambda: denied in caplog.text, what="the Forbidden")
         finally:
