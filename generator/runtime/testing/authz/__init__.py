@@ -6,7 +6,10 @@ One module per job: ``attributes`` (who asks, and what for, from the URL),
 stored roles and bindings), ``aggregation`` (aggregated ClusterRoles),
 ``bootstrap`` (the roles every cluster has), ``escalation`` (creating roles and
 bindings), ``impersonation`` (Impersonate-* headers), ``tokens`` (service
-account JWTs), ``reviews`` (the *Review resources), ``messages`` (403 texts),
-``identity`` (the identity of the request being served) and ``authorization``
-(what the core calls).
+account JWTs), ``protobuf`` (review bodies as kubectl sends them), ``messages``
+(403 texts), ``identity`` (the identity of the request being served),
+``storage`` (what this room needs of the engine, as protocols) and
+``authorization`` (what the core calls). The review resources are answered in
+``..engine.reviews``. A room between engine and semantics: it imports
+semantics and protocol, and the engine imports it.
 """

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine.objects import Objects
 from ..semantics.basics import Write
 from ..semantics.resource import Resource
 from .rbac import CLUSTER_ROLES
+from .storage import Objects
 
 __all__ = ["Aggregation"]
 

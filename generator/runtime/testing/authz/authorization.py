@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 from ..protocol.wire import ServerRequest
 from .attributes import Attributes, Identity, request_attributes
@@ -15,10 +14,8 @@ from .impersonation import impersonated
 from .messages import forbidden_error
 from .rbac import MASTERS, RBAC, Decision
 from .rules import Rule
+from .storage import ServerParts
 from .tokens import ServiceAccountTokens
-
-if TYPE_CHECKING:
-    from ..engine.state import ServerState
 
 __all__ = ["ALWAYS_ALLOW", "MODES", "RBAC_MODE", "Authorization"]
 
@@ -43,7 +40,7 @@ def authorization_mode(mode: str) -> str:
 
 
 class Authorization:
-    def __init__(self, state: ServerState, mode: str = ALWAYS_ALLOW) -> None:
+    def __init__(self, state: ServerParts, mode: str = ALWAYS_ALLOW) -> None:
         self.mode = authorization_mode(mode)
         self.state = state
         self.rbac = RBAC(state.store)

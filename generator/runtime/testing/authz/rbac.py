@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine.store import Store
 from .attributes import Attributes, Identity
 from .rules import Rule, rule_allows
+from .storage import ObjectStore
 
 __all__ = ["MASTERS", "RBAC", "service_account_user"]
 
@@ -43,7 +43,7 @@ class _Grant:
 
 
 class RBAC:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: ObjectStore) -> None:
         self.store = store
 
     def authorize(self, attributes: Attributes) -> Decision:

@@ -23,8 +23,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..._model import format_time
-from ..engine.store import Store
 from ..protocol.status import ApiError, Cause, invalid
+from .storage import ObjectStore
 
 __all__ = ["API_AUDIENCE", "ServiceAccountTokens"]
 
@@ -49,7 +49,7 @@ def _unb64(text: str) -> bytes:
 
 
 class ServiceAccountTokens:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: ObjectStore) -> None:
         self.store = store
         self._key = secrets.token_bytes(32)
         #: seconds since the epoch; tests move it forward to expire tokens

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ..._model import deepcopy_json, format_time, parse_time
-from ..authz.reviews import REVIEWS as AUTHORIZATION_REVIEWS
 from ..protocol.status import (
     ApiError,
     Cause,
@@ -30,6 +29,7 @@ from ..semantics.selectors import label_selector_string
 from . import handlers
 from .calls import Call
 from .logs import LogQuery
+from .reviews import REVIEWS as AUTHORIZATION_REVIEWS
 
 Handler = Callable[[Call], ServerResponse]
 

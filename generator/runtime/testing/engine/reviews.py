@@ -1,4 +1,4 @@
-"""The review resources, answered from the server's authorizer: SelfSubjectReview
+"""The review resources, answered from the server's authorizer (``..authz``): SelfSubjectReview
 (who am I), SubjectAccessReview, LocalSubjectAccessReview and
 SelfSubjectAccessReview (may they / may I), SelfSubjectRulesReview (what may I),
 and TokenReview (whose token is this)."""
@@ -8,17 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..authz.attributes import Attributes, Identity
+from ..authz.authorization import Authorization
+from ..authz.identity import ANONYMOUS, current_identity
+from ..authz.protobuf import decode_review
+from ..authz.tokens import API_AUDIENCE
 from ..protocol.status import bad_request, method_not_allowed
 from ..protocol.wire import PROTOBUF, ServerResponse, content_type, decode_body
 from ..semantics.basics import present
-from .attributes import Attributes, Identity
-from .identity import ANONYMOUS, current_identity
-from .protobuf import decode_review
-from .tokens import API_AUDIENCE
+from . import handlers
 
 if TYPE_CHECKING:
-    from ..engine.calls import Call
-    from .authorization import Authorization
+    from .calls import Call
 
 __all__ = ["REVIEWS"]
 
@@ -32,8 +33,6 @@ def _authorization(call: Call) -> Authorization:
 
 def _review(fill: Callable[[Call, dict[str, Any]], dict[str, Any]]) -> Handler:
     def handle(call: Call) -> ServerResponse:
-        from ..engine import handlers
-
         if call.method != "POST":
             raise method_not_allowed()
         if content_type(call.request) == PROTOBUF:
