@@ -481,12 +481,22 @@ def test_impersonation_allowed_and_denied(rbac: ApiServer) -> None:
             '"authentication.k8s.io" at the cluster scope',
         ),
     ]
+    denied.append(  # a malformed escape is kept as sent (lower-cased)
+        (
+            {"Impersonate-User": "bob", "Impersonate-Extra-Bad%ZZ": "x"},
+            denied[-1][1].replace("userextras/reason", "userextras/bad%zz"),
+        )
+    )
     for sent, message in denied:
         response = jane.get("/api/v1/namespaces/team/pods", headers=sent)
         assert response.status_code == 403
         assert status_of(response)["message"] == message
     # groups without a user: refused, as the real filter does
-    assert jane.get("/api", headers={"Impersonate-Group": "devs"}).status_code == 500
+    alone = jane.get("/api", headers={"Impersonate-Group": "devs"})
+    assert alone.status_code == 400
+    assert status_of(alone)["message"] == (
+        "requested [{Group  devs    }] without impersonating a user"
+    )
     # the impersonated user's own rights apply: bob may not list pods
     listing = jane.get(
         "/api/v1/namespaces/team/pods", headers={"Impersonate-User": "bob"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ...config.impersonation import unescape_extra_key
-from ..protocol.status import ApiError
+from ..protocol.status import bad_request
 from .attributes import Attributes, Identity
 from .messages import forbidden_error
 from .rbac import SERVICE_ACCOUNT_PREFIX, Decision
@@ -32,15 +32,15 @@ def impersonated(
     extra: dict[str, list[str]] = {}
     for name, value in headers.items():
         if name.startswith(_EXTRA_PREFIX):
-            key = unescape_extra_key(name[len(_EXTRA_PREFIX) :])
-            if key is None:
-                raise _internal(f"invalid extra key in header {name!r}")
+            escaped = name[len(_EXTRA_PREFIX) :].lower()
+            # a malformed escape is kept as it came, as the real filter does
+            key = unescape_extra_key(escaped) or escaped
             extra.setdefault(key, []).extend(_values(value))
     if not user:
         if groups or extra or uid:
-            raise _internal(
-                "requested impersonation of groups, user-extra or a uid "
-                "without impersonating a user"
+            raise bad_request(
+                f"requested {_references(groups, extra, uid)} without "
+                "impersonating a user"
             )
         return None
 
@@ -56,7 +56,6 @@ def impersonated(
             resource_request=True,
             resource=resource,
             name=name,
-            api_version="v1",
             **more,
         )
 
@@ -75,9 +74,17 @@ def impersonated(
         check(ask("groups", group))
     for key, values in extra.items():
         for value in values:
-            check(ask("userextras", value, subresource=key, api_group=_AUTHENTICATION))
+            check(
+                ask(
+                    "userextras",
+                    value,
+                    subresource=key,
+                    api_group=_AUTHENTICATION,
+                    api_version="v1",
+                )
+            )
     if uid:
-        check(ask("uids", uid, api_group=_AUTHENTICATION))
+        check(ask("uids", uid, api_group=_AUTHENTICATION, api_version="v1"))
     if user != ANONYMOUS:
         if not {"system:authenticated", "system:unauthenticated"} & set(
             impersonated_groups
@@ -100,5 +107,15 @@ def _values(header: str | None) -> list[str]:
     return [value.strip() for value in header.split(",") if value.strip()]
 
 
-def _internal(problem: str) -> ApiError:
-    return ApiError(500, "InternalError", f"Internal error occurred: {problem}")
+def _references(groups: list[str], extra: dict[str, list[str]], uid: str) -> str:
+    """The requests as Go's %v prints a []v1.ObjectReference (Kind, Namespace,
+    Name, UID, APIVersion, ResourceVersion, FieldPath)."""
+    refs = [("Group", "", group, "", "", "", "") for group in groups]
+    refs += [
+        ("UserExtra", "", value, "", f"{_AUTHENTICATION}/v1", "", key)
+        for key, values in extra.items()
+        for value in values
+    ]
+    if uid:
+        refs.append(("UID", "", uid, "", f"{_AUTHENTICATION}/v1", "", ""))
+    return "[" + " ".join("{" + " ".join(ref) + "}" for ref in refs) + "]"
