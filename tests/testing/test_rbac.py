@@ -669,3 +669,92 @@ def test_broken_protobuf_reviews_get_400(rbac: ApiServer, body: bytes) -> None:
     )
     assert response.status_code == 400
     assert status_of(response)["reason"] == "BadRequest"
+
+
+def test_aggregation_rules_and_aggregated_writes(rbac: ApiServer) -> None:
+    manager = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "role-manager"},
+        "rules": [
+            rule(["rbac.authorization.k8s.io"], ["clusterroles"], ["create"]),
+            rule(["example.com"], ["gadgets"], ["get"]),
+        ],
+    }
+    rbac.seed(manager)
+    rbac.seed(role_binding("m", "role-manager", a_user("mgr"), namespace=None))
+    mgr = user(rbac, "mgr")
+    # a source of "view" with rules mgr holds: stored, and the controller (not
+    # mgr, who holds far less than view) updates view
+    source = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {
+            "name": "gadgets-view",
+            "labels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"},
+        },
+        "rules": [rule(["example.com"], ["gadgets"], ["get"])],
+    }
+    assert mgr.post(RBAC_API + "/clusterroles", source).status_code == 201
+    view = Client(rbac).get(RBAC_API + "/clusterroles/view").json()
+    assert source["rules"][0] in view["rules"]
+    # an aggregationRule can gather anything: cluster-admin only, escalate or not
+    gatherer = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "gatherer"},
+        "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"a": "b"}}]},
+    }
+    rbac.seed(
+        {
+            **manager,
+            "metadata": {"name": "role-manager-2"},
+            "rules": [
+                rule(["rbac.authorization.k8s.io"], ["clusterroles"], ["create"])
+            ],
+        }
+    )
+    rbac.seed(role_binding("m2", "role-manager-2", a_user("mgr2"), namespace=None))
+    refused = user(rbac, "mgr2").post(RBAC_API + "/clusterroles", gatherer)
+    assert refused.status_code == 403
+    assert status_of(refused)["message"] == (
+        'clusterroles.rbac.authorization.k8s.io "gatherer" is forbidden: must have '
+        "cluster-admin privileges to use the aggregationRule"
+    )
+
+
+def test_metadata_updates_of_roles_need_their_rules_too(rbac: ApiServer) -> None:
+    rbac.seed(a_role("secret-reader", rule([""], ["secrets"], ["get"])))
+    rbac.seed(
+        a_role(
+            "role-editor",
+            rule(["rbac.authorization.k8s.io"], ["roles"], ["get", "update", "patch"]),
+        )
+    )
+    rbac.seed(role_binding("b", "role:role-editor", a_user("ed")))
+    ed = user(rbac, "ed")
+    path = RBAC_API + "/namespaces/team/roles/secret-reader"
+    labelled = ed.patch(path, {"metadata": {"labels": {"x": "y"}}})
+    assert labelled.status_code == 403
+    assert "is attempting to grant RBAC permissions" in status_of(labelled)["message"]
+    # a garbage collector's write (finalizers, ownerReferences) is let through
+    finalized = ed.patch(path, {"metadata": {"finalizers": ["example.com/x"]}})
+    assert finalized.status_code == 200, finalized.text
+
+
+def test_binding_a_missing_role_is_404(rbac: ApiServer) -> None:
+    rbac.seed(
+        a_role(
+            "binder",
+            rule(["rbac.authorization.k8s.io"], ["rolebindings"], ["create"]),
+        )
+    )
+    rbac.seed(role_binding("b", "role:binder", a_user("bd")))
+    response = user(rbac, "bd").post(
+        RBAC_API + "/namespaces/team/rolebindings",
+        role_binding("x", "role:ghost", a_user("y")),
+    )
+    assert response.status_code == 404
+    assert status_of(response)["message"] == (
+        'roles.rbac.authorization.k8s.io "ghost" not found'
+    )

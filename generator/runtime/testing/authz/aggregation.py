@@ -8,6 +8,7 @@ from typing import Any
 
 from ..semantics.basics import Write
 from ..semantics.resource import Resource
+from .identity import set_identity
 from .rbac import CLUSTER_ROLES
 from .storage import Objects
 
@@ -34,11 +35,14 @@ class Aggregation:
         store = self.objects.store
         with store.lock:
             self._busy = True
+            # the controller writes as itself, not as whoever changed a source
+            requester = set_identity(None)
             try:
                 for _ in range(_MAX_ROUNDS):
                     if not self._round(resource):
                         break
             finally:
+                set_identity(requester)
                 self._busy = False
 
     def _round(self, resource: Resource) -> bool:

@@ -45,12 +45,26 @@ class EscalationCheck:
         namespace = str(meta.get("namespace") or "")
         name = str(meta.get("name") or "")
         plural = key[1]
+        if old is not None and _only_gc_fields(old, new):
+            return  # IsOnlyMutatingGCFields: a garbage collector's write
         if key in (ROLES, CLUSTER_ROLES):
             rules = new.get("rules") or []
-            if old is not None and (old.get("rules") or []) == rules:
-                return  # only metadata changed (IsOnlyMutatingGCFields, roughly)
             if self._may(user, "escalate", plural, namespace, name):
                 return
+            self._confirm_no_escalation(user, rules, namespace, plural, name)
+            aggregates = _aggregates(new) or (old is not None and _aggregates(old))
+            if key == CLUSTER_ROLES and aggregates:
+                # it can gather anything: only for those who hold everything
+                owned, _ = self.rbac.rules_for(user, "")
+                if covers(owned, _FULL_AUTHORITY):
+                    raise forbidden_status(
+                        RBAC_GROUP,
+                        plural,
+                        name,
+                        "must have cluster-admin privileges to use the "
+                        "aggregationRule",
+                    )
+            return
         else:
             ref = new.get("roleRef") or {}
             kind = ref.get("kind") if isinstance(ref, dict) else None
@@ -59,8 +73,13 @@ class EscalationCheck:
             if self._may(user, "bind", target, namespace, ref_name):
                 return
             found = self.rbac.role_ref_rules(ref, namespace)
-            if isinstance(found, str):
-                raise ApiError(404, "NotFound", found)
+            if isinstance(found, str):  # as the registry words it: the plural
+                raise ApiError(
+                    404,
+                    "NotFound",
+                    f'{target}.{RBAC_GROUP} "{ref_name}" not found',
+                    {"name": ref_name, "group": RBAC_GROUP, "kind": target},
+                )
             rules = found
         self._confirm_no_escalation(user, rules, namespace, plural, name)
 
@@ -103,3 +122,29 @@ class EscalationCheck:
         if errors:
             message += f"; resolution errors: [{', '.join(errors)}]"
         raise forbidden_status(RBAC_GROUP, plural, name, message)
+
+
+_FULL_AUTHORITY = [
+    {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]},
+    {"verbs": ["*"], "nonResourceURLs": ["*"]},
+]
+#: what a garbage collector changes (rbacregistry.IsOnlyMutatingGCFields), with
+#: what the server itself sets on every write
+_GC_FIELDS = ("ownerReferences", "finalizers", "selfLink", "managedFields")
+_SERVER_FIELDS = ("resourceVersion", "generation", "uid", "creationTimestamp")
+
+
+def _only_gc_fields(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    old_meta = old.get("metadata") or {}
+    meta = dict(new.get("metadata") or {})
+    for key in (*_GC_FIELDS, *_SERVER_FIELDS):
+        if key in old_meta:
+            meta[key] = old_meta[key]
+        else:
+            meta.pop(key, None)
+    return {**new, "metadata": meta} == old
+
+
+def _aggregates(role: dict[str, Any]) -> bool:
+    rule = role.get("aggregationRule")
+    return isinstance(rule, dict) and bool(rule.get("clusterRoleSelectors"))
