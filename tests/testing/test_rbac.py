@@ -657,7 +657,7 @@ class ApiServerChoice:
     [
         b"not protobuf",
         b"k8s\x00\x0a\xff",
-        b"k8s\x00\x12\x05\x12\x03\x0a\x01\xff",
+        b"k8s\x00\x12\x05\x12\x03",
         b"k8s\x00\x0f",
     ],
 )
@@ -757,4 +757,34 @@ def test_binding_a_missing_role_is_404(rbac: ApiServer) -> None:
     assert response.status_code == 404
     assert status_of(response)["message"] == (
         'roles.rbac.authorization.k8s.io "ghost" not found'
+    )
+
+
+def test_malformed_reviews_are_invalid(rbac: ApiServer) -> None:
+    admin = Client(rbac)
+    empty = admin.post(
+        "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+        {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {},
+        },
+    )
+    assert empty.status_code == 422
+    assert status_of(empty)["message"] == (
+        'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: '
+        "spec.resourceAttributes: Invalid value: null: exactly one of "
+        "nonResourceAttributes or resourceAttributes must be specified"
+    )
+    nobody = admin.post(
+        SAR,
+        {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SubjectAccessReview",
+            "spec": {"resourceAttributes": {"verb": "get", "resource": "pods"}},
+        },
+    )
+    assert nobody.status_code == 422
+    assert status_of(nobody)["message"].endswith(
+        'spec.user: Invalid value: "": at least one of user or group must be specified'
     )

@@ -13,7 +13,14 @@ from ..authz.authorization import Authorization
 from ..authz.identity import ANONYMOUS, current_identity
 from ..authz.protobuf import decode_review
 from ..authz.tokens import API_AUDIENCE
-from ..protocol.status import bad_request, method_not_allowed
+from ..protocol.status import (
+    ApiError,
+    Cause,
+    bad_request,
+    invalid,
+    invalid_value,
+    method_not_allowed,
+)
 from ..protocol.wire import PROTOBUF, ServerResponse, content_type, decode_body
 from ..semantics.basics import present
 from . import handlers
@@ -52,6 +59,15 @@ def _me() -> Identity:
     return current_identity() or ANONYMOUS
 
 
+def _invalid(call: Call, where: str, value: Any, detail: str) -> ApiError:
+    """The 422 of the review's validation (field.Invalid)."""
+    info = call.resource.info
+    shown = value if value is None or isinstance(value, str) else "{...}"
+    return invalid(
+        info.kind, info.group, "", [Cause(where, invalid_value(shown, detail))]
+    )
+
+
 def _self_subject(call: Call, spec: dict[str, Any]) -> dict[str, Any]:
     return {"userInfo": _me().user_info()}
 
@@ -59,6 +75,13 @@ def _self_subject(call: Call, spec: dict[str, Any]) -> dict[str, Any]:
 def _decide(call: Call, user: Identity, spec: dict[str, Any]) -> dict[str, Any]:
     resource = spec.get("resourceAttributes")
     non_resource = spec.get("nonResourceAttributes")
+    if isinstance(resource, dict) and isinstance(non_resource, dict):
+        raise _invalid(
+            call,
+            "spec.nonResourceAttributes",
+            non_resource,
+            "cannot be specified in combination with resourceAttributes",
+        )
     if isinstance(resource, dict):
         attributes = Attributes(
             user=user,
@@ -79,9 +102,12 @@ def _decide(call: Call, user: Identity, spec: dict[str, Any]) -> dict[str, Any]:
             path=str(non_resource.get("path") or ""),
         )
     else:
-        raise bad_request(
-            "spec: Invalid value: exactly one of nonResourceAttributes or "
-            "resourceAttributes must be specified"
+        raise _invalid(
+            call,
+            "spec.resourceAttributes",
+            None,
+            "exactly one of nonResourceAttributes or resourceAttributes must be "
+            "specified",
         )
     decision = _authorization(call).authorize(attributes)
     status: dict[str, Any] = {"allowed": decision.allowed}
@@ -94,12 +120,12 @@ def _self_access(call: Call, spec: dict[str, Any]) -> dict[str, Any]:
     return _decide(call, _me(), spec)
 
 
-def _subject(spec: dict[str, Any]) -> Identity:
+def _subject(call: Call, spec: dict[str, Any]) -> Identity:
     user = str(spec.get("user") or "")
     groups = tuple(str(g) for g in spec.get("groups") or ())
     if not user and not groups:
-        raise bad_request(
-            "spec.user: Invalid value: at least one of user or group must be specified"
+        raise _invalid(
+            call, "spec.user", user, "at least one of user or group must be specified"
         )
     extra = spec.get("extra")
     if not isinstance(extra, dict):
@@ -113,7 +139,7 @@ def _subject(spec: dict[str, Any]) -> Identity:
 
 
 def _access(call: Call, spec: dict[str, Any]) -> dict[str, Any]:
-    return _decide(call, _subject(spec), spec)
+    return _decide(call, _subject(call, spec), spec)
 
 
 def _local_access(call: Call, spec: dict[str, Any]) -> dict[str, Any]:
@@ -123,11 +149,10 @@ def _local_access(call: Call, spec: dict[str, Any]) -> dict[str, Any]:
         attributes.get("namespace") not in (None, "", namespace)
     ):
         raise bad_request(
-            "spec.resourceAttributes.namespace: Invalid value: must match "
-            f"metadata.namespace {namespace!r}"
+            f"spec.resourceAttributes.namespace must match namespace: {namespace}"
         )
     spec = {**spec, "resourceAttributes": {**attributes, "namespace": namespace}}
-    return _decide(call, _subject(spec), spec)
+    return _decide(call, _subject(call, spec), spec)
 
 
 def _rules(call: Call, spec: dict[str, Any]) -> dict[str, Any]:
