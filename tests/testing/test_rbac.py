@@ -686,6 +686,7 @@ def test_aggregation_rules_and_aggregated_writes(rbac: ApiServer) -> None:
     mgr = user(rbac, "mgr")
     # a source of "view" with rules mgr holds: stored, and the controller (not
     # mgr, who holds far less than view) updates view
+    gadgets = rule(["example.com"], ["gadgets"], ["get"])
     source = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRole",
@@ -693,11 +694,11 @@ def test_aggregation_rules_and_aggregated_writes(rbac: ApiServer) -> None:
             "name": "gadgets-view",
             "labels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"},
         },
-        "rules": [rule(["example.com"], ["gadgets"], ["get"])],
+        "rules": [gadgets],
     }
     assert mgr.post(RBAC_API + "/clusterroles", source).status_code == 201
     view = Client(rbac).get(RBAC_API + "/clusterroles/view").json()
-    assert source["rules"][0] in view["rules"]
+    assert gadgets in view["rules"]
     # an aggregationRule can gather anything: cluster-admin only, escalate or not
     gatherer = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
