@@ -447,3 +447,15 @@ def test_kubectl_auth_can_i_against_serve_authorization_rbac(
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_serve_refuses_an_unknown_authorization_mode(
+    generated: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kubeclient.testing.__main__ import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--kubeconfig", str(tmp_path / "k"), "--authorization", "ABAC"])
+    assert exited.value.code == 2
+    assert "authorization mode 'ABAC' is not supported" in capsys.readouterr().err
+    assert not (tmp_path / "k").exists()

@@ -17,7 +17,7 @@ from .rules import Rule
 from .storage import ServerParts
 from .tokens import ServiceAccountTokens
 
-__all__ = ["ALWAYS_ALLOW", "MODES", "RBAC_MODE", "Authorization"]
+__all__ = ["ALWAYS_ALLOW", "MODES", "RBAC_MODE", "Authorization", "authorization_mode"]
 
 ALWAYS_ALLOW = "AlwaysAllow"
 RBAC_MODE = "RBAC"
