@@ -459,3 +459,28 @@ def test_serve_refuses_an_unknown_authorization_mode(
     assert exited.value.code == 2
     assert "authorization mode 'ABAC' is not supported" in capsys.readouterr().err
     assert not (tmp_path / "k").exists()
+
+
+def test_repeated_groups_and_escaped_extras_cross_the_wire(cluster: ApiServer) -> None:
+    from kubeclient import ClientSet
+    from kubeclient.authz import whoami
+    from kubeclient.config import Config, Impersonation
+
+    admin = cluster.config()
+    acting = Impersonation(
+        user="jane",
+        uid="u-7",
+        groups=["devs", "ops"],
+        extra={"example.com/scopes": ["read", "write"], "Reason": ["audit"]},
+    )
+    config = Config(
+        host=admin.host, ca_file=admin.ca_file, auth=admin.auth, impersonate=acting
+    )
+    me = whoami(ClientSet(config))
+    assert me.username == "jane" and me.uid == "u-7"
+    assert me.groups == ("devs", "ops", "system:authenticated")
+    # header names are case-insensitive: the server sees extra keys lower-cased
+    assert dict(me.extra) == {
+        "example.com/scopes": ("read", "write"),
+        "reason": ("audit",),
+    }
