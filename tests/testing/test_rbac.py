@@ -789,3 +789,44 @@ def test_malformed_reviews_are_invalid(rbac: ApiServer) -> None:
     assert status_of(nobody)["message"].endswith(
         'spec.user: Invalid value: "": at least one of user or group must be specified'
     )
+
+
+def test_token_review_checks_the_audience(rbac: ApiServer) -> None:
+    admin = Client(rbac)
+    rbac.seed(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "ctl", "namespace": "team"},
+        }
+    )
+    issued = _token(admin, "ctl", audiences=["vault"]).json()["status"]["token"]
+
+    def review(*audiences: str) -> dict[str, Any]:
+        spec: dict[str, Any] = {"token": issued}
+        if audiences:
+            spec["audiences"] = list(audiences)
+        body = {
+            "apiVersion": "authentication.k8s.io/v1",
+            "kind": "TokenReview",
+            "spec": spec,
+        }
+        answer = admin.post("/apis/authentication.k8s.io/v1/tokenreviews", body)
+        assert answer.status_code == 201, answer.text
+        status: dict[str, Any] = answer.json()["status"]
+        return status
+
+    assert review("vault") == {
+        "authenticated": True,
+        "user": {
+            "username": "system:serviceaccount:team:ctl",
+            "groups": [
+                "system:serviceaccounts",
+                "system:serviceaccounts:team",
+                "system:authenticated",
+            ],
+        },
+        "audiences": ["vault"],
+    }
+    assert review()["error"] == "invalid bearer token"  # the API's own audience
+    assert review("other")["error"] == "invalid bearer token"
