@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .test_rbac import a_role, a_user, role_binding, rule
+from .rbac_objects import a_role, a_user, role_binding, rule
 from .test_real_clients import kubectl_binary
 
 if TYPE_CHECKING:
