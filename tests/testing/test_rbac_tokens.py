@@ -131,3 +131,35 @@ def test_token_review_checks_the_audience(rbac: ApiServer) -> None:
     }
     assert review()["error"] == "invalid bearer token"  # the API's own audience
     assert review("other")["error"] == "invalid bearer token"
+
+
+def test_token_users_carry_the_real_extras(rbac: ApiServer) -> None:
+    admin = Client(rbac)
+    rbac.seed(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "ctl", "namespace": "team"},
+        }
+    )
+    pod = rbac.seed(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "team"},
+            "spec": {"containers": [{"name": "c", "image": "x"}]},
+        }
+    )
+    ref = {"kind": "Pod", "apiVersion": "v1", "name": "p"}
+    token = token_request(admin, "ctl", boundObjectRef=ref).json()["status"]["token"]
+    claims = rbac.core.authorization.tokens.claims(token)
+    assert claims is not None
+    answer = Client(rbac, token=token).post(
+        "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+        {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"},
+    )
+    assert answer.json()["status"]["userInfo"]["extra"] == {
+        "authentication.kubernetes.io/credential-id": [f"JTI={claims['jti']}"],
+        "authentication.kubernetes.io/pod-name": ["p"],
+        "authentication.kubernetes.io/pod-uid": [pod["metadata"]["uid"]],
+    }

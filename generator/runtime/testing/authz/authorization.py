@@ -72,7 +72,11 @@ class Authorization:
         if user is None:
             return ANONYMOUS
         name, groups = user
-        return Identity(name, tuple(dict.fromkeys(groups)))
+        extra: dict[str, tuple[str, ...]] = {}
+        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+        if scheme.lower() == "bearer" and not request.user:
+            extra = self.tokens.extra(token.strip())
+        return Identity(name, tuple(dict.fromkeys(groups)), extra=extra)
 
     @contextmanager
     def serving(self, request: ServerRequest) -> Iterator[Identity]:

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from ..._model import format_time
 from ..protocol.status import ApiError, Cause, invalid
 from .storage import ObjectStore
 
@@ -227,6 +226,22 @@ class ServiceAccountTokens:
             ),
         )
 
+    def extra(self, token: str) -> dict[str, tuple[str, ...]]:
+        """The user extras the real authenticator derives from a token's claims:
+        its credential id, and the pod it is bound to."""
+        claims = self.claims(token)
+        if claims is None:
+            return {}
+        out: dict[str, tuple[str, ...]] = {}
+        jti = claims.get("jti")
+        if isinstance(jti, str) and jti:
+            out[_EXTRA + "credential-id"] = (f"JTI={jti}",)
+        private = claims.get("kubernetes.io") or {}
+        pod = private.get("pod") if isinstance(private, dict) else None
+        if isinstance(pod, dict):
+            out[_EXTRA + "pod-name"] = (str(pod.get("name") or ""),)
+            out[_EXTRA + "pod-uid"] = (str(pod.get("uid") or ""),)
+        return out
 
-def token_request_status(token: str, expiry: datetime) -> dict[str, Any]:
-    return {"token": token, "expirationTimestamp": format_time(expiry)}
+
+_EXTRA = "authentication.kubernetes.io/"
