@@ -28,7 +28,7 @@ TESTING = "generator.runtime.testing"
 
 #: The test API server's rooms, from the outermost in: a room may import the rooms
 #: after it, never those before it (the top level may import them all).
-ROOMS = ("front", "engine", "semantics", "protocol")
+ROOMS = ("front", "engine", "authz", "semantics", "protocol")
 
 
 def module_name(path: Path, root: Path = ROOT) -> str:

@@ -3,7 +3,8 @@
 Written once, above the :class:`~.transport.Transport` (client-go's
 ``rest/with_retry.go`` and ``transport/round_trippers.go``):
 
-* credentials, fresh per attempt (tokens rotate), and the User-Agent;
+* credentials, fresh per attempt (tokens rotate), the User-Agent and the
+  ``Impersonate-*`` headers of ``Config.impersonate``;
 * retries with exponential backoff and jitter, or the server's ``Retry-After``
   (never less than half the backoff step, so ``Retry-After: 0`` cannot spin):
 
@@ -298,14 +299,18 @@ class PipelinePolicies:
         credentials: tuple[Mapping[str, str], tuple[str, str] | None] | None,
     ) -> Request:
         """The request as sent now: ``credentials`` (the config's, fetched afresh
-        by the driver: tokens rotate), user agent, timeouts."""
+        by the driver: tokens rotate), user agent, impersonation, timeouts."""
         extra = {"user-agent": self._user_agent}
         if request.header("user-agent"):
             extra = {}
         cert = None
+        impersonation: list[tuple[str, str]] = []
         if credentials is not None:
             headers, cert = credentials
             extra.update(headers)
+        # as client-go: a request that impersonates by itself is left alone
+        if self.config is not None and not request.header("impersonate-user"):
+            impersonation = self.config.impersonation_headers()
         timeout = request.timeout
         if timeout is None:
             timeout = self.config.timeout if self.config is not None else None
@@ -313,7 +318,9 @@ class PipelinePolicies:
         ctx = request.context
         if ctx is not None and not request.stream:
             timeout = _within(timeout, ctx.remaining())
-        return request.with_headers(extra, timeout=timeout, client_cert=cert)
+        return request.with_headers(
+            extra, timeout=timeout, client_cert=cert, repeated=impersonation
+        )
 
     def throttled(self, request: Request, waited: float) -> None:
         """Say so when the rate limiter kept ``request`` waiting long."""

@@ -74,13 +74,16 @@ class Request:
         *,
         timeout: Timeout | None = None,
         client_cert: tuple[str, str] | None = None,
+        repeated: Sequence[tuple[str, str]] = (),
     ) -> Request:
-        """The same request with ``extra`` headers set (replacing same names), and
+        """The same request with ``extra`` headers set (replacing same names),
+        ``repeated`` pairs appended (a name may occur several times), and
         ``timeout`` and ``client_cert`` if given. The path was checked already: not
         again."""
         names = {name.lower() for name in extra}
         kept = tuple(pair for pair in self.headers if pair[0] not in names)
         added = tuple((name.lower(), value) for name, value in extra.items())
+        added += tuple((name.lower(), value) for name, value in repeated)
         copy = object.__new__(Request)
         copy.__dict__.update(self.__dict__)
         object.__setattr__(copy, "headers", kept + added)

@@ -3,6 +3,7 @@ HTTP (the test API server) and on the fake's in-process engine (conftest.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -155,3 +156,35 @@ def test_cancelling_a_quiet_watch(api: Api) -> None:
         assert 0.3 <= took < 2.0
 
     run(api, scenario)
+
+
+def test_impersonation_reaches_the_server_with_every_group(generated: Any) -> None:
+    """Config.impersonate goes out on the sync and the async pipeline alike, each
+    Impersonate-Group on its own header line (a dict of headers would keep one)."""
+    from kubeclient import ClientSet
+    from kubeclient.aio import AsyncClientSet
+    from kubeclient.config import Impersonation
+    from kubeclient.models.authentication_v1 import SelfSubjectReview
+    from kubeclient.testing import ApiServer
+
+    async def whoami(cs: Any) -> Any:
+        review = cs.authentication_v1.self_subject_reviews().create(SelfSubjectReview())
+        return await review if not isinstance(review, SelfSubjectReview) else review
+
+    with ApiServer() as server:
+        config = server.config()
+        config.impersonate = Impersonation(user="jane", groups=["devs", "ops"])
+        for make in (ClientSet, AsyncClientSet):
+            cs = make(config)
+
+            async def scenario(cs: Any) -> Any:
+                try:
+                    return await whoami(cs)
+                finally:
+                    closed = cs.close()
+                    if closed is not None:
+                        await closed
+
+            user = asyncio.run(scenario(cs)).status.user_info
+            assert user.username == "jane", make
+            assert {"devs", "ops"} <= set(user.groups or ()), (make, user.groups)

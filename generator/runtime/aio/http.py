@@ -63,7 +63,8 @@ class AiohttpTransport:
             # asyncio.run) gets a pool of its own; the old loop's is gone with it
             session = self._start()
         aiohttp = self._aiohttp
-        headers = dict(request.headers)
+        # a list, not a dict: a repeated name (Impersonate-Group) keeps each line
+        headers = list(request.headers)
         url = self._base + request.path
         try:
             response = await session.request(

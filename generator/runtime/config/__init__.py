@@ -25,6 +25,7 @@ import os
 from .auth import Authenticator, BearerToken, TokenFile
 from .common import ConfigError
 from .exec_plugin import ExecPlugin
+from .impersonation import Impersonation
 from .incluster import SERVICE_ACCOUNT_DIR, in_cluster_config_from
 from .kubeconfig import kubeconfig_files
 from .resolve import load, normalize_host
@@ -37,6 +38,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "ExecPlugin",
+    "Impersonation",
     "TokenFile",
     "build_config_from_flags",
     "in_cluster_config",

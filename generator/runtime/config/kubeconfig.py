@@ -31,7 +31,6 @@ __all__ = [
 
 # A cluster extension under this name is passed to exec plugins as spec.cluster.config.
 EXEC_CLUSTER_EXTENSION = "client.authentication.k8s.io/exec"
-_IMPERSONATION_KEYS = ("as", "as-uid", "as-groups", "as-user-extra")
 
 
 @dataclass
@@ -72,7 +71,11 @@ class UserEntry:
     password: str = field(default="", repr=False)
     exec_config: ExecSpec | None = None
     auth_provider: str | None = None
-    impersonates: bool = False
+    #: as, as-uid, as-groups, as-user-extra
+    impersonate_user: str = ""
+    impersonate_uid: str = ""
+    impersonate_groups: list[str] = field(default_factory=list)
+    impersonate_extra: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -164,7 +167,10 @@ def _user(name: str, body: Section) -> UserEntry:
         password=body.string("password"),
         exec_config=_exec(body.section("exec")) if body.has("exec") else None,
         auth_provider=(provider.string("name") or "unnamed") if provider else None,
-        impersonates=any(body.has(key) for key in _IMPERSONATION_KEYS),
+        impersonate_user=body.string("as"),
+        impersonate_uid=body.string("as-uid"),
+        impersonate_groups=body.strings("as-groups"),
+        impersonate_extra=body.string_lists("as-user-extra"),
     )
 
 

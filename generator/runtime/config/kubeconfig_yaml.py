@@ -205,6 +205,16 @@ class Section:
                 raise ConfigError(f"{where}: {_NOT_UNICODE}")
         return [str(item) for item in items]
 
+    def string_lists(self, key: str) -> dict[str, list[str]]:
+        """A mapping of strings to lists of strings (``as-user-extra``)."""
+        body = self.section(key)
+        out: dict[str, list[str]] = {}
+        for name in body._values:
+            if not isinstance(name, str) or _has_lone_surrogate(name):
+                raise self.error(key, f"key {short(str(name))} is not a string")
+            out[name] = body.strings(name)
+        return out
+
     def section(self, key: str) -> Section:
         return Section(self.file, self.field(key), self._values.get(key))
 

@@ -20,6 +20,7 @@ from .common import (
     token_problem,
 )
 from .exec_plugin import EXEC_API_VERSIONS, INTERACTIVE_MODES, ExecPlugin
+from .impersonation import Impersonation
 from .kubeconfig import (
     ClusterEntry,
     ExecSpec,
@@ -170,8 +171,17 @@ def _validate_user(user: UserEntry) -> None:
             "use an exec credential plugin instead (for example "
             "gke-gcloud-auth-plugin, kubelogin or aws eks get-token)",
         )
-    if user.impersonates:
-        raise origin.error("as", "impersonation is not supported by this client")
+    if not user.impersonate_user:
+        # clientcmd's validation: groups and extras belong to an impersonated user
+        if user.impersonate_groups:
+            raise origin.error(
+                "as-groups", "requesting groups without impersonating a user (set as)"
+            )
+        if user.impersonate_extra:
+            raise origin.error(
+                "as-user-extra",
+                "requesting user-extra without impersonating a user (set as)",
+            )
     problem = token_problem(user.token)
     if problem is not None:
         raise origin.error("token", problem)
@@ -265,6 +275,14 @@ def _apply_user(config: Config, user: UserEntry, cluster: ClusterEntry) -> None:
         config.client_key_file = user.key_file or materialize(
             user.key_data or b"", ".key", where("client-key-data")
         )
+    impersonation = Impersonation(
+        user=user.impersonate_user,
+        uid=user.impersonate_uid,
+        groups=tuple(user.impersonate_groups),
+        extra={key: tuple(values) for key, values in user.impersonate_extra.items()},
+    )
+    if impersonation.active:
+        config.impersonate = impersonation
     # client-go skips the plugin when the kubeconfig already gives credentials.
     has_credentials = config.auth or config.username or config.password
     if user.exec_config is not None and not (

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, fields
 from ..flowcontrol import check_rate_limits
 from .auth import Authenticator
 from .common import REDACTED, hide_url_password
+from .impersonation import Impersonation
 
 __all__ = ["Config"]
 
@@ -48,9 +49,25 @@ class Config:
     #: priority and fairness throttles). Read when a ClientSet is built.
     qps: float | None = None
     burst: int | None = None
+    #: act as another identity (kubeconfig ``as``/``as-groups``...): the pipeline
+    #: sends Impersonate-* headers with every request
+    impersonate: Impersonation | None = None
 
     def __post_init__(self) -> None:
         check_rate_limits(self.qps, self.burst)
+        if self.impersonate is not None and not isinstance(
+            self.impersonate, Impersonation
+        ):
+            raise TypeError(
+                "Config.impersonate must be an Impersonation, got "
+                f"{type(self.impersonate).__name__}"
+            )
+
+    def impersonation_headers(self) -> list[tuple[str, str]]:
+        """The Impersonate-* headers every request carries (groups repeat)."""
+        if self.impersonate is None or not self.impersonate.active:
+            return []
+        return self.impersonate.header_pairs()
 
     def auth_headers(self) -> dict[str, str]:
         """The Authorization header to send now (may run a plugin or re-read a file)."""

@@ -108,8 +108,14 @@ Simplified compared with a real API server:
   the real minute-long wait. Watches of a version end when it stops being served,
   not when only its schema changes. CRD groups come after the built-in ones in
   discovery, by name, versions by kube-aware priority.
-* No admission (quota, limit ranges, pod security, PodDisruptionBudgets on eviction)
-  and no authorization: every authenticated request is allowed. Over TLS, requests
+* No admission (quota, limit ranges, pod security, PodDisruptionBudgets on eviction).
+  Authorization: every authenticated request is allowed, unless the server runs
+  with ``authorization="rbac"`` (``serve --authorization rbac``): then
+  kube-apiserver's RBAC authorizer over the stored roles and bindings, with the
+  bootstrap roles, aggregation (applied at once), escalation prevention and the
+  real 403s (``.authz``). Impersonate-* headers are honoured in both modes.
+  Service-account tokens are JWTs signed HS256 with a per-server key (the real
+  server: RS256), verified on use. Over TLS, requests
   without credentials get 401 (the real server would treat them as
   system:anonymous), except /healthz, /livez, /readyz and /version; with
   ``anonymous=True`` they are served as system:anonymous.
@@ -130,7 +136,8 @@ Simplified compared with a real API server:
   namespaces, nodes, configmaps, secrets and service accounts, custom resources
   their CRD's additionalPrinterColumns (simple JSON paths only); other kinds get
   the default "Name / Created At" table.
-* JSON and YAML only: protobuf request bodies are refused (415), protobuf Accept
+* JSON and YAML only: protobuf request bodies are refused (415), except the
+  *Review kinds kubectl posts that way (``kubectl auth can-i``); protobuf Accept
   headers fall back to JSON (the next media range; 406 when none is left, as the
   real negotiation). Where Tables are not served (writes, subresources) a request
   asking only for a Table gets the plain object, not a Table of it. /openapi/v2 is served only in its protobuf form

@@ -9,6 +9,8 @@ client and this package's client send no credentials to an http:// server, so
 requests without credentials are served as ``system:unsecured`` (system:masters);
 a bearer token that is sent is still checked. With ``--tls`` every request needs
 the kubeconfig's token (or a client certificate) unless ``--anonymous``.
+``--authorization rbac`` authorizes requests as kube-apiserver's RBAC does (the
+kubeconfig's user is in system:masters; try ``kubectl auth can-i --as=...``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 import threading
 from types import FrameType
 
+from .authz.authorization import authorization_mode
 from .server import ApiServer
 
 
@@ -52,7 +55,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument(
         "--history", type=int, default=10_000, help="watch history kept (events)"
     )
+    serve.add_argument(
+        "--authorization",
+        default="AlwaysAllow",
+        help="AlwaysAllow (default: every authenticated request is allowed) or "
+        "rbac (kube-apiserver's RBAC authorizer, with the bootstrap roles)",
+    )
     args = parser.parse_args(argv)
+    try:
+        authorization_mode(args.authorization)
+    except ValueError as error:
+        parser.error(str(error))
 
     stop = threading.Event()
 
@@ -62,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     server = ApiServer(
-        tls=args.tls, port=args.port, anonymous=args.anonymous, history=args.history
+        tls=args.tls,
+        port=args.port,
+        anonymous=args.anonymous,
+        history=args.history,
+        authorization=args.authorization,
     )
     try:
         server.write_kubeconfig(args.kubeconfig)

@@ -167,7 +167,7 @@ class FakeTransport:
                 request.method,
                 request.path,
                 query,
-                dict(request.headers),
+                _joined_headers(request.headers),
                 request.body or b"",
                 self.user,
                 self.groups,
@@ -253,3 +253,11 @@ def fake_clientset(
 def _kubernetes_version() -> str:
     package = importlib.import_module(__name__.rsplit(".", 2)[0])
     return str(getattr(package, "KUBERNETES_VERSION", "v0.0.0"))
+
+
+def _joined_headers(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Repeated headers joined with ", ", as the HTTP front reads them."""
+    headers: dict[str, str] = {}
+    for name, value in pairs:
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers

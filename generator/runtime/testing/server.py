@@ -76,6 +76,7 @@ class ApiServer:
         aggregated_discovery: bool = True,
         read_timeout: float = 60.0,
         watch_list: bool = True,
+        authorization: str = "AlwaysAllow",
     ) -> None:
         core_args: dict[str, Any] = {}
         if resources is not None:
@@ -88,6 +89,7 @@ class ApiServer:
             bookmark_interval=bookmark_interval,
             aggregated_discovery=aggregated_discovery,
             watch_list=watch_list,
+            authorization=authorization,
             **core_args,
         )
         self.token = token or secrets.token_urlsafe(24)

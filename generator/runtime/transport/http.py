@@ -59,7 +59,7 @@ class HTTPTransport:
 
     def send(self, request: Request) -> Response:
         pool, url = self._pool(request.client_cert)
-        headers = dict(request.headers)
+        headers = _header_map(request.headers)
         if request.body is not None:
             headers["content-length"] = str(len(request.body))
         hook = _CancelHook(request.context) if request.context is not None else None
@@ -456,3 +456,17 @@ def describe(error: BaseException) -> str:
     *_, root = _causes(error)
     text = _OBJECT_REPR.sub("", str(root)).strip(" ,:()'\"")
     return text[:300] if text else type(root).__name__
+
+
+def _header_map(pairs: tuple[tuple[str, str], ...]) -> Any:
+    """The headers for urllib3: a plain dict, or an HTTPHeaderDict when a name
+    repeats (Impersonate-Group), so that each value goes on its own line."""
+    names = [name for name, _ in pairs]
+    if len(set(names)) == len(names):
+        return dict(pairs)
+    from urllib3 import HTTPHeaderDict
+
+    repeated = HTTPHeaderDict()
+    for name, value in pairs:
+        repeated.add(name, value)
+    return repeated

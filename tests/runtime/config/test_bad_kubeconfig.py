@@ -177,9 +177,19 @@ BAD_FILES = [
         "supported; use an exec credential plugin",
     ),
     (
-        "impersonation",
-        HEADER + "    as: someone-else\n" + CLUSTER,
-        "users[name=u1].user.as: impersonation is not supported",
+        "impersonated groups without a user",
+        HEADER + "    as-groups: [admins]\n" + CLUSTER,
+        "users[name=u1].user.as-groups: requesting groups without impersonating",
+    ),
+    (
+        "impersonated extra without a user",
+        HEADER + "    as-user-extra: {scopes: [a]}\n" + CLUSTER,
+        "users[name=u1].user.as-user-extra: requesting user-extra without",
+    ),
+    (
+        "impersonated extra values not a list",
+        HEADER + "    as: x\n    as-user-extra: {scopes: a}\n" + CLUSTER,
+        "users[name=u1].user.as-user-extra.scopes: expected a list, got a string",
     ),
     (
         "exec args not a list",

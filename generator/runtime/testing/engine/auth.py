@@ -1,5 +1,6 @@
 """Authentication: bearer tokens and client certificates (the transport puts the
-certificate's CN/O into the request). Everything authenticated is allowed.
+certificate's CN/O into the request). What they may do is decided by
+``..authz`` (everything, unless the server runs with RBAC).
 
 A plain-http server is "unsecured", as kube-apiserver's old insecure port was:
 a request without credentials is served as ``system:unsecured`` (group
@@ -10,6 +11,7 @@ does present a bearer token is still authenticated by it."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from ..protocol.wire import ServerRequest
 
@@ -29,6 +31,8 @@ class Auth:
         self.unsecured = unsecured
         self._lock = threading.Lock()
         self._tokens: dict[str, User] = {}
+        #: asked about tokens not in the table (service account JWTs)
+        self.token_verifiers: list[Callable[[str], User | None]] = []
 
     def add_token(
         self,
@@ -45,7 +49,12 @@ class Auth:
 
     def user_for_token(self, token: str) -> User | None:
         with self._lock:
-            return self._tokens.get(token)
+            found = self._tokens.get(token)
+        for verify in self.token_verifiers if found is None else ():
+            found = verify(token)
+            if found is not None:
+                break
+        return found
 
     def identify(self, request: ServerRequest) -> User | None:
         if request.user:

@@ -70,7 +70,8 @@ class Core(ServerState):
                     raise fault.error()
             if not self.auth.allows(request):
                 raise unauthorized()
-            response = self._route(request)
+            with self.authorization.serving(request):  # impersonation, 403
+                response = self._route(request)
         except ApiError as error:
             response = error_response(error)
         except Exception as error:  # a bug here must still answer like a server

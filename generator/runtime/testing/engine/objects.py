@@ -79,6 +79,11 @@ class Objects:
         self.lock = store.lock
         #: called with (resource, deleted object) after every real deletion
         self.on_delete: list[Callable[[Resource, dict[str, Any]], None]] = []
+        #: called with (resource, old or None, new) before a create or update is
+        #: stored, dry-run included; raises ApiError to refuse it (RBAC escalation)
+        self.admission: list[
+            Callable[[Resource, dict[str, Any] | None, dict[str, Any]], None]
+        ] = []
         #: called with (resource, stored object) after every stored create/update
         self.on_write: list[Callable[[Resource, dict[str, Any]], None]] = []
         #: storage key -> what DELETE does instead (CRDs: the cleanup finalizer)
@@ -140,6 +145,8 @@ class Objects:
                     raise already_exists(resource.info, meta["name"])
             else:
                 raise already_exists(resource.info, meta["name"])
+            for admit in self.admission:
+                admit(resource, None, obj)
             obj = applied(obj) if applied else self._record(None, obj, resource, write)
             if write.dry_run:
                 return obj
@@ -432,6 +439,8 @@ class Objects:
         if resource.tracks_generation and spec_of(old) != spec_of(new):
             meta["generation"] = int(old_meta.get("generation") or 0) + 1
         validate(resource, new, old)
+        for admit in self.admission:
+            admit(resource, old, new)
         if managed:
             new = self._record(old, new, resource, write, subresource)
         if new == old:

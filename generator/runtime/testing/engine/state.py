@@ -9,6 +9,7 @@ from typing import Any
 from ..._api import RESOURCES
 from ..._model import Model
 from ...resources import ResourceInfo
+from ..authz.authorization import Authorization
 from ..semantics.basics import Write
 from ..semantics.resource import Resource
 from ..semantics.typecheck import TypeChecks
@@ -40,6 +41,7 @@ class ServerState:
         bookmark_interval: float = 60.0,
         aggregated_discovery: bool = True,
         watch_list: bool = True,
+        authorization: str = "AlwaysAllow",
     ) -> None:
         self.registry = Registry(resources)
         self.store = Store(history)
@@ -66,6 +68,8 @@ class ServerState:
             self.seed(
                 {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
             )
+        #: who may do what: "AlwaysAllow" (every authenticated request) or "RBAC"
+        self.authorization = Authorization(self, authorization)
 
     def _forget_logs(self, resource: Resource, obj: dict[str, Any]) -> None:
         if resource.storage_key == ("", "pods"):

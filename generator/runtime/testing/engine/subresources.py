@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ..._model import deepcopy_json, format_time, parse_time
@@ -23,8 +22,6 @@ from ..protocol.wire import TEXT, ServerResponse, decode_body
 from ..semantics.basics import (
     DeleteOptions,
     now,
-    present,
-    random_token,
     success_status,
 )
 from ..semantics.merging import apply_patch
@@ -32,6 +29,7 @@ from ..semantics.selectors import label_selector_string
 from . import handlers
 from .calls import Call
 from .logs import LogQuery
+from .reviews import REVIEWS as AUTHORIZATION_REVIEWS
 
 Handler = Callable[[Call], ServerResponse]
 
@@ -358,44 +356,19 @@ def binding(call: Call) -> ServerResponse:
 
 
 def token(call: Call) -> ServerResponse:
-    """serviceaccounts/x/token: a TokenRequest answered with a working token."""
+    """serviceaccounts/x/token: a TokenRequest answered with a signed token the
+    server accepts while it is valid (``..authz.tokens``)."""
     if call.method != "POST":
         raise method_not_allowed()
     sa = _pod(call)
     body = decode_body(call.request)
     if not isinstance(body, dict):
         raise bad_request("the body must be a TokenRequest")
-    spec = dict(body.get("spec") or {})
-    seconds = int(spec.get("expirationSeconds") or 3600)
-    if seconds < 600:
-        raise invalid(
-            "TokenRequest",
-            "authentication.k8s.io",
-            sa["metadata"]["name"],
-            [
-                Cause(
-                    "spec.expirationSeconds",
-                    f"Invalid value: {seconds}: may not specify a duration less than 10 minutes",
-                )
-            ],
-        )
-    spec["expirationSeconds"] = seconds
-    spec.setdefault("audiences", ["https://kubernetes.default.svc.cluster.local"])
-    spec.setdefault("boundObjectRef", None)
-    if spec["boundObjectRef"] is None:
-        del spec["boundObjectRef"]
-    value = "ey" + random_token(60)
-    user = f"system:serviceaccount:{call.object_namespace}:{sa['metadata']['name']}"
-    call.core.auth.add_token(
-        value,
-        user,
-        (
-            "system:serviceaccounts",
-            f"system:serviceaccounts:{call.object_namespace}",
-            "system:authenticated",
-        ),
-    )
-    expires = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+    spec = body.get("spec") or {}
+    if not isinstance(spec, dict):
+        raise bad_request("spec: the body must be a TokenRequest")
+    tokens = call.core.authorization.tokens
+    value, expires, spec = tokens.issue(call.object_namespace, sa, dict(spec))
     result = {
         "kind": "TokenRequest",
         "apiVersion": "authentication.k8s.io/v1",
@@ -448,68 +421,8 @@ SUBRESOURCES: dict[str, Handler] = {
 # --------------------------------------------------------------------------- reviews
 
 
-def _user_info(call: Call) -> dict[str, Any]:
-    user = call.core.auth.identify(call.request)
-    name, groups = user if user else ("system:anonymous", ("system:unauthenticated",))
-    return {"username": name, "groups": list(groups)}
-
-
-def _review(fill: Callable[[Call, dict[str, Any]], dict[str, Any]]) -> Handler:
-    def handle(call: Call) -> ServerResponse:
-        if call.method != "POST":
-            raise method_not_allowed()
-        body = decode_body(call.request)
-        call.core.objects.check_type(call.resource, body)
-        body.setdefault("metadata", {}).setdefault("creationTimestamp", None)
-        body["status"] = fill(call, body)
-        return handlers.respond(call, 201, present(call.resource, body))
-
-    return handle
-
-
-def _token_review(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    value = (body.get("spec") or {}).get("token") or ""
-    user = call.core.auth.user_for_token(value)
-    if user is None:
-        return {"user": {}, "error": "invalid bearer token"}
-    return {
-        "authenticated": True,
-        "user": {"username": user[0], "groups": list(user[1])},
-    }
-
-
-def _rules(call: Call, body: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
-        "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
-        "incomplete": False,
-    }
-
-
 #: Create-only resources computed on the spot, never stored (storage key -> handler).
 REVIEWS: dict[tuple[str, str], Handler] = {
-    ("authentication.k8s.io", "selfsubjectreviews"): _review(
-        lambda call, body: {"userInfo": _user_info(call)}
-    ),
-    ("authentication.k8s.io", "tokenreviews"): _review(_token_review),
-    ("authorization.k8s.io", "selfsubjectaccessreviews"): _review(
-        lambda call, body: {
-            "allowed": True,
-            "reason": "the test API server allows everything",
-        }
-    ),
-    ("authorization.k8s.io", "subjectaccessreviews"): _review(
-        lambda call, body: {
-            "allowed": True,
-            "reason": "the test API server allows everything",
-        }
-    ),
-    ("authorization.k8s.io", "localsubjectaccessreviews"): _review(
-        lambda call, body: {
-            "allowed": True,
-            "reason": "the test API server allows everything",
-        }
-    ),
-    ("authorization.k8s.io", "selfsubjectrulesreviews"): _review(_rules),
+    **AUTHORIZATION_REVIEWS,
     ("", "bindings"): binding,
 }
