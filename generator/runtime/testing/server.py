@@ -21,6 +21,7 @@ from .engine.faults import Faults
 from .engine.registry import Registry
 from .engine.store import Store
 from .protocol.wire import ServerRequest, ServerResponse
+from .streaming.runtime import PodRuntime
 
 if TYPE_CHECKING:  # imported when used: keeps ``import <pkg>.testing`` quick
     from ..config import Config
@@ -125,6 +126,12 @@ class ApiServer:
     @property
     def faults(self) -> Faults:
         return self.core.faults
+
+    @property
+    def pod_runtime(self) -> PodRuntime:
+        """What runs in the pods: exec/attach handlers, port-forward targets,
+        in-memory files (see testing/streaming/runtime.py)."""
+        return self.core.pod_runtime
 
     @property
     def registry(self) -> Registry:

@@ -12,6 +12,7 @@ from ...resources import ResourceInfo
 from ..semantics.basics import Write
 from ..semantics.resource import Resource
 from ..semantics.typecheck import TypeChecks
+from ..streaming.runtime import PodRuntime
 from .auth import Auth
 from .crds import CustomResources
 from .discovery import OpenAPI
@@ -45,6 +46,8 @@ class ServerState:
         self.store = Store(history)
         self.objects = Objects(self.registry, self.store)
         self.logs = PodLogs()
+        #: what runs in pods: exec/attach handlers, port targets (testing/streaming)
+        self.pod_runtime = PodRuntime()
         self.auth = Auth(anonymous, unsecured)
         self.faults = Faults()
         self.openapi = OpenAPI()

@@ -1,0 +1,188 @@
+"""The streaming subresources of the test API server: pods/exec, pods/attach,
+pods/portforward (WebSocket upgrades) and pods/proxy, services/proxy.
+
+What runs in a pod is the pluggable :class:`~.runtime.PodRuntime`
+(``ApiServer.pod_runtime``); exec without a registered handler runs the
+emulated commands of :mod:`.emulation`, never a host command.
+
+The engine calls :func:`serve_upgrade` and :func:`serve_proxy`; an upgrade
+answers 101 with ``ServerResponse.upgrade`` set, and the HTTP front hands the
+connection to it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ...streaming import channels
+from ...streaming.websocket import accept_token
+from ..protocol.status import bad_request
+from ..protocol.wire import ServerResponse
+from . import emulation, proxy
+from .portforward import PortForwardSession
+from .remotecommand import RemoteCommandSession
+from .runtime import ExecFailure, Handler, PodRuntime, Process, Stdin
+
+if TYPE_CHECKING:
+    from ..engine.calls import Call
+
+__all__ = [
+    "ExecFailure",
+    "Handler",
+    "PodRuntime",
+    "Process",
+    "Stdin",
+    "serve_proxy",
+    "serve_upgrade",
+]
+
+
+def _runtime(call: Call) -> PodRuntime:
+    runtime: PodRuntime = call.core.pod_runtime  # type: ignore[attr-defined]
+    return runtime
+
+
+def _handshake(call: Call, supported: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """The subprotocol and the 101 headers of a WebSocket upgrade; 400 otherwise."""
+    headers = call.request.headers
+    upgrade = headers.get("upgrade", "").lower()
+    if "websocket" not in upgrade:
+        if upgrade.startswith("spdy"):
+            raise bad_request(
+                "Upgrade request required: the test API server speaks WebSocket "
+                f"({', '.join(supported)}), not {headers.get('upgrade')}"
+            )
+        raise bad_request("Upgrade request required")
+    key = headers.get("sec-websocket-key", "")
+    if not key or headers.get("sec-websocket-version", "13").strip() != "13":
+        raise bad_request("unable to upgrade: not a valid WebSocket handshake")
+    protocol = channels.negotiate(headers.get("sec-websocket-protocol"), supported)
+    if not protocol:
+        offered = headers.get("sec-websocket-protocol", "")
+        raise bad_request(
+            f"unable to upgrade connection: requested protocol(s) are not supported: "
+            f"[{offered}]; supports [{' '.join(supported)}]"
+        )
+    return protocol, {
+        "upgrade": "websocket",
+        "connection": "Upgrade",
+        "sec-websocket-accept": accept_token(key),
+        "sec-websocket-protocol": protocol,
+    }
+
+
+def serve_upgrade(call: Call) -> ServerResponse:
+    """pods/exec, pods/attach, pods/portforward."""
+    from ..engine.subresources import container_of
+
+    assert call.name is not None
+    pod = call.core.objects.read(call.resource, call.object_namespace, call.name)
+    runtime = _runtime(call)
+    namespace, name = call.object_namespace, pod["metadata"]["name"]
+    if call.subresource == "portforward":
+        return _port_forward(call, runtime, namespace, name)
+    container = container_of(call, pod)
+    stdin, stdout, stderr = (call.flag(n) for n in ("stdin", "stdout", "stderr"))
+    tty = call.flag("tty")
+    if not (stdin or stdout or stderr):
+        raise bad_request("you must specify at least 1 of stdin, stdout, stderr")
+    command = call.request.query.get("command") or []
+    handler: Handler | None
+    logs: Any = None
+    if call.subresource == "exec":
+        if not command:
+            raise bad_request("you must specify at least one command for the container")
+        handler = runtime.exec_handler(namespace, name, container) or emulation.run
+    else:
+        command = []
+        handler = runtime.attach_handler(namespace, name, container) or _attach_default
+        key = (namespace, name, container, False)
+        from ..engine.logs import LogQuery
+
+        def logs() -> Any:
+            return call.core.logs.follow(key, LogQuery())
+
+    protocol, headers = _handshake(call, channels.EXEC_PROTOCOLS)
+    session = RemoteCommandSession(
+        protocol,
+        handler,
+        {
+            "namespace": namespace,
+            "pod": name,
+            "container": container,
+            "command": list(command),
+            "tty": tty,
+            "files": runtime.files(namespace, name, container),
+            "env": runtime.env(namespace, name, container),
+            "logs": logs,
+        },
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr and not tty,  # a terminal merges stderr into stdout
+    )
+    return ServerResponse(101, headers, upgrade=session.run)
+
+
+def _attach_default(process: Process) -> int:
+    """An attached container runs `cat`: stdin comes back on stdout; without
+    stdin, its log is shown and followed until the client leaves."""
+    if process.stdin is not None:
+        for chunk in process.stdin:
+            process.stdout.write(chunk)
+        return 0
+    if process.logs is not None:
+        stream = process.logs()
+        try:
+            for chunk in stream:
+                if process.gone.is_set():
+                    break
+                process.stdout.write(chunk)
+        finally:
+            stream.close()
+    return 0
+
+
+def _port_forward(
+    call: Call, runtime: PodRuntime, namespace: str, name: str
+) -> ServerResponse:
+    ports: list[int] = []
+    for value in call.request.query.get("ports") or []:
+        for text in value.split(","):
+            try:
+                port = int(text)
+            except ValueError:
+                raise bad_request(f'invalid port "{text}"') from None
+            if not 0 < port < 65536:
+                raise bad_request(f"port {port} must be 1-65535")
+            ports.append(port)
+    if not ports:
+        raise bad_request('query parameter "port" is required')
+    _, headers = _handshake(call, channels.PORT_FORWARD_PROTOCOLS)
+    targets = [(port, runtime.port_target(namespace, name, port)) for port in ports]
+    session = PortForwardSession(name, targets)
+    return ServerResponse(101, headers, upgrade=session.run)
+
+
+def serve_proxy(call: Call) -> ServerResponse:
+    """pods/proxy and services/proxy, forwarded to the registered targets."""
+    assert call.name is not None
+    _, name, port = proxy.split_name(call.name)
+    runtime = _runtime(call)
+    namespace = call.object_namespace
+    obj = call.core.objects.read(call.resource, namespace, name)
+    if call.resource.info.plural == "pods":
+        address = proxy.pod_target(runtime, obj, port)
+        kind = "pod"
+    elif call.resource.info.plural == "services":
+        pods_key = ("", "pods")
+        pods = call.core.store.objects(pods_key, namespace)
+        address = proxy.service_target(runtime, obj, port, pods)
+        kind = "service"
+    else:
+        address, kind = None, call.resource.info.singular or "object"
+    if address is None:
+        raise proxy.no_endpoints(kind, name)
+    request = call.request
+    return proxy.forward(
+        request.method, address, call.rest, request.query, request.headers, request.body
+    )
