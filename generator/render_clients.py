@@ -83,7 +83,10 @@ def clients_context(
         resources = []
         for resource in gv.typed:
             bases = []
+            streaming = _streaming_base(resource)
             for method in resource.methods:
+                if streaming and _served_by(method, streaming):
+                    continue  # the runtime's streaming base has the real method
                 if method not in mixins:
                     base = naming.camel_case(method.name)
                     name, n = base, 2
@@ -97,7 +100,7 @@ def clients_context(
                     )
                     mixins[method] = Mixin(name, method, method_doc(method), query)
                 bases.append(mixins[method].name)
-            resources.append(_resource_context(gv, resource, bases))
+            resources.append(_resource_context(gv, resource, bases, streaming))
         if resources:
             modules[gv.attribute] = _module_context(universe, gv, resources)
     ordered = list(mixins.values())
@@ -108,17 +111,53 @@ def clients_context(
     )
 
 
+#: streaming subresources the runtime implements (runtime/streaming/clients.py):
+#: the base class that has them, and which stubs of the surface it replaces
+_STREAMING_BASES = {
+    "PodStreaming": frozenset({"exec", "attach", "portforward", "proxy"}),
+    "Proxying": frozenset({"proxy"}),
+}
+
+
+def _streaming_base(r: ResourceSurface) -> str | None:
+    """PodStreaming for a resource with exec/attach/portforward (pods),
+    Proxying for one with only proxy (services, nodes), else None."""
+    subs = {
+        m.call.args[1].strip("\"'")
+        for m in r.methods
+        if m.call.method == "_unsupported" and len(m.call.args) > 1
+    }
+    if subs & {"exec", "attach", "portforward"}:
+        return "PodStreaming"
+    return "Proxying" if "proxy" in subs else None
+
+
+def _served_by(method: MethodSurface, base: str) -> bool:
+    call = method.call
+    return (
+        call.method == "_unsupported"
+        and len(call.args) > 1
+        and call.args[1].strip("\"'") in _STREAMING_BASES[base]
+    )
+
+
 def _resource_context(
-    gv: GroupVersionSurface, r: ResourceSurface, mixins: list[str]
+    gv: GroupVersionSurface,
+    r: ResourceSurface,
+    mixins: list[str],
+    streaming: str | None = None,
 ) -> dict[str, Any]:
     types = [r.model or "Any", r.list_model or "Any"]
     scope = "namespaced" if r.namespaced else "cluster-scoped"
     bases = [f"_verbs.{m}" for m in mixins] or ["TypedResourceClient"]
+    if streaming:
+        bases.append(streaming)
     info = [pysource.py_str(v) for v in (gv.group, gv.version, r.plural)]
     params = ["self", "namespace: str | None = None"] if r.namespaced else ["self"]
     # laid out as black would (lines of 88 columns at most)
     return {
         "surface": r,
+        "streaming": streaming,
         "bases": [
             pysource.call(base, types, "", 4, ",", brackets="[]") for base in bases
         ],
@@ -153,6 +192,10 @@ def _module_context(
                 *pysource.from_import("..models", {*model_modules, "model_class"}),
                 *pysource.from_import(f"{rt}resource", ["TypedResourceClient"]),
                 *pysource.from_import(f"{rt}rest", ["RESTClient"]),
+                *pysource.from_import(
+                    f"{rt}streaming.clients",
+                    {c["streaming"] for c in resources if c["streaming"]},
+                ),
                 *pysource.from_import(".", ["_verbs"]),
             ],
         ),

@@ -153,9 +153,8 @@ def exit_status(data: bytes) -> ExitStatus:
     if status.get("status") == "Success":
         return ExitStatus(0, None, status)
     if status.get("reason") == "NonZeroExitCode":
-        details = (
-            status.get("details") if isinstance(status.get("details"), dict) else {}
-        )
+        found = status.get("details")
+        details: dict[str, Any] = found if isinstance(found, dict) else {}
         for cause in details.get("causes") or ():
             if isinstance(cause, dict) and cause.get("reason") == "ExitCode":
                 try:

@@ -54,6 +54,7 @@ class WebSocket:
 
         kind = ConnectionType.CLIENT if client else ConnectionType.SERVER
         self._conn = Connection(kind, trailing_data=buffered)
+        self._buffered = bool(buffered)
         self._sock = sock
         self._recv = recv or sock.recv
         self._what = what
@@ -124,9 +125,11 @@ class WebSocket:
             self._fill()
 
     def _fill(self) -> None:
-        from wsproto.events import CloseConnection, Message, Ping
-        from wsproto.utilities import RemoteProtocolError
-
+        if self._buffered:  # frames that came with the handshake's answer
+            self._buffered = False
+            self._events()
+            if self._pending or self.closed:
+                return
         try:
             data = self._recv(65536)
         except OSError as error:
@@ -141,6 +144,12 @@ class WebSocket:
                 f"the connection to {self._what} ended without a WebSocket close"
             )
         self._conn.receive_data(data)
+        self._events()
+
+    def _events(self) -> None:
+        from wsproto.events import CloseConnection, Message, Ping
+        from wsproto.utilities import RemoteProtocolError
+
         try:
             for event in self._conn.events():
                 if isinstance(event, Message):

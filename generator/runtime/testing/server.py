@@ -20,8 +20,8 @@ from .engine.core import Core
 from .engine.faults import Faults
 from .engine.registry import Registry
 from .engine.store import Store
+from .engine.streaming.runtime import PodRuntime
 from .protocol.wire import ServerRequest, ServerResponse
-from .streaming.runtime import PodRuntime
 
 if TYPE_CHECKING:  # imported when used: keeps ``import <pkg>.testing`` quick
     from ..config import Config
@@ -130,7 +130,7 @@ class ApiServer:
     @property
     def pod_runtime(self) -> PodRuntime:
         """What runs in the pods: exec/attach handlers, port-forward targets,
-        in-memory files (see testing/streaming/runtime.py)."""
+        in-memory files (see testing/engine/streaming/runtime.py)."""
         return self.core.pod_runtime
 
     @property

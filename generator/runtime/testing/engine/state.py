@@ -12,7 +12,6 @@ from ...resources import ResourceInfo
 from ..semantics.basics import Write
 from ..semantics.resource import Resource
 from ..semantics.typecheck import TypeChecks
-from ..streaming.runtime import PodRuntime
 from .auth import Auth
 from .crds import CustomResources
 from .discovery import OpenAPI
@@ -21,6 +20,7 @@ from .logs import PodLogs
 from .objects import INITIAL_NAMESPACES, Objects
 from .registry import Registry
 from .store import Store, object_key
+from .streaming.runtime import PodRuntime
 
 
 class ServerState:
@@ -46,7 +46,7 @@ class ServerState:
         self.store = Store(history)
         self.objects = Objects(self.registry, self.store)
         self.logs = PodLogs()
-        #: what runs in pods: exec/attach handlers, port targets (testing/streaming)
+        #: what runs in pods: exec/attach handlers, port targets (engine/streaming)
         self.pod_runtime = PodRuntime()
         self.auth = Auth(anonymous, unsecured)
         self.faults = Faults()

@@ -201,9 +201,6 @@ def _container(call: Call, pod: dict[str, Any]) -> str:
     return name
 
 
-container_of = _container  # exec and attach pick their container the same way
-
-
 def _log_query(call: Call) -> LogQuery:
     since: float | None = None
     seconds = call.int_param("sinceSeconds")
@@ -413,15 +410,15 @@ def token(call: Call) -> ServerResponse:
 
 
 def upgrade_required(call: Call) -> ServerResponse:
-    """exec, attach, portforward: WebSocket upgrades (testing/streaming)."""
-    from ..streaming import serve_upgrade
+    """exec, attach, portforward: WebSocket upgrades (engine/streaming)."""
+    from .streaming import serve_upgrade
 
-    return serve_upgrade(call)
+    return serve_upgrade(call, _container)
 
 
 def proxy(call: Call) -> ServerResponse:
     """pods/proxy, services/proxy: to the targets of the pod runtime."""
-    from ..streaming import serve_proxy
+    from .streaming import serve_proxy
 
     return serve_proxy(call)
 

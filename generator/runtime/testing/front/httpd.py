@@ -257,7 +257,7 @@ class _Handler(StreamRequestHandler):
         self.close_connection = True
         self.wfile.write(self._encode(response, {}))
         try:
-            response.upgrade(self.connection, self.rfile.read1)  # type: ignore[attr-defined]
+            response.upgrade(self.connection, self.rfile.read1)
         except OSError:
             pass
         except Exception:

@@ -15,9 +15,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ...errors import StreamInterrupted
-from ...streaming import channels
-from ...streaming.websocket import WebSocket
+from ....errors import StreamInterrupted
+from ....streaming import channels
+from ....streaming.websocket import WebSocket
 from .runtime import ExecFailure, Handler, Output, Process, Stdin
 
 _log = logging.getLogger(__name__)

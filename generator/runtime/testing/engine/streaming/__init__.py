@@ -2,7 +2,7 @@
 pods/portforward (WebSocket upgrades) and pods/proxy, services/proxy.
 
 What runs in a pod is the pluggable :class:`~.runtime.PodRuntime`
-(``ApiServer.pod_runtime``); exec without a registered handler runs the
+(``ApiServer.pod_runtime``, this package: ``testing.engine.streaming``); exec without a registered handler runs the
 emulated commands of :mod:`.emulation`, never a host command.
 
 The engine calls :func:`serve_upgrade` and :func:`serve_proxy`; an upgrade
@@ -12,19 +12,20 @@ connection to it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ...streaming import channels
-from ...streaming.websocket import accept_token
-from ..protocol.status import bad_request
-from ..protocol.wire import ServerResponse
+from ....streaming import channels
+from ....streaming.websocket import accept_token
+from ...protocol.status import bad_request
+from ...protocol.wire import ServerResponse
 from . import emulation, proxy
 from .portforward import PortForwardSession
 from .remotecommand import RemoteCommandSession
 from .runtime import ExecFailure, Handler, PodRuntime, Process, Stdin
 
 if TYPE_CHECKING:
-    from ..engine.calls import Call
+    from ..calls import Call
 
 __all__ = [
     "ExecFailure",
@@ -38,7 +39,7 @@ __all__ = [
 
 
 def _runtime(call: Call) -> PodRuntime:
-    runtime: PodRuntime = call.core.pod_runtime  # type: ignore[attr-defined]
+    runtime: PodRuntime = call.core.pod_runtime
     return runtime
 
 
@@ -71,10 +72,11 @@ def _handshake(call: Call, supported: tuple[str, ...]) -> tuple[str, dict[str, s
     }
 
 
-def serve_upgrade(call: Call) -> ServerResponse:
-    """pods/exec, pods/attach, pods/portforward."""
-    from ..engine.subresources import container_of
-
+def serve_upgrade(
+    call: Call, container_of: Callable[[Call, dict[str, Any]], str]
+) -> ServerResponse:
+    """pods/exec, pods/attach, pods/portforward; ``container_of`` picks the
+    container as pods/log does (the same errors)."""
     assert call.name is not None
     pod = call.core.objects.read(call.resource, call.object_namespace, call.name)
     runtime = _runtime(call)
@@ -97,7 +99,7 @@ def serve_upgrade(call: Call) -> ServerResponse:
         command = []
         handler = runtime.attach_handler(namespace, name, container) or _attach_default
         key = (namespace, name, container, False)
-        from ..engine.logs import LogQuery
+        from ..logs import LogQuery
 
         def logs() -> Any:
             return call.core.logs.follow(key, LogQuery())
@@ -138,7 +140,9 @@ def _attach_default(process: Process) -> int:
                     break
                 process.stdout.write(chunk)
         finally:
-            stream.close()
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
     return 0
 
 

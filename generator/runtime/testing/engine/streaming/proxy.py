@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
-from ..protocol.status import ApiError, bad_request, method_not_allowed
-from ..protocol.wire import ServerResponse
+from ...protocol.status import ApiError, bad_request, method_not_allowed
+from ...protocol.wire import ServerResponse
 from .runtime import Address, PodRuntime
 
 #: request headers not forwarded (hop by hop, or the API server's credentials)

@@ -11,9 +11,9 @@ import socket
 import threading
 from collections.abc import Callable
 
-from ...errors import StreamInterrupted
-from ...streaming import channels
-from ...streaming.websocket import WebSocket
+from ....errors import StreamInterrupted
+from ....streaming import channels
+from ....streaming.websocket import WebSocket
 
 Address = tuple[str, int]
 _CHUNK = 1 << 17

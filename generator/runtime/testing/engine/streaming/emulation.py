@@ -373,10 +373,11 @@ def _tar_create(
 def _tar_extract(
     shell: _Shell, directory: str, out: Write, err: Write, *, list_only: bool
 ) -> int:
-    stdin = shell.process.stdin
-    if stdin is None:
+    pipe = shell.process.stdin
+    if pipe is None:
         err(b"tar: no stdin to read the archive from\n")
         return 2
+    stdin = pipe
 
     class Source(io.RawIOBase):
         def readable(self) -> bool:
