@@ -9,6 +9,7 @@ SPDY/3.1) and kubectl 1.27 exec (SPDY/3.1 only): the server speaks no SPDY yet.
 from __future__ import annotations
 
 import http.server
+import importlib
 import subprocess
 import threading
 import time
@@ -148,12 +149,12 @@ def test_kubectl_get_raw_through_the_proxy(kubectl: Kubectl) -> None:
 
 
 def test_official_python_client_stream_exec(server: ApiServer, tmp_path: Path) -> None:
-    from kubernetes import client, config
-    from kubernetes.stream import stream
+    kubernetes: Any = importlib.import_module("kubernetes")  # typed loosely on purpose
+    stream = importlib.import_module("kubernetes.stream").stream
 
     kubeconfig = server.write_kubeconfig(tmp_path / "kc")
-    api_client = config.new_client_from_config(str(kubeconfig))
-    api = client.CoreV1Api(api_client)
+    api_client = kubernetes.config.new_client_from_config(str(kubeconfig))
+    api = kubernetes.client.CoreV1Api(api_client)
     out = stream(
         api.connect_get_namespaced_pod_exec,
         "web",
