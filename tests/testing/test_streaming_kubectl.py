@@ -1,25 +1,25 @@
-"""exec, attach, cp, logs -f and the proxy with clients nobody here wrote:
-kubectl 1.33 (WebSocket v5 for exec/attach/cp) and the official Python client's
-``stream`` (WebSocket v4), against the TLS test server.
-
-Not yet: kubectl port-forward (1.33 asks for SPDY tunneled over WebSocket, then
-SPDY/3.1) and kubectl 1.27 exec (SPDY/3.1 only): the server speaks no SPDY yet.
+"""exec, attach, cp, port-forward, logs -f and the proxy with clients nobody
+here wrote, against the TLS test server: kubectl 1.33 (exec/attach/cp over
+WebSocket v5, port-forward as SPDY tunneled over WebSocket) and 1.27 (all of it
+over SPDY/3.1), and the official Python client's ``stream`` (WebSocket v4).
 """
 
 from __future__ import annotations
 
 import http.server
 import importlib
+import socket
 import subprocess
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .test_real_clients import Kubectl, kubectl_binary
+from .test_real_clients import KUBECTL_VERSIONS, Kubectl, kubectl_binary
 
 if TYPE_CHECKING:
     from kubeclient.testing import ApiServer
@@ -68,9 +68,12 @@ def server(generated: Path) -> Iterator[ApiServer]:
     web.server_close()
 
 
-@pytest.fixture
-def kubectl(server: ApiServer, tmp_path: Path) -> Kubectl:
-    return Kubectl(kubectl_binary("1.33"), server.write_kubeconfig(tmp_path / "kc"))
+@pytest.fixture(params=KUBECTL_VERSIONS)
+def kubectl(
+    request: pytest.FixtureRequest, server: ApiServer, tmp_path: Path
+) -> Kubectl:
+    binary = kubectl_binary(str(request.param))
+    return Kubectl(binary, server.write_kubeconfig(tmp_path / "kc"))
 
 
 def _run(
@@ -136,6 +139,43 @@ def test_kubectl_logs_follow(kubectl: Kubectl, server: ApiServer) -> None:
         assert process.stdout.readline() == "line 1\n"
         server.core.logs.append(key, "line 2\n")
         assert process.stdout.readline() == "line 2\n"
+    finally:
+        process.kill()
+        process.wait(10)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_kubectl_port_forward(kubectl: Kubectl) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            str(kubectl.binary),
+            "--kubeconfig",
+            str(kubectl.kubeconfig),
+            "port-forward",
+            "--address",
+            "127.0.0.1",
+            "web",
+            f"{port}:8080",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert "Forwarding from 127.0.0.1" in process.stdout.readline()
+        for path in ("/first", "/second"):  # each connection its own streams
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}{path}", timeout=10
+            ) as answer:
+                assert answer.read() == f"hello {path}".encode()
     finally:
         process.kill()
         process.wait(10)

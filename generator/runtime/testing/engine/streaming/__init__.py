@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from ....streaming import channels
 from ....streaming.websocket import accept_token
-from ...protocol.status import bad_request
+from ...protocol.status import ApiError, bad_request
 from ...protocol.wire import ServerResponse
 from . import emulation, proxy
 from .portforward import PortForwardSession
 from .remotecommand import RemoteCommandSession
 from .runtime import ExecFailure, Handler, PodRuntime, Process, Stdin
+from .spdy_sessions import SpdyPortForward, SpdyRemoteCommand
 
 if TYPE_CHECKING:
     from ..calls import Call
@@ -43,16 +44,40 @@ def _runtime(call: Call) -> PodRuntime:
     return runtime
 
 
+#: what a SPDY client may ask for in X-Stream-Protocol-Version, best first
+_SPDY_EXEC = (channels.V4,)
+_SPDY_PORT_FORWARD = "portforward.k8s.io"
+_TUNNEL = "SPDY/3.1+portforward.k8s.io"
+
+
+def _is_spdy(call: Call) -> bool:
+    return call.request.headers.get("upgrade", "").lower().startswith("spdy/3.1")
+
+
+def _spdy_handshake(call: Call, supported: tuple[str, ...]) -> dict[str, str]:
+    """The 101 headers of a SPDY/3.1 upgrade (the protocol from
+    X-Stream-Protocol-Version); 403 as the apiserver when none is supported."""
+    offered = call.request.headers.get("x-stream-protocol-version", "")
+    protocol = channels.negotiate(offered, supported)
+    if not protocol:
+        raise ApiError(
+            403,
+            "Forbidden",
+            f"unable to upgrade: no common stream protocol: client offered "
+            f"[{offered}], server supports [{' '.join(supported)}]",
+        )
+    return {
+        "connection": "Upgrade",
+        "upgrade": "SPDY/3.1",
+        "x-stream-protocol-version": protocol,
+    }
+
+
 def _handshake(call: Call, supported: tuple[str, ...]) -> tuple[str, dict[str, str]]:
     """The subprotocol and the 101 headers of a WebSocket upgrade; 400 otherwise."""
     headers = call.request.headers
     upgrade = headers.get("upgrade", "").lower()
     if "websocket" not in upgrade:
-        if upgrade.startswith("spdy"):
-            raise bad_request(
-                "Upgrade request required: the test API server speaks WebSocket "
-                f"({', '.join(supported)}), not {headers.get('upgrade')}"
-            )
         raise bad_request("Upgrade request required")
     key = headers.get("sec-websocket-key", "")
     if not key or headers.get("sec-websocket-version", "13").strip() != "13":
@@ -104,20 +129,26 @@ def serve_upgrade(
         def logs() -> Any:
             return call.core.logs.follow(key, LogQuery())
 
+    process_args = {
+        "namespace": namespace,
+        "pod": name,
+        "container": container,
+        "command": list(command),
+        "tty": tty,
+        "files": runtime.files(namespace, name, container),
+        "env": runtime.env(namespace, name, container),
+        "logs": logs,
+    }
+    if _is_spdy(call):
+        spdy = SpdyRemoteCommand(
+            handler, process_args, stdin=stdin, stdout=stdout, stderr=stderr, tty=tty
+        )
+        return ServerResponse(101, _spdy_handshake(call, _SPDY_EXEC), upgrade=spdy.run)
     protocol, headers = _handshake(call, channels.EXEC_PROTOCOLS)
     session = RemoteCommandSession(
         protocol,
         handler,
-        {
-            "namespace": namespace,
-            "pod": name,
-            "container": container,
-            "command": list(command),
-            "tty": tty,
-            "files": runtime.files(namespace, name, container),
-            "env": runtime.env(namespace, name, container),
-            "logs": logs,
-        },
+        process_args,
         stdin=stdin,
         stdout=stdout,
         stderr=stderr and not tty,  # a terminal merges stderr into stdout
@@ -149,6 +180,17 @@ def _attach_default(process: Process) -> int:
 def _port_forward(
     call: Call, runtime: PodRuntime, namespace: str, name: str
 ) -> ServerResponse:
+    def target(port: int) -> tuple[str, int] | None:
+        return runtime.port_target(namespace, name, port)
+
+    if _is_spdy(call):
+        headers = _spdy_handshake(call, (_SPDY_PORT_FORWARD,))
+        return ServerResponse(101, headers, upgrade=SpdyPortForward(name, target).run)
+    offered = call.request.headers.get("sec-websocket-protocol", "")
+    if _TUNNEL in [p.strip() for p in offered.split(",")]:
+        _, headers = _handshake(call, (_TUNNEL,))
+        tunnel = SpdyPortForward(name, target, tunnel=True)
+        return ServerResponse(101, headers, upgrade=tunnel.run)
     ports: list[int] = []
     for value in call.request.query.get("ports") or []:
         for text in value.split(","):
