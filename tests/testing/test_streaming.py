@@ -4,6 +4,7 @@ server, over real sockets (WebSocket v5/v4 channels)."""
 from __future__ import annotations
 
 import http.server
+import socket
 import socketserver
 import threading
 import time
@@ -399,3 +400,138 @@ def test_the_emulation_never_runs_host_commands(
     assert b"touch: not found" in result.stderr
     assert result.stdout == b"" and result.exit_code == 1  # ls: no such directory
     assert pods.exec("web", ["cat", "/etc/passwd"]).exit_code == 1
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _upgrade(server: ApiServer, path: str, headers: str) -> socket.socket:
+    """A raw upgraded connection; the 101 head read."""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n{headers}\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(1)
+        assert chunk, head
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 101 "), head
+    return sock
+
+
+WS_HEADERS = (
+    "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        (
+            "/api/v1/namespaces/default/pods/web/exec?command=cat&stdin=1&stdout=1",
+            WS_HEADERS + "Sec-WebSocket-Protocol: v5.channel.k8s.io\r\n",
+        ),
+        (
+            "/api/v1/namespaces/default/pods/web/portforward?ports=80",
+            WS_HEADERS + "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n",
+        ),
+        (
+            "/api/v1/namespaces/default/pods/web/exec?command=cat&stdin=1&stdout=1",
+            "Upgrade: SPDY/3.1\r\nConnection: Upgrade\r\n"
+            "X-Stream-Protocol-Version: v4.channel.k8s.io\r\n",
+        ),
+        (
+            "/api/v1/namespaces/default/pods/web/portforward",
+            "Upgrade: SPDY/3.1\r\nConnection: Upgrade\r\n"
+            "X-Stream-Protocol-Version: portforward.k8s.io\r\n",
+        ),
+    ],
+)
+def test_garbage_on_an_upgraded_connection_ends_it_only(
+    server: ApiServer, clients: ClientSet, path: str, headers: str
+) -> None:
+    for garbage in (b"\xff" * 64, b"\x80\x03\x00\x01\x00\xff\xff\xff" + b"x" * 32):
+        sock = _upgrade(server, path, headers)
+        sock.sendall(garbage)
+        sock.settimeout(10)
+        try:
+            while sock.recv(65536):
+                pass  # whatever the server still says, then the end
+        except (ConnectionResetError, TimeoutError) as error:
+            assert isinstance(error, ConnectionResetError), "the server kept it open"
+        sock.close()
+    assert clients.core_v1.pods("default").exec("web", ["echo", "ok"]).stdout == b"ok\n"
+
+
+def test_upgrade_errors_before_the_upgrade(server: ApiServer) -> None:
+    import http.client
+    import json
+
+    def status(path: str, headers: str) -> dict[str, Any]:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        extra = dict(
+            line.split(": ", 1) for line in headers.strip().split("\r\n") if line
+        )
+        connection.request("GET", path, headers=extra)
+        answer = connection.getresponse()
+        body: dict[str, Any] = json.loads(answer.read())
+        connection.close()
+        return body
+
+    exec_path = "/api/v1/namespaces/default/pods/web/exec?command=ls&stdout=1"
+    refused = status(exec_path, WS_HEADERS + "Sec-WebSocket-Protocol: v1.nope\r\n")
+    assert refused["code"] == 400 and "not supported" in refused["message"]
+    none = status("/api/v1/namespaces/default/pods/web/exec?command=ls", WS_HEADERS)
+    assert none["message"] == "you must specify at least 1 of stdin, stdout, stderr"
+    spdy = status(
+        exec_path,
+        "Upgrade: SPDY/3.1\r\nConnection: Upgrade\r\nX-Stream-Protocol-Version: v9\r\n",
+    )
+    assert spdy["code"] == 403 and "no common stream protocol" in spdy["message"]
+
+
+def test_the_spdy3_dictionary_is_the_specs() -> None:
+    import zlib
+
+    from kubeclient.testing.engine.streaming.spdy import DICTIONARY
+
+    # the dictionary id SPDY/3 peers check (zlib's adler32 of it)
+    assert (len(DICTIONARY), zlib.adler32(DICTIONARY)) == (1423, 0xE3C6A7C2)
+
+
+def test_frames_that_came_with_the_handshake_are_read_first(generated: Path) -> None:
+    """Regression: the first frames can arrive in the same read as the 101 head;
+    they must be delivered without waiting for more bytes (which never come)."""
+    from kubeclient.streaming.websocket import WebSocket
+    from wsproto.connection import Connection, ConnectionType
+    from wsproto.events import BytesMessage, CloseConnection
+
+    server = Connection(ConnectionType.SERVER)
+    frames = server.send(BytesMessage(data=b"\x01hello")) + server.send(
+        CloseConnection(code=1000)
+    )
+    near, far = socket.socketpair()
+    with near, far:
+        near.settimeout(5)
+        ws = WebSocket(near, client=True, buffered=frames)
+        assert ws.receive() == b"\x01hello"
+        assert ws.receive() is None
+
+
+def test_ctx_ends_a_port_forward(
+    server: ApiServer, clients: ClientSet, echo: tuple[str, int]
+) -> None:
+    from kubeclient.context import Context
+
+    server.pod_runtime.forward_port("default", "web", 9000, echo)
+    ctx = Context()
+    forward = clients.core_v1.pods("default").port_forward("web", 9000, ctx=ctx)
+    conn = forward.connect()
+    conn.sendall(b"x")
+    assert conn.recv(1) == b"x"
+    ctx.cancel()
+    conn.settimeout(10)
+    assert conn.recv(1) == b""  # the forwarded connection is cut
+    with pytest.raises(OSError):
+        forward.connect(timeout=2)  # nothing listens any more
+    conn.close()

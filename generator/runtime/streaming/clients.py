@@ -233,7 +233,9 @@ class PodStreaming(Proxying[T, L]):
         ctx: Context | None = None,
     ) -> PortForward:
         """Listen on 127.0.0.1:``local_port`` (0: any free port, see
-        ``.local_port``) and forward each connection to the pod's ``port``."""
+        ``.local_port``) and forward each connection to the pod's ``port``,
+        until closed (``with``) or ``ctx`` is done. What the server reports
+        (nothing listens on the port ...) is logged and kept in ``.errors``."""
         from .portforward import PortForward
 
         if not 0 < port < 65536:
@@ -250,7 +252,9 @@ class PodStreaming(Proxying[T, L]):
             )
             return ws
 
-        return PortForward(open_ws, port, local_port, what=f"pod {name} port {port}")
+        return PortForward(
+            open_ws, port, local_port, what=f"pod {name} port {port}", ctx=ctx
+        )
 
     def copy_to_pod(
         self,

@@ -11,10 +11,14 @@ import logging
 import socket
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..errors import StreamInterrupted
 from . import channels
 from .websocket import WebSocket
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 __all__ = ["PortForward"]
 
@@ -33,7 +37,13 @@ class PortForward:
     """
 
     def __init__(
-        self, open_ws: Opener, port: int, local_port: int = 0, *, what: str = ""
+        self,
+        open_ws: Opener,
+        port: int,
+        local_port: int = 0,
+        *,
+        what: str = "",
+        ctx: Context | None = None,
     ) -> None:
         self._open = open_ws
         self.port = port
@@ -58,14 +68,19 @@ class PortForward:
             target=self._accept, daemon=True, name=f"port-forward-{self.local_port}"
         )
         self._thread.start()
+        self._unregister = ctx.on_cancel(self.close) if ctx is not None else None
 
     def connect(self, timeout: float | None = 10.0) -> socket.socket:
         """A connection to the pod's port, through the forward."""
         return socket.create_connection(("127.0.0.1", self.local_port), timeout=timeout)
 
     def close(self) -> None:
-        """Stop listening and cut every forwarded connection."""
+        """Stop listening and cut every forwarded connection (``ctx`` does it too)."""
+        if self._closed.is_set():
+            return
         self._closed.set()
+        if self._unregister is not None:
+            self._unregister()
         try:
             self._listener.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -77,7 +92,8 @@ class PortForward:
             ws.abort()
         for conn in live:
             _shutdown(conn)
-        self._thread.join(5)
+        if threading.current_thread() is not self._thread:
+            self._thread.join(5)
 
     def __enter__(self) -> PortForward:
         return self

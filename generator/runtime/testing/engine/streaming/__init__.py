@@ -50,6 +50,12 @@ _SPDY_PORT_FORWARD = "portforward.k8s.io"
 _TUNNEL = "SPDY/3.1+portforward.k8s.io"
 
 
+def _require_upgrade(call: Call) -> None:
+    upgrade = call.request.headers.get("upgrade", "").lower()
+    if "websocket" not in upgrade and not upgrade.startswith("spdy/3.1"):
+        raise bad_request("Upgrade request required")
+
+
 def _is_spdy(call: Call) -> bool:
     return call.request.headers.get("upgrade", "").lower().startswith("spdy/3.1")
 
@@ -109,6 +115,7 @@ def serve_upgrade(
     if call.subresource == "portforward":
         return _port_forward(call, runtime, namespace, name)
     container = container_of(call, pod)
+    _require_upgrade(call)  # the apiserver's check, before the kubelet's options
     stdin, stdout, stderr = (call.flag(n) for n in ("stdin", "stdout", "stderr"))
     tty = call.flag("tty")
     if not (stdin or stdout or stderr):
@@ -183,6 +190,7 @@ def _port_forward(
     def target(port: int) -> tuple[str, int] | None:
         return runtime.port_target(namespace, name, port)
 
+    _require_upgrade(call)
     if _is_spdy(call):
         headers = _spdy_handshake(call, (_SPDY_PORT_FORWARD,))
         return ServerResponse(101, headers, upgrade=SpdyPortForward(name, target).run)

@@ -4,7 +4,7 @@ SYN_STREAM, SYN_REPLY, RST_STREAM, SETTINGS, PING, GOAWAY, HEADERS,
 WINDOW_UPDATE control frames and DATA frames; header blocks compressed with
 zlib and the SPDY/3 dictionary, one compression context per direction for the
 whole connection. Flow-control windows are not enforced (spdystream does not
-enforce them either); a frame over 16 MiB ends the connection.
+enforce them either); a frame over 1 MiB ends the connection.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ VERSION = 3
 SYN_STREAM, SYN_REPLY, RST_STREAM, SETTINGS = 1, 2, 3, 4
 PING, GOAWAY, HEADERS, WINDOW_UPDATE = 6, 7, 8, 9
 FLAG_FIN = 0x01
-MAX_FRAME = 16 * 1024 * 1024
+MAX_FRAME = 1 << 20  # spdystream sends data frames of 32 KiB; headers are small
 _CHUNK = 1 << 16
 
 
