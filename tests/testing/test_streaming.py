@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 
@@ -535,3 +535,74 @@ def test_ctx_ends_a_port_forward(
     with pytest.raises(OSError):
         forward.connect(timeout=2)  # nothing listens any more
     conn.close()
+
+
+# --------------------------------------------------------------------------- config
+
+
+class _ConnectProxy(socketserver.BaseRequestHandler):
+    """An HTTP CONNECT proxy that counts its tunnels."""
+
+    tunnels: ClassVar[list[str]] = []
+
+    def handle(self) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.request.recv(4096)
+            if not chunk:
+                return
+            head += chunk
+        target = head.split(b" ")[1].decode()
+        type(self).tunnels.append(target)
+        host, port = target.rsplit(":", 1)
+        upstream = socket.create_connection((host, int(port)))
+        self.request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        def pump(source: socket.socket, sink: socket.socket) -> None:
+            try:
+                while data := source.recv(65536):
+                    sink.sendall(data)
+            except OSError:
+                pass
+            for sock in (source, sink):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        threading.Thread(
+            target=pump, args=(upstream, self.request), daemon=True
+        ).start()
+        pump(self.request, upstream)
+
+
+def test_exec_over_tls_with_the_configs_credentials_and_proxy(generated: Path) -> None:
+    import dataclasses
+
+    from kubeclient import ClientSet
+    from kubeclient.errors import Unauthorized
+    from kubeclient.testing import ApiServer
+
+    socketserver.ThreadingTCPServer.daemon_threads = True
+    with (
+        ApiServer(tls=True, objects=[pod()]) as server,
+        socketserver.ThreadingTCPServer(("127.0.0.1", 0), _ConnectProxy) as proxy,
+    ):
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        config = server.config()  # TLS: the CA, a bearer token
+        with ClientSet(config) as clients:
+            pods = clients.core_v1.pods("default")
+            assert pods.exec("web", ["echo", "tls"]).stdout == b"tls\n"
+        from kubeclient.config.auth import BearerToken
+
+        bad = dataclasses.replace(config, auth=BearerToken("wrong"))
+        with ClientSet(bad) as clients, pytest.raises(Unauthorized):
+            clients.core_v1.pods("default").exec("web", ["true"])
+        through = dataclasses.replace(
+            config, proxy_url=f"http://127.0.0.1:{proxy.server_address[1]}"
+        )
+        with ClientSet(through) as clients:
+            pods = clients.core_v1.pods("default")
+            assert pods.exec("web", ["echo", "proxied"]).stdout == b"proxied\n"
+        assert f"127.0.0.1:{server.port}" in _ConnectProxy.tunnels
+        proxy.shutdown()

@@ -117,7 +117,10 @@ def _connect(transport: Any, request: Request) -> socket.socket:
 
         unregister = request.context.on_cancel(cancel)
     try:
-        connection.connect()
+        if _tunnel_required(pool):
+            pool._prepare_proxy(connection)  # CONNECT through the proxy, then TLS
+        else:
+            connection.connect()
     except Exception as error:
         ctx = request.context
         if ctx is not None and ctx.done:
@@ -130,6 +133,18 @@ def _connect(transport: Any, request: Request) -> socket.socket:
             unregister()
     sock: socket.socket = connection.sock
     return sock
+
+
+def _tunnel_required(pool: Any) -> bool:
+    """Whether the pool reaches the server through an HTTP CONNECT tunnel (an
+    https server behind an HTTP(S) proxy), as urllib3 decides for a request."""
+    if getattr(pool, "proxy", None) is None:
+        return False
+    from urllib3.util.proxy import connection_requires_http_tunnel
+
+    return bool(
+        connection_requires_http_tunnel(pool.proxy, pool.proxy_config, pool.scheme)
+    )
 
 
 def _handshake(
