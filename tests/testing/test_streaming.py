@@ -606,3 +606,19 @@ def test_exec_over_tls_with_the_configs_credentials_and_proxy(generated: Path) -
             assert pods.exec("web", ["echo", "proxied"]).stdout == b"proxied\n"
         assert f"127.0.0.1:{server.port}" in _ConnectProxy.tunnels
         proxy.shutdown()
+
+
+def test_stdin_the_command_never_reads_does_not_hold_the_session(
+    server: ApiServer, clients: ClientSet
+) -> None:
+    """Regression: a command that ends without reading a big stdin left the
+    server's reader blocked on the full pipe for good (a connection and its
+    thread leaked)."""
+    result = clients.core_v1.pods("default").exec(
+        "web", ["sh", "-c", "sleep 1; echo done"], stdin=bytes(32 * 1024 * 1024)
+    )
+    assert result.stdout == b"done\n" and result.exit_code == 0
+    deadline = time.monotonic() + 8
+    while server._httpd._connections and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not server._httpd._connections  # the session ended, its thread too

@@ -117,6 +117,15 @@ class RemoteCommandSession:
                 stdin.end()
 
     def _execute(self, ws: WebSocket, process: Process, done: threading.Event) -> None:
+        try:
+            self._run_handler(ws, process, done)
+        finally:
+            if process.stdin is not None:
+                process.stdin.end()  # a reader still feeding it must not wait on
+
+    def _run_handler(
+        self, ws: WebSocket, process: Process, done: threading.Event
+    ) -> None:
         status: dict[str, Any]
         try:
             code = self.handler(process)
@@ -129,6 +138,8 @@ class RemoteCommandSession:
         except Exception as error:  # a handler's bug: the client gets a Status
             _log.exception("test API server: exec handler failed")
             status = channels.failure_status(f"exec handler failed: {error}")
+        if process.stdin is not None:
+            process.stdin.end()  # unread stdin: the reading loop goes on to the close
         try:
             ws.send(channels.encode(channels.ERROR, json.dumps(status).encode()))
             ws.close()

@@ -136,6 +136,8 @@ class SpdyRemoteCommand:
         except Exception as error:
             _log.exception("test API server: exec handler failed")
             status = channels.failure_status(f"exec handler failed: {error}")
+        if stdin is not None:
+            stdin.data.end()  # the reading loop must not wait on a full pipe
         try:
             streams["error"].write(json.dumps(status).encode())
             for stream in streams.values():
