@@ -30,6 +30,8 @@ Sections:
             updates to 1,000 objects (bench/bench_informers.py)
   workqueue kubeclient.workqueue add/get/done per second, one thread and 8
             workers, beside bare queue.Queue (bench/bench_workqueue.py)
+  streaming exec stdout and port-forward throughput (100 MB), small-exec round
+            trip, beside kubectl against the same server (bench/bench_streaming.py)
   controller  the sample-controller reconciling 1,000 Foos beside a plain loop of
             get/create/update_status calls (bench/bench_controller.py)
   async     kubeclient.aio: 2,000 GETs at concurrency 50 beside the sync ClientSet
@@ -464,6 +466,7 @@ def main() -> None:
             "server",
             "informers",
             "workqueue",
+            "streaming",
             "controller",
             "async",
         ],
@@ -523,6 +526,12 @@ def main() -> None:
         import bench_workqueue
 
         bench_workqueue.bench_workqueue(report, package_dir)
+    if "streaming" in args.sections:
+        print("\n== streaming (bench/bench_streaming.py)", flush=True)
+        sys.path.insert(0, str(BENCH))
+        from bench_streaming import bench_streaming
+
+        bench_streaming(report, package_dir)
     if "controller" in args.sections:
         sys.path.insert(0, str(BENCH))
         from bench_controller import bench_controller

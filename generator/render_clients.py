@@ -168,7 +168,12 @@ def clients_context(
         resources = []
         for resource in gv.typed:
             bases = []
+            # exec, attach, port-forward and proxy: sync only for now (the async
+            # flavour keeps the surface's stubs, which raise NotImplementedError)
+            streaming = None if flavour.asynchronous else _streaming_base(resource)
             for method in resource.methods:
+                if streaming and _served_by(method, streaming):
+                    continue  # the runtime's streaming base has the real method
                 if method not in mixins:
                     awaited = False
                     shown = method
@@ -188,7 +193,7 @@ def clients_context(
                         name, shown, method_doc(method), query, awaited
                     )
                 bases.append(mixins[method].name)
-            resources.append(_resource_context(gv, resource, bases, flavour))
+            resources.append(_resource_context(gv, resource, bases, flavour, streaming))
         if resources:
             modules[gv.attribute] = _module_context(universe, gv, resources, flavour)
     ordered = list(mixins.values())
@@ -204,17 +209,54 @@ def clients_context(
     )
 
 
+#: streaming subresources the runtime implements (runtime/streaming/clients.py):
+#: the base class that has them, and which stubs of the surface it replaces
+_STREAMING_BASES = {
+    "PodStreaming": frozenset({"exec", "attach", "portforward", "proxy"}),
+    "Proxying": frozenset({"proxy"}),
+}
+
+
+def _streaming_base(r: ResourceSurface) -> str | None:
+    """PodStreaming for a resource with exec/attach/portforward (pods),
+    Proxying for one with only proxy (services, nodes), else None."""
+    subs = {
+        m.call.args[1].strip("\"'")
+        for m in r.methods
+        if m.call.method == "_unsupported" and len(m.call.args) > 1
+    }
+    if subs & {"exec", "attach", "portforward"}:
+        return "PodStreaming"
+    return "Proxying" if "proxy" in subs else None
+
+
+def _served_by(method: MethodSurface, base: str) -> bool:
+    call = method.call
+    return (
+        call.method == "_unsupported"
+        and len(call.args) > 1
+        and call.args[1].strip("\"'") in _STREAMING_BASES[base]
+    )
+
+
 def _resource_context(
-    gv: GroupVersionSurface, r: ResourceSurface, mixins: list[str], flavour: Flavour
+    gv: GroupVersionSurface,
+    r: ResourceSurface,
+    mixins: list[str],
+    flavour: Flavour,
+    streaming: str | None = None,
 ) -> dict[str, Any]:
     types = [r.model or "Any", r.list_model or "Any"]
     scope = "namespaced" if r.namespaced else "cluster-scoped"
     bases = [f"_verbs.{m}" for m in mixins] or [flavour.base]
+    if streaming:
+        bases.append(streaming)
     info = [pysource.py_str(v) for v in (gv.group, gv.version, r.plural)]
     params = ["self", "namespace: str | None = None"] if r.namespaced else ["self"]
     # laid out as black would (lines of 88 columns at most)
     return {
         "surface": r,
+        "streaming": streaming,
         "bases": [
             pysource.call(base, types, "", 4, ",", brackets="[]") for base in bases
         ],
@@ -255,6 +297,10 @@ def _module_context(
                 ),
                 *pysource.from_import(f"{rt}{flavour.resource_module}", [flavour.base]),
                 *pysource.from_import(f"{rt}{flavour.rest_module}", [flavour.rest]),
+                *pysource.from_import(
+                    f"{rt}streaming.clients",
+                    {c["streaming"] for c in resources if c["streaming"]},
+                ),
                 *pysource.from_import(".", ["_verbs"]),
             ],
         ),

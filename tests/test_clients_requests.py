@@ -407,18 +407,30 @@ def test_logs_text_and_follow(fake: Any) -> None:
     assert second.stream and second.params == {"follow": True}
 
 
-def test_streaming_subresources_say_they_are_not_supported(fake: Any) -> None:
+def test_streaming_subresources_need_a_network_transport(fake: Any) -> None:
+    """exec and attach upgrade a socket: an in-process transport cannot; the
+    proxy verbs are plain requests and go through any transport."""
     cs, t = fake
+    pods = cs.core_v1.pods("default")
     calls: list[Callable[[], object]] = [
-        lambda: cs.core_v1.pods("default").exec("web"),
-        lambda: cs.core_v1.pods("default").attach("web"),
-        lambda: cs.core_v1.pods("default").port_forward("web"),
-        lambda: cs.core_v1.services("default").proxy("svc"),
+        lambda: pods.exec("web", ["ls"]),
+        lambda: pods.stream_exec("web", ["ls"]),
+        lambda: pods.attach("web"),
     ]
     for call in calls:
-        with pytest.raises(NotImplementedError, match="streaming subresource"):
+        with pytest.raises(TypeError, match="needs a network connection"):
             call()
+    with pytest.raises(TypeError, match="a list of arguments"):
+        pods.exec("web", "ls -l")
     assert t.sent == []
+    t.replies = [canned(b"ok")]
+    assert (
+        cs.core_v1.services("default").proxy_get("svc", "/x", port="http").raw()
+        == b"ok"
+    )
+    assert [(s.method, s.path) for s in t.sent] == [
+        ("GET", "/api/v1/namespaces/default/services/svc%3Ahttp/proxy/x")
+    ]
 
 
 def test_watch_decodes_typed_events(fake: Any) -> None:

@@ -250,8 +250,7 @@ def test_subresources(cs: Any, ns: str) -> None:
 
     with pytest.raises(NotFound):
         pods.get("p2")
-    with pytest.raises(NotImplementedError, match="exec"):
-        pods.exec("p1")
+    assert pods.exec("p1", ["echo", "hi"]).stdout == b"hi\n"
 
 
 def test_pod_logs_text_and_follow(cs: Any, server: Any, ns: str) -> None:

@@ -265,6 +265,8 @@ def test_generated_signatures_are_the_surface(generated: Path) -> None:
             assert accessor.return_annotation == r.class_name
             cls = generated_class(gv.attribute, r.class_name)
             for m in r.methods:
+                if m.call.method == "_unsupported":
+                    continue  # runtime/streaming/clients.py has the real method
                 signature = inspect.signature(getattr(cls, m.name))
                 params = list(signature.parameters.values())[1:]  # self
                 expected: list[tuple[ParameterSurface, inspect._ParameterKind]] = [
@@ -287,7 +289,7 @@ def test_generated_signatures_are_the_surface(generated: Path) -> None:
                     assert actual.default == default, (r.plural, m.name, p.name)
                 assert same_code(signature.return_annotation, m.returns)
                 checked += 1
-    assert checked > 900
+    assert checked > 890
 
 
 class _Recorder:

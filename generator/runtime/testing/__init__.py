@@ -148,7 +148,12 @@ Simplified compared with a real API server:
   ``bookmark_interval`` seconds (60 by default) and just before a timeout; a watcher
   that falls further behind than the history (``history`` events, 10,000 by
   default) is ended, as the real cacher drops slow watchers.
-* exec, attach and port-forward answer 400 "Upgrade request required"; proxy 503.
+* exec, attach and port-forward (WebSocket v5/v4, SPDY/3.1, SPDY over WebSocket)
+  run in the pluggable ``ApiServer.pod_runtime``: registered handlers, else exec
+  emulates a few commands on in-memory files (engine/streaming/emulation.py; never a
+  host command); the pod and service proxies forward to registered loopback targets
+  (503 without one). A plain request to exec, attach or portforward is 400 "Upgrade
+  request required".
 * Delete of an object held by finalizers answers 200 with the object (202 only with
   orphanDependents=false), as the real handler does.
 """

@@ -20,6 +20,7 @@ from .engine.core import Core
 from .engine.faults import Faults
 from .engine.registry import Registry
 from .engine.store import Store
+from .engine.streaming.runtime import PodRuntime
 from .protocol.wire import ServerRequest, ServerResponse
 
 if TYPE_CHECKING:  # imported when used: keeps ``import <pkg>.testing`` quick
@@ -127,6 +128,12 @@ class ApiServer:
     @property
     def faults(self) -> Faults:
         return self.core.faults
+
+    @property
+    def pod_runtime(self) -> PodRuntime:
+        """What runs in the pods: exec/attach handlers, port-forward targets,
+        in-memory files (see testing/engine/streaming/runtime.py)."""
+        return self.core.pod_runtime
 
     @property
     def registry(self) -> Registry:

@@ -21,6 +21,7 @@ from .logs import PodLogs
 from .objects import INITIAL_NAMESPACES, Objects
 from .registry import Registry
 from .store import Store, object_key
+from .streaming.runtime import PodRuntime
 
 
 class ServerState:
@@ -47,6 +48,8 @@ class ServerState:
         self.store = Store(history)
         self.objects = Objects(self.registry, self.store)
         self.logs = PodLogs()
+        #: what runs in pods: exec/attach handlers, port targets (engine/streaming)
+        self.pod_runtime = PodRuntime()
         self.auth = Auth(anonymous, unsecured)
         self.faults = Faults()
         self.openapi = OpenAPI()

@@ -11,7 +11,6 @@ from typing import Any
 
 from ..._model import deepcopy_json, format_time, parse_time
 from ..protocol.status import (
-    ApiError,
     Cause,
     bad_request,
     conflict,
@@ -384,20 +383,17 @@ def token(call: Call) -> ServerResponse:
 
 
 def upgrade_required(call: Call) -> ServerResponse:
-    """exec, attach, portforward: a plain HTTP request gets what the real server
-    answers it (the streaming protocols are not served)."""
-    _pod(call)
-    raise bad_request("Upgrade request required")
+    """exec, attach, portforward: WebSocket upgrades (engine/streaming)."""
+    from .streaming import serve_upgrade
+
+    return serve_upgrade(call, _container)
 
 
 def proxy(call: Call) -> ServerResponse:
-    obj = _pod(call)
-    raise ApiError(
-        503,
-        "ServiceUnavailable",
-        f"no endpoints available for {call.resource.info.singular or call.resource.info.kind.lower()} "
-        f'"{obj["metadata"]["name"]}" (the test API server does not proxy)',
-    )
+    """pods/proxy, services/proxy: to the targets of the pod runtime."""
+    from .streaming import serve_proxy
+
+    return serve_proxy(call)
 
 
 SUBRESOURCES: dict[str, Handler] = {

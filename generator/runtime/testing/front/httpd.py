@@ -50,6 +50,7 @@ _log = logging.getLogger(__name__)
 READ_TIMEOUT = 60.0
 
 _REASONS = {
+    101: "Switching Protocols",
     200: "OK",
     201: "Created",
     202: "Accepted",
@@ -127,6 +128,9 @@ class _Handler(StreamRequestHandler):
         except Exception as error:
             _log.exception("test API server: error handling %s", request.path)
             response = _internal_error(error)
+        if response.upgrade is not None:
+            self._upgrade(response)
+            return False
         if response.stream is None:
             self._send(response, head_only)
         else:
@@ -246,6 +250,18 @@ class _Handler(StreamRequestHandler):
                 failed.body,
             )
         self.wfile.write(data)
+
+    def _upgrade(self, response: ServerResponse) -> None:
+        """A 101: the head, then the connection belongs to the upgrade."""
+        assert response.upgrade is not None
+        self.close_connection = True
+        self.wfile.write(self._encode(response, {}))
+        try:
+            response.upgrade(self.connection, self.rfile.read1)
+        except OSError:
+            pass
+        except Exception:
+            _log.exception("test API server: an upgraded connection failed")
 
     def _stream(self, response: ServerResponse, head_only: bool = False) -> None:
         stream = response.stream

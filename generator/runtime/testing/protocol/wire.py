@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+import socket
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,10 @@ class ServerResponse:
     #: chunks of a streamed body (watch, follow=true logs); b"" is a heartbeat
     #: (nothing to send). Closing the iterator releases what the stream holds.
     stream: Iterator[bytes] | None = None
+    #: a 101 upgrade (exec, attach, portforward): after the head, the front hands
+    #: the connection over: ``upgrade(socket, recv)``, ``recv`` reading what the
+    #: front may have buffered first
+    upgrade: Callable[[socket.socket, Callable[[int], bytes]], None] | None = None
 
 
 class ConnectionDropped(Exception):
