@@ -547,8 +547,18 @@ class Objects:
         meta.pop("resourceVersion", None)
         self._place(resource, meta, namespace)
 
+        # Ownership comes from the configuration as sent: the defaults create()
+        # fills in belong to nobody (the field manager defaults after the merge),
+        # so the next identical apply does not prune them.
+        sent = copy_obj(config)
+
         def applied(obj: dict[str, Any]) -> dict[str, Any]:
-            return run_apply(resource, None, obj, write, "")
+            owned = run_apply(resource, None, sent, write, "")
+            entries = owned["metadata"].get("managedFields")
+            obj["metadata"].pop("managedFields", None)
+            if entries:
+                obj["metadata"]["managedFields"] = entries
+            return obj
 
         return self.create(resource, namespace, config, write, applied=applied)
 
