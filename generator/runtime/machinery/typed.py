@@ -29,7 +29,16 @@ from .schema import (
     strategies_of,
 )
 
-__all__ = ["FieldDiff", "collect", "compare", "field_set", "merge", "remove_path"]
+__all__ = [
+    "FieldDiff",
+    "collect",
+    "compare",
+    "field_set",
+    "list_elements",
+    "map_is_atomic",
+    "merge",
+    "remove_path",
+]
 
 
 def _list_kind(pos: Pos) -> tuple[str, tuple[str, ...]]:
@@ -95,8 +104,10 @@ def collect(
         for key, child in value.items():
             child_pos = child_of(pos, key)
             child_path = (*path, field_element(key))
-            if not struct or child_pos.field is None:
-                out.add(child_path)  # map entries (and unknown fields) are members
+            if not struct or child_pos.field is None or child == {}:
+                # map entries, unknown fields and empty maps (SMD's toFieldSet
+                # inserts those: `emptyDir: {}`) are members
+                out.add(child_path)
             collect(child, child_pos, child_path, out, strict)
         return
     if isinstance(value, list):
@@ -274,3 +285,8 @@ def remove_path(value: Any, path: FieldPath, pos: Pos) -> bool:
                 return not value
             return False
     return False
+
+
+#: For extract (kubeclient.apply): the items of an associative list, keyed.
+list_elements = _elements
+map_is_atomic = _map_is_atomic
