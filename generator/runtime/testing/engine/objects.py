@@ -530,7 +530,10 @@ class Objects:
         new = merge_subresource(resource, subresource, old, merged)
         if subresource or resource.has("status"):
             # what the strategy resets is owned by nobody: keep the apply's record
-            new["metadata"]["managedFields"] = merged["metadata"].get("managedFields")
+            entries = merged["metadata"].get("managedFields")
+            new["metadata"].pop("managedFields", None)
+            if entries:  # an apply owning nothing leaves no entry, not a null
+                new["metadata"]["managedFields"] = entries
         return self.commit_update(resource, old, new, write, subresource, managed=False)
 
     def _apply_create(

@@ -1,0 +1,48 @@
+"""The errors of manifests: what cannot be loaded, and what preflight found."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Failure", "ManifestError", "PreflightError"]
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be loaded or mapped; the message names the file,
+    the document and the line."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One document preflight refused: where it is, what it is, why (the
+    server's message and ``causes``, the other managers of a conflict)."""
+
+    origin: str
+    object: str
+    message: str
+    causes: tuple[dict[str, Any], ...] = ()
+    managers: tuple[str, ...] = field(default=())
+
+    def __str__(self) -> str:
+        lines = [f"{self.origin}: {self.object}: {self.message}"]
+        for cause in self.causes:
+            where = cause.get("field") or ""
+            text = cause.get("message") or cause.get("reason") or ""
+            lines.append(f"    {where}: {text}" if where else f"    {text}")
+        return "\n".join(lines)
+
+
+class PreflightError(ManifestError):
+    """Preflight refused some documents; nothing was applied. ``failures`` lists
+    every one of them."""
+
+    def __init__(self, failures: Sequence[Failure]) -> None:
+        self.failures = list(failures)
+        count = len(self.failures)
+        head = (
+            f"{count} document{'s' if count != 1 else ''} failed preflight, "
+            "nothing was applied:"
+        )
+        super().__init__("\n".join([head, *(str(f) for f in self.failures)]))
