@@ -148,3 +148,15 @@ def test_crd_applied_becomes_established(client: Client) -> None:
     conditions = {c["type"]: c["status"] for c in crd["status"]["conditions"]}
     assert conditions["NamesAccepted"] == "True"
     assert conditions["Established"] == "True"
+
+
+def test_an_apply_owning_nothing_leaves_no_entry(client: Client) -> None:
+    """A bare Namespace: the applier owns no field, so no entry (and no null) is
+    stored, and applying it again writes nothing."""
+    bare = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bare"}}
+    created = _apply(client, NAMESPACES + "/bare", bare)
+    again = _apply(client, NAMESPACES + "/bare", bare)
+    assert "managedFields" not in again["metadata"]
+    assert (
+        again["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
+    )
