@@ -32,6 +32,8 @@ Sections:
             workers, beside bare queue.Queue (bench/bench_workqueue.py)
   controller  the sample-controller reconciling 1,000 Foos beside a plain loop of
             get/create/update_status calls (bench/bench_controller.py)
+  apply     kubeclient.manifests.apply of 500 objects beside kubectl 1.33 apply
+            --server-side -f of the same directory, same server (bench/bench_apply.py)
 """
 
 from __future__ import annotations
@@ -461,6 +463,7 @@ def main() -> None:
             "informers",
             "workqueue",
             "controller",
+            "apply",
         ],
     )
     parser.add_argument("--list-pods", type=int, default=10_000)
@@ -523,6 +526,11 @@ def main() -> None:
         from bench_controller import bench_controller
 
         bench_controller(report, package_dir, count=1000, workers=4)
+    if "apply" in args.sections:
+        sys.path.insert(0, str(BENCH))
+        from bench_apply import bench_apply
+
+        bench_apply(report, package_dir)
     shutil.rmtree(package_dir.parent, ignore_errors=True)
     missed = [r for r in RESULTS if r[3] == "MISSED"]
     print(f"\n{len(RESULTS)} figures, {len(missed)} missed targets")
