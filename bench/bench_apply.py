@@ -107,6 +107,8 @@ def bench_apply(report: Report, package_dir: Path, count: int = OBJECTS) -> None
         return
     from kubeclient import ClientSet
     from kubeclient.config import load_kube_config
+    from kubeclient.models.core_v1 import Namespace
+    from kubeclient.models.meta_v1 import ObjectMeta
 
     print(f"\n== apply: {count} objects, manifests.apply beside kubectl 1.33")
     folder = write_manifests(Path(tempfile.mkdtemp(prefix="kubegen-apply-")), count)
