@@ -117,11 +117,7 @@ def bench_apply(report: Report, package_dir: Path, count: int = OBJECTS) -> None
         with ClientSet(load_kube_config(server.kubeconfig)) as cs:
             for namespace in ("ours", "theirs"):
                 cs.core_v1.namespaces().apply(
-                    {
-                        "apiVersion": "v1",
-                        "kind": "Namespace",
-                        "metadata": {"name": namespace},
-                    },
+                    Namespace(metadata=ObjectMeta(name=namespace)),
                     field_manager="bench",
                 )
             theirs_first = _kubectl(server.kubeconfig, folder, "theirs")
