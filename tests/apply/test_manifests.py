@@ -232,3 +232,33 @@ def test_namespaces_dry_run_and_typed_objects(cs: Any) -> None:
         manifests.PreflightError, match='does not match the namespace "team"'
     ):
         manifests.apply(cs, [elsewhere], field_manager="ci", namespace="team")
+
+
+def test_custom_resources_of_a_new_crd_are_checked_before_the_rest(cs: Any) -> None:
+    """They cannot be dry-run before their CRD exists: once the CRDs are
+    Established, they are, before anything else is applied."""
+    from kubeclient import manifests
+    from kubeclient.errors import NotFound
+
+    crds = _load(FIXTURES / "gateway-api" / "standard-install.yaml")
+    bad_gateway = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "bad"},
+        "spec": {"gatewayClassName": "x", "listeners": [{"name": "l", "port": 0}]},
+    }
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "later"}}
+    with pytest.raises(manifests.PreflightError) as err:
+        manifests.apply(cs, [config, bad_gateway, *crds], field_manager="ci")
+    (failure,) = err.value.failures
+    assert (failure.origin, failure.object) == (
+        "object 2",
+        "gateway.gateway.networking.k8s.io/bad in default",
+    )
+    assert "spec.listeners[0]" in str(failure)
+    assert [a.split("/")[0] for a in err.value.applied] == [
+        "customresourcedefinition.apiextensions.k8s.io"
+    ] * 2
+    assert "only these were applied" in str(err.value)
+    with pytest.raises(NotFound):
+        cs.core_v1.config_maps("default").get("later")

@@ -15,7 +15,7 @@ from ..errors import ApiError, NotFound
 from ..unstructured import Unstructured
 from ..wait import wait_for
 from .errors import Failure, ManifestError, PreflightError
-from .planning import CRD_KIND, Planned, plan
+from .planning import CRD_KIND, FIRST_KINDS, Planned, plan
 
 __all__ = ["ApplyResult", "Checked", "apply", "preflight", "session"]
 
@@ -87,9 +87,9 @@ def apply(
     A namespaced object without a namespace goes to ``namespace`` or the
     context's. Preflight first: every object must map to a served resource and
     pass a server-side dry-run apply (objects of a CRD or in a namespace of the
-    same batch are checked as far as the server can before those exist); if any
-    fails, nothing is applied and :class:`~.errors.PreflightError` lists every
-    failure with the server's causes. A conflict names the other managers;
+    same batch are dry-run once those are applied, before anything else); if
+    any fails, nothing (else) is applied and :class:`~.errors.PreflightError`
+    lists every failure with the server's causes. A conflict names the other managers;
     ``force=True`` takes their fields over. ``dry_run=True`` stops after
     preflight and reports what would happen.
     """
@@ -99,28 +99,49 @@ def apply(
     checked = preflight(s, objects, field_manager, namespace, force)
     if dry_run:
         return [_result(c, c.dry if c.dry is not None else c.item.obj) for c in checked]
-    results: list[ApplyResult] = []
-    crds_applied = False
-    for c in checked:
-        if c.item.group_kind != CRD_KIND and crds_applied:
-            s.mapper.reset()  # discovery now serves the new resources
-            crds_applied = False
-        client = s.client(c.item)
-        try:
-            answer = client.apply(c.item.obj, field_manager=field_manager, force=force)
-        except ApiError as err:
-            done = ", ".join(str(r) for r in results) or "nothing"
-            raise ManifestError(
-                f"{c.item.origin}: {c.item.title}: {err.message or err} "
-                f"(applied before it: {done})"
-            ) from err
-        if c.item.group_kind == CRD_KIND:
-            crds_applied = True
-            answer = _wait_established(client, c.item, timeout)
-        results.append(_result(c, answer))
-    if crds_applied:
-        s.mapper.reset()
+    first = [c for c in checked if c.item.group_kind in FIRST_KINDS]
+    rest = [c for c in checked if c.item.group_kind not in FIRST_KINDS]
+    results = [_apply_one(s, c, field_manager, force, timeout, []) for c in first]
+    if any(c.item.group_kind == CRD_KIND for c in first):
+        s.mapper.reset()  # discovery now serves the new resources
+    # what could not be dry-run before its Namespace or CRD existed is, now,
+    # before anything else is applied
+    failures = []
+    for c in rest:
+        if c.dry is None:
+            try:
+                c.dry = s.client(c.item).apply(
+                    c.item.obj, field_manager=field_manager, force=force, dry_run="All"
+                )
+            except ApiError as err:
+                failures.append(_failure(c.item, err))
+    if failures:
+        raise PreflightError(failures, applied=[str(r) for r in results])
+    for c in rest:
+        results.append(_apply_one(s, c, field_manager, force, timeout, results))
     return results
+
+
+def _apply_one(
+    s: Session,
+    c: Checked,
+    field_manager: str,
+    force: bool,
+    timeout: float,
+    before: list[ApplyResult],
+) -> ApplyResult:
+    client = s.client(c.item)
+    try:
+        answer = client.apply(c.item.obj, field_manager=field_manager, force=force)
+    except ApiError as err:
+        done = ", ".join(str(r) for r in before) or "nothing"
+        raise ManifestError(
+            f"{c.item.origin}: {c.item.title}: {err.message or err} "
+            f"(applied before it: {done})"
+        ) from err
+    if c.item.group_kind == CRD_KIND:
+        answer = _wait_established(client, c.item, timeout)
+    return _result(c, answer)
 
 
 def preflight(

@@ -35,14 +35,21 @@ class Failure:
 
 
 class PreflightError(ManifestError):
-    """Preflight refused some documents; nothing was applied. ``failures`` lists
-    every one of them."""
+    """Preflight refused some documents. ``failures`` lists every one of them;
+    ``applied`` what was applied before (the batch's Namespaces and CRDs, when
+    the refused objects could only be checked once those existed), else empty:
+    nothing was applied."""
 
-    def __init__(self, failures: Sequence[Failure]) -> None:
+    def __init__(
+        self, failures: Sequence[Failure], applied: Sequence[str] = ()
+    ) -> None:
         self.failures = list(failures)
+        self.applied = list(applied)
         count = len(self.failures)
-        head = (
-            f"{count} document{'s' if count != 1 else ''} failed preflight, "
-            "nothing was applied:"
+        done = (
+            f"only these were applied: {', '.join(self.applied)}"
+            if self.applied
+            else "nothing was applied"
         )
+        head = f"{count} document{'s' if count != 1 else ''} failed preflight, {done}:"
         super().__init__("\n".join([head, *(str(f) for f in self.failures)]))

@@ -15,10 +15,12 @@ from ..resources import ResourceInfo
 from .errors import Failure
 from .loading import Manifest
 
-__all__ = ["CRD_KIND", "Planned", "plan"]
+__all__ = ["CRD_KIND", "FIRST_KINDS", "Planned", "plan"]
 
 CRD_KIND = ("apiextensions.k8s.io", "CustomResourceDefinition")
 _NAMESPACE_KIND = ("", "Namespace")
+#: Applied before everything else: what other objects need to exist at all.
+FIRST_KINDS = (_NAMESPACE_KIND, CRD_KIND)
 
 
 @dataclass
