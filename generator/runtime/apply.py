@@ -20,6 +20,7 @@ Applying ``extract(obj, m)`` unchanged as ``m`` changes nothing on the server.
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -141,20 +142,51 @@ def _freeze(node: dict[str, Any], paths: set[FieldPath], prefix: FieldPath) -> _
 def _extract(value: Any, pos: Pos, tree: _Tree) -> Any:
     if isinstance(value, dict) and not map_is_atomic(pos):
         return _extract_map(value, pos, tree)
-    if isinstance(value, list):
-        elements = list_elements(value, pos)
-        if elements is not None:
-            out = []
-            for pe, item in elements:
-                if pe in tree:
-                    whole, below = tree[pe]
-                    out.append(
-                        deepcopy_json(item)
-                        if whole
-                        else _extract(item, item_of(pos), below)
-                    )
-            return out
-    return deepcopy_json(value)  # atomic: owned whole, or not reachable here
+    if isinstance(value, list) and tree:
+        return _extract_items(value, pos, tree)
+    return deepcopy_json(value)  # atomic: owned whole
+
+
+def _extract_items(items: list[Any], pos: Pos, tree: _Tree) -> list[Any]:
+    """The owned items of an associative list, in the live order. Items are found
+    by the path elements the schema gives them, else by the owned elements
+    themselves (a custom resource's list, whose schema the client does not
+    have; a key whose defaulted field the server added, as ``protocol``)."""
+    elements = list_elements(items, pos)
+    used: set[str] = set()
+    out = []
+    for index, item in enumerate(items):
+        pe = elements[index][0] if elements is not None else None
+        if pe not in tree:
+            pe = _matching_element(tree, item, index, used)
+        if pe is None:
+            continue
+        used.add(pe)
+        whole, below = tree[pe]
+        out.append(
+            deepcopy_json(item) if whole else _extract(item, item_of(pos), below)
+        )
+    return out
+
+
+def _matching_element(tree: _Tree, item: Any, index: int, used: set[str]) -> str | None:
+    return next(
+        (pe for pe in tree if pe not in used and _matches(pe, item, index)), None
+    )
+
+
+def _matches(pe: str, item: Any, index: int) -> bool:
+    """Whether a list item is the one a path element names (decode_fields_v1
+    checked the element's JSON already)."""
+    kind, body = pe[:2], pe[2:]
+    if kind == "k:":
+        key = json.loads(body)
+        return isinstance(item, dict) and all(
+            k in item and item[k] == v for k, v in key.items()
+        )
+    if kind == "v:":
+        return bool(json.loads(body) == item)
+    return kind == "i:" and int(body) == index
 
 
 def _extract_map(value: dict[str, Any], pos: Pos, tree: _Tree) -> dict[str, Any]:

@@ -4,6 +4,7 @@ Extract<Kind>; applying them back changes nothing on the server."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -259,3 +260,93 @@ def test_extract_rejects_broken_managed_fields() -> None:
         extract(broken, field_manager="m")
     with pytest.raises(ExtractError, match="not a list"):
         extract({"metadata": {"managedFields": {}}}, field_manager="m")
+
+
+def test_extract_finds_list_items_by_their_owned_keys(generated: Path) -> None:
+    """A custom resource's list-map (no schema on the client) and a key the
+    server completed with a default (protocol) still find their items."""
+    from kubeclient.apply import extract
+
+    gateway = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "Gateway",
+        "metadata": {
+            "name": "g",
+            "managedFields": [
+                {
+                    "manager": "me",
+                    "operation": "Apply",
+                    "apiVersion": "gateway.networking.k8s.io/v1",
+                    "fieldsType": "FieldsV1",
+                    "fieldsV1": {
+                        "f:spec": {
+                            "f:listeners": {
+                                'k:{"name":"b"}': {".": {}, "f:name": {}, "f:port": {}},
+                            },
+                            "f:tags": {'v:"x"': {}},
+                            "f:order": {"i:1": {}},
+                        }
+                    },
+                }
+            ],
+        },
+        "spec": {
+            "listeners": [
+                {"name": "a", "port": 1},
+                {"name": "b", "port": 2, "protocol": "HTTP"},
+            ],
+            "tags": ["x", "y"],
+            "order": ["first", "second"],
+        },
+    }
+    assert extract(gateway, field_manager="me")["spec"] == {
+        "listeners": [{"name": "b", "port": 2}],
+        "tags": ["x"],
+        "order": ["second"],
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "p",
+            "managedFields": [
+                {
+                    "manager": "me",
+                    "operation": "Apply",
+                    "apiVersion": "v1",
+                    "fieldsType": "FieldsV1",
+                    "fieldsV1": {
+                        "f:spec": {
+                            "f:containers": {
+                                'k:{"name":"c"}': {
+                                    ".": {},
+                                    "f:name": {},
+                                    "f:ports": {
+                                        'k:{"containerPort":80}': {
+                                            ".": {},
+                                            "f:containerPort": {},
+                                        }
+                                    },
+                                }
+                            }
+                        }
+                    },
+                }
+            ],
+        },
+        "spec": {
+            "containers": [
+                {
+                    "name": "c",
+                    "image": "i",
+                    "ports": [
+                        {"containerPort": 81, "protocol": "TCP"},
+                        {"containerPort": 80, "protocol": "TCP"},
+                    ],
+                }
+            ]
+        },
+    }
+    assert extract(pod, field_manager="me")["spec"] == {
+        "containers": [{"name": "c", "ports": [{"containerPort": 80}]}]
+    }
