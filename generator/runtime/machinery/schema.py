@@ -3,7 +3,10 @@ merge patch, field sets, apply).
 
 The schema is the generated model classes: a field's ``list_type``, ``map_keys``,
 ``map_type``, ``patch_strategy`` and ``patch_merge_key``, and a class's
-``_map_type_``. ``None`` as a schema means free-form JSON.
+``_map_type_``; or, for custom resources, a CRD's structural schema
+(:func:`structural_root`: ``x-kubernetes-list-type``, ``-list-map-keys``,
+``-map-type``; metadata as the ObjectMeta model). ``None`` as a schema means
+free-form JSON.
 """
 
 from __future__ import annotations
@@ -15,7 +18,11 @@ from .._model import Codec, Field, ListCodec, MapCodec, Model, ModelCodec
 __all__ = [
     "FREE",
     "Pos",
+    "Schema",
+    "SchemaField",
+    "SchemaNode",
     "child_of",
+    "has_fields",
     "is_struct",
     "is_typed_map",
     "item_of",
@@ -23,17 +30,23 @@ __all__ = [
     "model_of",
     "root_pos",
     "strategies_of",
+    "structural_root",
 ]
 
 
 class Pos:
     """Where a value sits in the schema: the field that holds it (its merge
-    metadata) and the codec describing the value (a model, a list, a map of
-    models, or None for scalars and free-form JSON)."""
+    metadata: a model's Field or a :class:`SchemaField`) and what describes the
+    value (a model, list or map codec, a :class:`SchemaNode`, or None for
+    scalars and free-form JSON)."""
 
     __slots__ = ("field", "codec")
 
-    def __init__(self, field: Field[Any, Any] | None, codec: Codec | None) -> None:
+    def __init__(
+        self,
+        field: Field[Any, Any] | SchemaField | None,
+        codec: Codec | SchemaNode | None,
+    ) -> None:
         self.field = field
         self.codec = codec
 
@@ -41,7 +54,48 @@ class Pos:
 FREE = Pos(None, None)
 
 
-def root_pos(schema: type[Model] | None) -> Pos:
+class SchemaField:
+    """A structural schema node's merge metadata, as a model Field carries it."""
+
+    __slots__ = ("list_type", "map_keys", "map_type")
+    patch_strategy = None
+    patch_merge_key = None
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.list_type = schema.get("x-kubernetes-list-type")
+        keys = schema.get("x-kubernetes-list-map-keys")
+        self.map_keys = tuple(str(k) for k in keys) if isinstance(keys, list) else ()
+        self.map_type = schema.get("x-kubernetes-map-type")
+
+
+class SchemaNode:
+    """A node of a CRD's structural schema, in the place of a codec; the root
+    gives ``metadata`` the ObjectMeta model, as the apiserver does."""
+
+    __slots__ = ("schema", "object_meta")
+
+    def __init__(
+        self, schema: dict[str, Any], object_meta: type[Model] | None = None
+    ) -> None:
+        self.schema = schema
+        self.object_meta = object_meta
+
+
+#: What the engines take as a schema: a model class, a prepared root position
+#: (a custom resource's, :func:`structural_root`), or None for free-form JSON.
+Schema = type[Model] | Pos | None
+
+
+def structural_root(
+    schema: dict[str, Any], object_meta: type[Model] | None = None
+) -> Pos:
+    """The root position of a custom resource with this openAPIV3Schema."""
+    return Pos(None, SchemaNode(schema, object_meta))
+
+
+def root_pos(schema: Schema) -> Pos:
+    if isinstance(schema, Pos):
+        return schema
     return FREE if schema is None else Pos(None, ModelCodec(schema))
 
 
@@ -56,6 +110,20 @@ _CODEC_KINDS = {
 
 def _codec_kind(pos: Pos) -> str | None:
     return _CODEC_KINDS.get(type(pos.codec).__name__)
+
+
+def _node(pos: Pos) -> dict[str, Any] | None:
+    """The structural schema at ``pos``, if it is a custom resource's."""
+    return pos.codec.schema if isinstance(pos.codec, SchemaNode) else None
+
+
+def has_fields(pos: Pos) -> bool:
+    """A struct: a model, or a structural object with properties (whose fields,
+    unlike a map's entries, are not members of a field set by themselves)."""
+    node = _node(pos)
+    if node is not None:
+        return isinstance(node.get("properties"), dict)
+    return is_struct(pos)
 
 
 def model_of(pos: Pos) -> type[Model] | None:
@@ -73,6 +141,16 @@ def is_typed_map(pos: Pos) -> bool:
 
 
 def child_of(pos: Pos, key: str) -> Pos:
+    node = _node(pos)
+    if node is not None:
+        assert isinstance(pos.codec, SchemaNode)
+        if key == "metadata" and pos.codec.object_meta is not None:
+            return Pos(None, ModelCodec(pos.codec.object_meta))
+        props = node.get("properties")
+        sub = props.get(key) if isinstance(props, dict) else None
+        if sub is None and isinstance(node.get("additionalProperties"), dict):
+            sub = node["additionalProperties"]
+        return _schema_pos(sub) if isinstance(sub, dict) else FREE
     cls = model_of(pos)
     if cls is not None:
         f = cls._wire_fields_.get(key)
@@ -82,7 +160,15 @@ def child_of(pos: Pos, key: str) -> Pos:
     return FREE
 
 
+def _schema_pos(sub: dict[str, Any]) -> Pos:
+    return Pos(SchemaField(sub), SchemaNode(sub))
+
+
 def item_of(pos: Pos) -> Pos:
+    node = _node(pos)
+    if node is not None:
+        items = node.get("items")
+        return _schema_pos(items) if isinstance(items, dict) else FREE
     if _codec_kind(pos) == "list":
         return Pos(None, getattr(pos.codec, "item", None))
     return FREE

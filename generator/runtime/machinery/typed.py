@@ -15,13 +15,15 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from .._model import Model, deepcopy_json
+from .._model import deepcopy_json
 from .errors import PatchError
 from .fieldpath import FieldPath, field_element, format_path
 from .jsonvalue import MISSING, go_json, json_equal
 from .schema import (
     Pos,
+    Schema,
     child_of,
+    has_fields,
     is_struct,
     item_of,
     model_of,
@@ -84,7 +86,7 @@ def _elements(items: list[Any], pos: Pos) -> list[tuple[str, Any]] | None:
     return out
 
 
-def field_set(obj: Any, schema: type[Model] | None) -> set[FieldPath]:
+def field_set(obj: Any, schema: Schema) -> set[FieldPath]:
     """The paths of the fields ``obj`` sets (SMD ``TypedValue.ToFieldSet``): leaves,
     atomic lists and maps as a whole, items of associative lists, and entries of
     string-keyed maps; struct fields only through what is inside them."""
@@ -100,7 +102,7 @@ def collect(
         if _map_is_atomic(pos):
             out.add(path)
             return
-        struct = is_struct(pos)
+        struct = has_fields(pos)
         for key, child in value.items():
             child_pos = child_of(pos, key)
             child_path = (*path, field_element(key))
@@ -137,7 +139,7 @@ class FieldDiff:
     removed: set[FieldPath] = dataclasses.field(default_factory=set)
 
 
-def compare(old: Any, new: Any, schema: type[Model] | None) -> FieldDiff:
+def compare(old: Any, new: Any, schema: Schema) -> FieldDiff:
     """SMD ``TypedValue.Compare``: leaves added/modified/removed, and maps, lists
     and list items that appeared or disappeared as a whole."""
     diff = FieldDiff()

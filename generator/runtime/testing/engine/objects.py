@@ -354,7 +354,7 @@ class Objects:
         subresource: str = "",
     ) -> dict[str, Any]:
         return record_update(
-            old, new, write.manager, resource.model, subresource=subresource
+            old, new, write.manager, resource.field_schema, subresource=subresource
         )
 
     # ------------------------------------------------------------------ update
