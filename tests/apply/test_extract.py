@@ -350,3 +350,33 @@ def test_extract_finds_list_items_by_their_owned_keys(generated: Path) -> None:
     assert extract(pod, field_manager="me")["spec"] == {
         "containers": [{"name": "c", "ports": [{"containerPort": 80}]}]
     }
+
+
+def test_extract_status_as_client_go_extract_status(cs: Any) -> None:
+    from kubeclient.apply import extract
+    from kubeclient.models.apps_v1 import Deployment
+
+    deployments = cs.apps_v1.deployments("default")
+    deployments.apply(Deployment.from_dict(_deployment()), field_manager="my-app")
+    status = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "status": {"observedGeneration": 1, "replicas": 2},
+    }
+    deployments.apply_status(Deployment.from_dict(status), field_manager="my-ctl")
+    live = deployments.get("web")
+    mine = extract(live, field_manager="my-ctl", subresource="status")
+    assert mine.to_dict() == {
+        **status,
+        "metadata": {"name": "web", "namespace": "default"},
+    }
+    # the main resource's entry of the same manager is another one
+    assert "status" not in extract(live, field_manager="my-app").to_dict()
+    assert extract(live, field_manager="my-ctl").to_dict().keys() == {
+        "apiVersion",
+        "kind",
+        "metadata",
+    }
+    again = deployments.apply_status(mine, field_manager="my-ctl")
+    assert again.metadata.resource_version == live.metadata.resource_version
