@@ -85,6 +85,11 @@ def test_load_reads_directories_lists_and_yaml_1_2(generated: Path) -> None:
             "<text>: document 1 (line 1): the object has no kind",
         ),
         (
+            "kind: A\napiVersion: v1\n---\nkind: B\nkind: C\n",
+            "<text>: document 2 (line 5, column 1): invalid YAML: key 'kind' is "
+            "already defined at line 4",
+        ),
+        (
             "apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n",
             "item 0: the object has no apiVersion",
         ),

@@ -7,7 +7,8 @@ and ``.5`` are numbers (integral ones ints, as kubectl sends them). Timestamps s
 
 One compatibility rule over the core schema: ``0644`` is the octal 420, as
 go-yaml (so kubectl and the apiserver) reads it, so ``defaultMode: 0644`` means
-what its authors meant. ``0800`` (not octal) is the decimal 800.
+what its authors meant. ``0800`` (not octal) is the decimal 800. A key given
+twice in a mapping is refused, as go-yaml does.
 """
 
 from __future__ import annotations
@@ -31,7 +32,30 @@ _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 
 
 class Loader(_BASE):  # type: ignore[misc]
-    """SafeLoader (C if available) with the YAML 1.2 core schema's implicit types."""
+    """SafeLoader (C if available) with the YAML 1.2 core schema's implicit types;
+    a key given twice in one mapping is an error (as in go-yaml and kubectl),
+    not the silent last-one-wins of PyYAML."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.setdefault(key, key_node)
+                except TypeError:
+                    continue  # unhashable: the base class reports it
+                if first is not key_node:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping",
+                        node.start_mark,
+                        f"key {key!r} is already defined at line "
+                        f"{first.start_mark.line + 1}",
+                        key_node.start_mark,
+                    )
+        return super().construct_mapping(node, deep=deep)
 
 
 def _construct_int(loader: Any, node: Any) -> int:
