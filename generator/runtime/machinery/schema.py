@@ -11,6 +11,7 @@ free-form JSON.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._model import Codec, Field, ListCodec, MapCodec, Model, ModelCodec
@@ -25,12 +26,14 @@ __all__ = [
     "has_fields",
     "is_struct",
     "is_typed_map",
+    "is_value_struct",
     "item_of",
     "merge_key_of",
     "model_of",
     "root_pos",
     "strategies_of",
     "structural_root",
+    "use_openapi_structs",
 ]
 
 
@@ -133,6 +136,56 @@ def model_of(pos: Pos) -> type[Model] | None:
 
 def is_struct(pos: Pos) -> bool:
     return _codec_kind(pos) == "model"
+
+
+_SchemasSource = Callable[[], Mapping[str, Any]]
+_pointer_source: _SchemasSource | None = None
+_pointers: frozenset[tuple[str, str, str]] | None = None
+
+
+def use_openapi_structs(source: _SchemasSource) -> None:
+    """Tell value structs from pointers by the OpenAPI component schemas
+    ``source()`` returns (read on first need): openapi-gen gives a Go value
+    struct field ``"default": {}``, a pointer none. Without them, every struct
+    field is taken for a value struct."""
+    global _pointer_source, _pointers
+    if source is not _pointer_source:
+        _pointer_source, _pointers = source, None
+
+
+def _pointer_fields() -> frozenset[tuple[str, str, str]]:
+    """(models module, class, wire name) of the struct fields that are pointers;
+    the module is the schema id's group and version (``apps_v1``)."""
+    global _pointers
+    if _pointers is None:
+        found = set()
+        schemas = _pointer_source() if _pointer_source is not None else {}
+        for schema_id, schema in schemas.items():
+            parts = schema_id.split(".")
+            props = schema.get("properties") if isinstance(schema, dict) else None
+            if len(parts) < 3 or not isinstance(props, dict):
+                continue
+            module = f"{parts[-3]}_{parts[-2]}"
+            for wire, prop in props.items():
+                if not isinstance(prop, dict) or prop.get("default") == {}:
+                    continue
+                if "$ref" in prop or prop.get("allOf"):
+                    found.add((module, parts[-1], wire))
+        _pointers = frozenset(found)
+    return _pointers
+
+
+def is_value_struct(pos: Pos) -> bool:
+    """A struct Go renders even when empty (so it exists whenever its parent
+    does), as opposed to a pointer, absent until set (``rollingUpdate``)."""
+    if not is_struct(pos):
+        return False
+    field = pos.field
+    owner = getattr(field, "owner", None)
+    if _pointer_source is None or not isinstance(field, Field) or owner is None:
+        return True
+    key = (owner.__module__.rpartition(".")[2], owner.__name__, field.wire)
+    return key not in _pointer_fields()
 
 
 def is_typed_map(pos: Pos) -> bool:

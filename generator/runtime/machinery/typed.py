@@ -25,6 +25,7 @@ from .schema import (
     child_of,
     has_fields,
     is_struct,
+    is_value_struct,
     item_of,
     model_of,
     root_pos,
@@ -176,7 +177,7 @@ def _compare_children(
         for key in {**lhs, **rhs}:
             child = child_of(pos, key)
             a, b = lhs.get(key, MISSING), rhs.get(key, MISSING)
-            if is_struct(child):  # value structs exist whenever their parent does
+            if is_value_struct(child):  # they exist whenever their parent does
                 a = (
                     {}
                     if a is MISSING and old is not MISSING and isinstance(b, dict)
