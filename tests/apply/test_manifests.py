@@ -267,3 +267,16 @@ def test_custom_resources_of_a_new_crd_are_checked_before_the_rest(cs: Any) -> N
     assert "only these were applied" in str(err.value)
     with pytest.raises(NotFound):
         cs.core_v1.config_maps("default").get("later")
+
+
+def test_diff_shows_what_the_manager_stopped_applying(cs: Any) -> None:
+    from kubeclient import manifests
+
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: '1'\n"
+    manifests.apply(cs, manifests.load(text + "  b: '2'\n"), field_manager="ci")
+    diff = manifests.diff(cs, manifests.load(text), field_manager="ci")
+    assert diff.startswith(
+        "--- live/v1.ConfigMap.default.c\n+++ merged/v1.ConfigMap.default.c\n"
+    )
+    assert "\n-  b: '2'\n" in diff
+    assert "\n+" not in diff.split("+++", 1)[1].split("\n", 1)[1]

@@ -25,9 +25,11 @@ def diff(
 ) -> str:
     """The unified diff (``--- live/<object>``, ``+++ merged/<object>``) of every
     object apply would change; "" when it would change nothing. The dry-run runs
-    as ``field_manager`` (``force``, as kubectl diff, so conflicts show as the
-    change they would be). Objects whose CustomResourceDefinition is not served
-    yet diff against their manifest. Preflight failures raise as in apply."""
+    as ``field_manager``: give the one apply uses, so that fields it applied
+    before and the manifests dropped show as removed (``force``, as kubectl
+    diff, so conflicts show as the change they would be). Objects whose
+    CustomResourceDefinition is not served yet diff against their manifest.
+    Preflight failures raise as in apply."""
     out: list[str] = []
     for c in preflight(session(cs), objects, field_manager, namespace, force):
         before = _shown(c.live) if c.live is not None else ""
