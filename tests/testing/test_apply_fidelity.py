@@ -249,3 +249,26 @@ def test_custom_resources_merge_by_their_structural_schema(client: Client) -> No
         {"name": "b", "port": 2},
     ]
     assert both["metadata"]["labels"] == {"a": "1", "b": "1"}
+
+
+def test_list_map_keys_take_their_defaults(client: Client) -> None:
+    """A port applied without protocol is keyed with the default "TCP", so the
+    manager that spells it out applies the same item, not a second one."""
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "name": "http"}]},
+    }
+    first = _apply(client, "/api/v1/namespaces/default/services/web", service)
+    ports = _owned(first)["f:spec"]["f:ports"]
+    assert list(ports) == ['k:{"port":80,"protocol":"TCP"}']
+    explicit = json.loads(json.dumps(service))
+    explicit["spec"]["ports"][0]["protocol"] = "TCP"
+    explicit["spec"]["ports"][0]["name"] = "http"
+    both = client.patch(
+        "/api/v1/namespaces/default/services/web?fieldManager=other",
+        json.dumps(explicit).encode(),
+        "apply",
+    ).json()
+    assert [p["port"] for p in both["spec"]["ports"]] == [80]

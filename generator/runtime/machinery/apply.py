@@ -13,10 +13,11 @@ Simplified compared with the real server:
   (LabelSelector, OwnerReference ...) is honoured only if the generator puts it on
   the class as ``_map_type_ = "atomic"``; field-level ``map_type`` always is.
 * Defaults are the caller's: the server defaults after the merge, so they belong
-  to nobody (the test server does so). No version conversion, and key defaults
-  are not used: a list-map key field left out (a port's ``protocol``) is simply
-  absent from the key; managers recorded at another apiVersion are compared in
-  the current one.
+  to nobody (the test server does so). A list-map key field left out (a port's
+  ``protocol``) takes its schema default in the key, as SMD's, when the OpenAPI
+  documents are known (:func:`~.schema.use_openapi_structs`), else it is absent
+  from the key. No version conversion: managers recorded at another apiVersion
+  are compared in the current one.
 * "Zero-value" structs: Go renders non-pointer structs even when empty, which
   decides whether an Update entry owns a map itself (``".": {}``). Unknowable from
   the models, so a struct-typed field is treated as present (a value struct) when

@@ -28,6 +28,7 @@ __all__ = [
     "is_typed_map",
     "is_value_struct",
     "item_of",
+    "key_default",
     "merge_key_of",
     "model_of",
     "root_pos",
@@ -139,27 +140,31 @@ def is_struct(pos: Pos) -> bool:
 
 
 _SchemasSource = Callable[[], Mapping[str, Any]]
-_pointer_source: _SchemasSource | None = None
-_pointers: frozenset[tuple[str, str, str]] | None = None
+_FieldKey = tuple[str, str, str]  # (models module, class, wire name)
+_source: _SchemasSource | None = None
+_facts: tuple[frozenset[_FieldKey], dict[_FieldKey, Any]] | None = None
 
 
 def use_openapi_structs(source: _SchemasSource) -> None:
-    """Tell value structs from pointers by the OpenAPI component schemas
-    ``source()`` returns (read on first need): openapi-gen gives a Go value
-    struct field ``"default": {}``, a pointer none. Without them, every struct
-    field is taken for a value struct."""
-    global _pointer_source, _pointers
-    if source is not _pointer_source:
-        _pointer_source, _pointers = source, None
+    """Read what the models do not say from the OpenAPI component schemas
+    ``source()`` returns (on first need): which struct fields are Go pointers
+    (openapi-gen gives a value struct ``"default": {}``, a pointer none), and
+    the scalar defaults list-map keys fall back on (a port's ``protocol`` is
+    "TCP"). Without them, every struct field is a value struct, and keys have
+    no defaults."""
+    global _source, _facts
+    if source is not _source:
+        _source, _facts = source, None
 
 
-def _pointer_fields() -> frozenset[tuple[str, str, str]]:
-    """(models module, class, wire name) of the struct fields that are pointers;
-    the module is the schema id's group and version (``apps_v1``)."""
-    global _pointers
-    if _pointers is None:
-        found = set()
-        schemas = _pointer_source() if _pointer_source is not None else {}
+def _openapi_facts() -> tuple[frozenset[_FieldKey], dict[_FieldKey, Any]]:
+    """(the pointer struct fields, the scalar defaults); a schema id's group and
+    version name the models module (``io.k8s.api.apps.v1.X``: ``apps_v1``)."""
+    global _facts
+    if _facts is None:
+        pointers = set()
+        defaults: dict[_FieldKey, Any] = {}
+        schemas = _source() if _source is not None else {}
         for schema_id, schema in schemas.items():
             parts = schema_id.split(".")
             props = schema.get("properties") if isinstance(schema, dict) else None
@@ -167,12 +172,35 @@ def _pointer_fields() -> frozenset[tuple[str, str, str]]:
                 continue
             module = f"{parts[-3]}_{parts[-2]}"
             for wire, prop in props.items():
-                if not isinstance(prop, dict) or prop.get("default") == {}:
+                if not isinstance(prop, dict):
                     continue
-                if "$ref" in prop or prop.get("allOf"):
-                    found.add((module, parts[-1], wire))
-        _pointers = frozenset(found)
-    return _pointers
+                key = (module, parts[-1], wire)
+                default = prop.get("default")
+                if isinstance(default, (str, int, float, bool)):
+                    defaults[key] = default
+                elif default != {} and ("$ref" in prop or prop.get("allOf")):
+                    pointers.add(key)
+        _facts = (frozenset(pointers), defaults)
+    return _facts
+
+
+def _field_key(cls: type, wire: str) -> _FieldKey:
+    return (cls.__module__.rpartition(".")[2], cls.__name__, wire)
+
+
+def key_default(item: Pos, key: str) -> Any:
+    """The default of a list-map key field of the items at ``item`` (SMD keys an
+    item without it by its default), None when it has none."""
+    node = _node(item)
+    if node is not None:
+        props = node.get("properties")
+        sub = props.get(key) if isinstance(props, dict) else None
+        found = sub.get("default") if isinstance(sub, dict) else None
+        return found if isinstance(found, (str, int, float, bool)) else None
+    cls = model_of(item)
+    if cls is None or _source is None:
+        return None
+    return _openapi_facts()[1].get(_field_key(cls, key))
 
 
 def is_value_struct(pos: Pos) -> bool:
@@ -182,10 +210,9 @@ def is_value_struct(pos: Pos) -> bool:
         return False
     field = pos.field
     owner = getattr(field, "owner", None)
-    if _pointer_source is None or not isinstance(field, Field) or owner is None:
+    if _source is None or not isinstance(field, Field) or owner is None:
         return True
-    key = (owner.__module__.rpartition(".")[2], owner.__name__, field.wire)
-    return key not in _pointer_fields()
+    return _field_key(owner, field.wire) not in _openapi_facts()[0]
 
 
 def is_typed_map(pos: Pos) -> bool:

@@ -27,6 +27,7 @@ from .schema import (
     is_struct,
     is_value_struct,
     item_of,
+    key_default,
     model_of,
     root_pos,
     strategies_of,
@@ -71,6 +72,7 @@ def _elements(items: list[Any], pos: Pos) -> list[tuple[str, Any]] | None:
     kind, keys = _list_kind(pos)
     if kind == "atomic":
         return None
+    item_pos = item_of(pos)
     out = []
     for item in items:
         if kind == "set":
@@ -80,7 +82,11 @@ def _elements(items: list[Any], pos: Pos) -> list[tuple[str, Any]] | None:
             continue
         if not isinstance(item, dict):
             return None
-        key = {k: item[k] for k in sorted(keys) if k in item}
+        key = {}
+        for name in sorted(keys):
+            value = item[name] if name in item else key_default(item_pos, name)
+            if value is not None:
+                key[name] = value
         if not key:
             return None
         out.append(("k:" + go_json(key), item))
