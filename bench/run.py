@@ -38,6 +38,8 @@ Sections:
             on threads, kubernetes_asyncio, lightkube's AsyncClient, kr8s and bare
             aiohttp; a 10,000-event watch beside kubernetes_asyncio; import time
             (bench/bench_async.py)
+  apply     kubeclient.manifests.apply of 500 objects beside kubectl 1.33 apply
+            --server-side -f of the same directory, same server (bench/bench_apply.py)
 """
 
 from __future__ import annotations
@@ -469,6 +471,7 @@ def main() -> None:
             "streaming",
             "controller",
             "async",
+            "apply",
         ],
     )
     parser.add_argument("--list-pods", type=int, default=10_000)
@@ -542,6 +545,11 @@ def main() -> None:
         from bench_async import bench_async
 
         bench_async(report, package_dir)
+    if "apply" in args.sections:
+        sys.path.insert(0, str(BENCH))
+        from bench_apply import bench_apply
+
+        bench_apply(report, package_dir)
     shutil.rmtree(package_dir.parent, ignore_errors=True)
     missed = [r for r in RESULTS if r[3] == "MISSED"]
     print(f"\n{len(RESULTS)} figures, {len(missed)} missed targets")

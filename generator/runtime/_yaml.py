@@ -21,6 +21,7 @@ import yaml
 __all__ = [
     "MAX_ALIAS_EXPANSION",
     "YAMLLimitError",
+    "iter_documents",
     "load_all",
     "load_single",
 ]
@@ -71,6 +72,25 @@ def load_all(
             guard.check(node, number)
             documents.append(_nested(partial(loader.construct_document, node)))
         return documents
+    finally:
+        loader.dispose()
+
+
+def iter_documents(
+    stream: str | bytes,
+    loader_class: type[Any],
+    *,
+    max_alias_expansion: int = MAX_ALIAS_EXPANSION,
+) -> Iterator[tuple[int, Any]]:
+    """(line the document starts at, 1-based; the document) for every document of
+    ``stream``, as each is parsed, so that a caller knows which one failed."""
+    loader = loader_class(stream)
+    try:
+        guard = _AliasBudget(stream, max_alias_expansion)
+        for number, node in enumerate(_nodes(loader), start=1):
+            guard.check(node, number)
+            line = node.start_mark.line + 1 if node.start_mark else 1
+            yield line, _nested(partial(loader.construct_document, node))
     finally:
         loader.dispose()
 

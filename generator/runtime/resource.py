@@ -436,6 +436,14 @@ class ResourceClient(Generic[T, L]):
                 "apply needs field_manager: the name of who owns the applied fields"
             )
         name = _name_of(body, "apply")
+        if _object_meta(body).get("managedFields"):
+            raise ValueError(
+                f"cannot apply {name!r}: it carries metadata.managedFields, so it "
+                "was read from the server and holds every manager's fields (and the "
+                "server refuses managedFields in an apply configuration); apply only "
+                "what you own: kubeclient.apply.extract(obj, field_manager=...), or "
+                "a new model instance with just those fields"
+            )
         request = self._request(
             "PATCH", self._object_namespace(body), name, subresource, ctx=ctx
         )

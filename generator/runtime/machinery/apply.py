@@ -8,12 +8,16 @@ Statuses: conflicts are 409 (:class:`~.conflicts.ApplyConflict`, with the
 
 Simplified compared with the real server:
 
-* The schema is the generated models. Type-level ``x-kubernetes-map-type: atomic``
+* The schema is the generated models, or a custom resource's structural schema
+  (:func:`~.schema.structural_root`). Type-level ``x-kubernetes-map-type: atomic``
   (LabelSelector, OwnerReference ...) is honoured only if the generator puts it on
   the class as ``_map_type_ = "atomic"``; field-level ``map_type`` always is.
-* No defaulting and no version conversion: a list-map key field left out (a port's
-  ``protocol``) is simply absent from the key, and managers recorded at another
-  apiVersion are compared in the current one.
+* Defaults are the caller's: the server defaults after the merge, so they belong
+  to nobody (the test server does so). A list-map key field left out (a port's
+  ``protocol``) takes its schema default in the key, as SMD's, when the OpenAPI
+  documents are known (:func:`~.schema.use_openapi_structs`), else it is absent
+  from the key. No version conversion: managers recorded at another apiVersion
+  are compared in the current one.
 * "Zero-value" structs: Go renders non-pointer structs even when empty, which
   decides whether an Update entry owns a map itself (``".": {}``). Unknowable from
   the models, so a struct-typed field is treated as present (a value struct) when
@@ -32,7 +36,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .._model import Model
 from .conflicts import ApplyConflict
 from .errors import PatchError
 from .fieldpath import FieldPath, path_sort_key
@@ -49,7 +52,7 @@ from .managedfields import (
     with_managed_fields,
     without_managed_fields,
 )
-from .schema import Pos, root_pos
+from .schema import Pos, Schema, root_pos
 from .typed import FieldDiff, collect, compare, merge, remove_path
 
 __all__ = ["apply"]
@@ -59,7 +62,7 @@ def apply(
     live: dict[str, Any] | None,
     applied: dict[str, Any],
     manager: str,
-    schema: type[Model] | None,
+    schema: Schema,
     force: bool = False,
     now: str | None = None,
     *,

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TypeAlias
 
-from .._model import Model, deepcopy_json, format_time, parse_time
+from .._model import deepcopy_json, format_time, parse_time
 from .conflicts import Conflict
 from .errors import PatchError
 from .fieldpath import FieldPath, decode_fields_v1, encode_fields_v1, field_element
 from .jsonvalue import MISSING, go_json
+from .schema import Schema
 from .typed import compare
 
 __all__ = [
@@ -225,7 +226,7 @@ def record_update(
     old: dict[str, Any] | None,
     new: dict[str, Any],
     manager: str,
-    schema: type[Model] | None,
+    schema: Schema,
     now: str | None = None,
     api_version: str | None = None,
     *,

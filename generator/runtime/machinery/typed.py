@@ -15,21 +15,34 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from .._model import Model, deepcopy_json
+from .._model import deepcopy_json
 from .errors import PatchError
 from .fieldpath import FieldPath, field_element, format_path
 from .jsonvalue import MISSING, go_json, json_equal
 from .schema import (
     Pos,
+    Schema,
     child_of,
+    has_fields,
     is_struct,
+    is_value_struct,
     item_of,
+    key_default,
     model_of,
     root_pos,
     strategies_of,
 )
 
-__all__ = ["FieldDiff", "collect", "compare", "field_set", "merge", "remove_path"]
+__all__ = [
+    "FieldDiff",
+    "collect",
+    "compare",
+    "field_set",
+    "list_elements",
+    "map_is_atomic",
+    "merge",
+    "remove_path",
+]
 
 
 def _list_kind(pos: Pos) -> tuple[str, tuple[str, ...]]:
@@ -59,6 +72,7 @@ def _elements(items: list[Any], pos: Pos) -> list[tuple[str, Any]] | None:
     kind, keys = _list_kind(pos)
     if kind == "atomic":
         return None
+    item_pos = item_of(pos)
     out = []
     for item in items:
         if kind == "set":
@@ -68,14 +82,18 @@ def _elements(items: list[Any], pos: Pos) -> list[tuple[str, Any]] | None:
             continue
         if not isinstance(item, dict):
             return None
-        key = {k: item[k] for k in sorted(keys) if k in item}
+        key = {}
+        for name in sorted(keys):
+            value = item[name] if name in item else key_default(item_pos, name)
+            if value is not None:
+                key[name] = value
         if not key:
             return None
         out.append(("k:" + go_json(key), item))
     return out
 
 
-def field_set(obj: Any, schema: type[Model] | None) -> set[FieldPath]:
+def field_set(obj: Any, schema: Schema) -> set[FieldPath]:
     """The paths of the fields ``obj`` sets (SMD ``TypedValue.ToFieldSet``): leaves,
     atomic lists and maps as a whole, items of associative lists, and entries of
     string-keyed maps; struct fields only through what is inside them."""
@@ -91,12 +109,14 @@ def collect(
         if _map_is_atomic(pos):
             out.add(path)
             return
-        struct = is_struct(pos)
+        struct = has_fields(pos)
         for key, child in value.items():
             child_pos = child_of(pos, key)
             child_path = (*path, field_element(key))
-            if not struct or child_pos.field is None:
-                out.add(child_path)  # map entries (and unknown fields) are members
+            if not struct or child_pos.field is None or child == {}:
+                # map entries, unknown fields and empty maps (SMD's toFieldSet
+                # inserts those: `emptyDir: {}`) are members
+                out.add(child_path)
             collect(child, child_pos, child_path, out, strict)
         return
     if isinstance(value, list):
@@ -126,7 +146,7 @@ class FieldDiff:
     removed: set[FieldPath] = dataclasses.field(default_factory=set)
 
 
-def compare(old: Any, new: Any, schema: type[Model] | None) -> FieldDiff:
+def compare(old: Any, new: Any, schema: Schema) -> FieldDiff:
     """SMD ``TypedValue.Compare``: leaves added/modified/removed, and maps, lists
     and list items that appeared or disappeared as a whole."""
     diff = FieldDiff()
@@ -163,7 +183,7 @@ def _compare_children(
         for key in {**lhs, **rhs}:
             child = child_of(pos, key)
             a, b = lhs.get(key, MISSING), rhs.get(key, MISSING)
-            if is_struct(child):  # value structs exist whenever their parent does
+            if is_value_struct(child):  # they exist whenever their parent does
                 a = (
                     {}
                     if a is MISSING and old is not MISSING and isinstance(b, dict)
@@ -274,3 +294,8 @@ def remove_path(value: Any, path: FieldPath, pos: Pos) -> bool:
                 return not value
             return False
     return False
+
+
+#: For extract (kubeclient.apply): the items of an associative list, keyed.
+list_elements = _elements
+map_is_atomic = _map_is_atomic

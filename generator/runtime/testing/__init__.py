@@ -142,8 +142,11 @@ Simplified compared with a real API server:
   real negotiation). Where Tables are not served (writes, subresources) a request
   asking only for a Table gets the plain object, not a Table of it. /openapi/v2 is served only in its protobuf form
   (converted from the v3 documents, for kubectl 1.27/1.28), not as JSON.
-* Server-side apply: see ``patch`` for its simplifications; the
-  last-applied-configuration annotation is not kept in sync by the server.
+* Server-side apply: see ``machinery.apply`` for its simplifications; the
+  last-applied-configuration annotation is not kept in sync by the server. As on
+  the real server, the defaults filled in after an apply belong to nobody (an
+  unchanged re-apply writes nothing), and custom resources' managed fields follow
+  their structural schema (list-type map/set, map-type atomic, ObjectMeta).
 * Events of the versions of one resource share a history; watch bookmarks come every
   ``bookmark_interval`` seconds (60 by default) and just before a timeout; a watcher
   that falls further behind than the history (``history`` events, 10,000 by

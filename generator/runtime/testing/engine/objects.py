@@ -361,7 +361,7 @@ class Objects:
         subresource: str = "",
     ) -> dict[str, Any]:
         return record_update(
-            old, new, write.manager, resource.model, subresource=subresource
+            old, new, write.manager, resource.field_schema, subresource=subresource
         )
 
     # ------------------------------------------------------------------ update
@@ -539,7 +539,10 @@ class Objects:
         new = merge_subresource(resource, subresource, old, merged)
         if subresource or resource.has("status"):
             # what the strategy resets is owned by nobody: keep the apply's record
-            new["metadata"]["managedFields"] = merged["metadata"].get("managedFields")
+            entries = merged["metadata"].get("managedFields")
+            new["metadata"].pop("managedFields", None)
+            if entries:  # an apply owning nothing leaves no entry, not a null
+                new["metadata"]["managedFields"] = entries
         return self.commit_update(resource, old, new, write, subresource, managed=False)
 
     def _apply_create(
@@ -556,8 +559,18 @@ class Objects:
         meta.pop("resourceVersion", None)
         self._place(resource, meta, namespace)
 
+        # Ownership comes from the configuration as sent: the defaults create()
+        # fills in belong to nobody (the field manager defaults after the merge),
+        # so the next identical apply does not prune them.
+        sent = copy_obj(config)
+
         def applied(obj: dict[str, Any]) -> dict[str, Any]:
-            return run_apply(resource, None, obj, write, "")
+            owned = run_apply(resource, None, sent, write, "")
+            entries = owned["metadata"].get("managedFields")
+            obj["metadata"].pop("managedFields", None)
+            if entries:
+                obj["metadata"]["managedFields"] = entries
+            return obj
 
         return self.create(resource, namespace, config, write, applied=applied)
 

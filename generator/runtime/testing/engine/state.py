@@ -8,6 +8,7 @@ from typing import Any
 
 from ..._api import RESOURCES
 from ..._model import Model
+from ...machinery.schema import use_openapi_structs
 from ...resources import ResourceInfo
 from ..authz.authorization import Authorization
 from ..semantics.basics import Write
@@ -54,6 +55,7 @@ class ServerState:
         self.faults = Faults()
         self.openapi = OpenAPI()
         self.objects.types = TypeChecks(self.openapi.component_schemas)
+        use_openapi_structs(self.openapi.component_schemas)  # pointer vs value
         self.custom_resources = CustomResources(
             self.objects, self.store, self.registry, self.openapi
         )

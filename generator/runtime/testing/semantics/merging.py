@@ -141,7 +141,7 @@ def run_apply(
             live,
             config,
             write.manager,
-            resource.model,
+            resource.field_schema,
             force=write.force,
             subresource=subresource,
         )

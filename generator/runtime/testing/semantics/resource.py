@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..._model import Model
+from ...machinery.schema import Pos, Schema, structural_root
 from ...resources import ResourceInfo
 from .tables import Layout
 
@@ -76,6 +77,8 @@ class Resource:
     printer: Layout | None = field(default=None, repr=False)
     _model: type[Model] | None = field(default=None, repr=False)
     _model_loaded: bool = field(default=False, repr=False)
+    #: (the schema it was built for, the position): CRD updates replace schema
+    _field_schema: tuple[dict[str, Any], Pos] | None = field(default=None, repr=False)
 
     @property
     def storage_key(self) -> tuple[str, str]:
@@ -91,6 +94,21 @@ class Resource:
 
                 self._model = model_class(self.info.api_version, self.info.kind)
         return self._model
+
+    @property
+    def field_schema(self) -> Schema:
+        """The schema of managed fields and apply: the model, or a custom
+        resource's structural schema (metadata as ObjectMeta)."""
+        if not self.custom:
+            return self.model
+        if self.schema is None:
+            return None
+        if self._field_schema is None or self._field_schema[0] is not self.schema:
+            from ...models.meta_v1 import ObjectMeta
+
+            root = structural_root(self.schema, ObjectMeta)
+            self._field_schema = (self.schema, root)
+        return self._field_schema[1]
 
     def has(self, subresource: str) -> bool:
         return self.info.subresource(subresource) is not None
