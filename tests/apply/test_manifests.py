@@ -18,7 +18,8 @@ PROJECTS = [
 def _load(*paths: Path) -> list[Any]:
     from kubeclient import manifests
 
-    return manifests.load(list(paths))
+    loaded: list[Any] = manifests.load(list(paths))
+    return loaded
 
 
 def test_load_reads_directories_lists_and_yaml_1_2(generated: Path) -> None:
