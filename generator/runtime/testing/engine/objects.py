@@ -36,7 +36,7 @@ from ..semantics.basics import (
     spec_of,
     suffix,
 )
-from ..semantics.defaults import DEFAULTS
+from ..semantics.defaulting import DEFAULTS, SchemaDefaults
 from ..semantics.merging import apply_config, apply_patch, merge_subresource, run_apply
 from ..semantics.resource import Resource
 from ..semantics.schemas import apply_defaults, prune
@@ -85,6 +85,8 @@ class Objects:
         self.deleters: dict[tuple[str, str], Deleter] = {}
         #: JSON type checks of bodies (set by the core; None: not checked)
         self.types: TypeChecks | None = None
+        #: the OpenAPI documents' property defaults (set by the core)
+        self.schema_defaults: SchemaDefaults | None = None
         self._cluster_ips = iter(
             f"10.96.{i // 254}.{i % 254 + 1}" for i in range(1, 254 * 254)
         )
@@ -317,6 +319,9 @@ class Objects:
             if resource.schema is not None:
                 apply_defaults(obj, resource.schema)
             return
+        if self.schema_defaults is not None:
+            info = resource.info
+            self.schema_defaults.apply(info.group, info.version, info.kind, obj)
         default = DEFAULTS.get(resource.storage_key)
         if default is not None:
             default(obj, old, self._allocate_ip)
@@ -602,7 +607,7 @@ class Objects:
         write: Write,
     ) -> tuple[dict[str, Any], bool]:
         """DELETE; returns (object, deleted now) — False while finalizers hold it."""
-        policy = _policy(options)
+        _policy(options)  # invalid options are refused before anything else
         with self.lock:
             old = self.read(resource, namespace, name)
             self._check_preconditions(resource, old, options)
@@ -611,6 +616,19 @@ class Objects:
                 return deleter(resource, old, options, write)
             if resource.storage_key == _NS:
                 return self._delete_namespace(resource, old, write)
+            return self.delete_now(resource, old, options, write)
+
+    def delete_now(
+        self,
+        resource: Resource,
+        old: dict[str, Any],
+        options: DeleteOptions,
+        write: Write,
+    ) -> tuple[dict[str, Any], bool]:
+        """What DELETE does without a deleter: cascade, then remove the object
+        (or mark it deleting while finalizers hold it)."""
+        policy = _policy(options)
+        with self.lock:
             if policy == "Orphan" and not write.dry_run:
                 self._orphan_dependents(old)
             if policy == "Foreground" and not write.dry_run:

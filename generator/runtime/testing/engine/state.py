@@ -10,6 +10,7 @@ from ..._api import RESOURCES
 from ..._model import Model
 from ...resources import ResourceInfo
 from ..semantics.basics import Write
+from ..semantics.defaulting import SchemaDefaults
 from ..semantics.resource import Resource
 from ..semantics.typecheck import TypeChecks
 from .auth import Auth
@@ -49,6 +50,7 @@ class ServerState:
         self.faults = Faults()
         self.openapi = OpenAPI()
         self.objects.types = TypeChecks(self.openapi.component_schemas)
+        self.objects.schema_defaults = SchemaDefaults(self.openapi.component_schemas)
         self.custom_resources = CustomResources(
             self.objects, self.store, self.registry, self.openapi
         )
