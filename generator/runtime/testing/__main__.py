@@ -9,6 +9,8 @@ client and this package's client send no credentials to an http:// server, so
 requests without credentials are served as ``system:unsecured`` (system:masters);
 a bearer token that is sent is still checked. With ``--tls`` every request needs
 the kubeconfig's token (or a client certificate) unless ``--anonymous``.
+``--simulate [--nodes N] [--time-scale X]`` adds a simulated cluster (nodes,
+scheduler, kubelets, controllers: README "A simulated cluster").
 """
 
 from __future__ import annotations
@@ -52,6 +54,20 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument(
         "--history", type=int, default=10_000, help="watch history kept (events)"
     )
+    serve.add_argument(
+        "--simulate",
+        action="store_true",
+        help="run a simulated cluster: nodes, scheduler, kubelets, controllers",
+    )
+    serve.add_argument(
+        "--nodes", type=int, default=3, help="simulated nodes (default 3)"
+    )
+    serve.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="simulated seconds per real second (default 1)",
+    )
     args = parser.parse_args(argv)
 
     stop = threading.Event()
@@ -62,7 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     server = ApiServer(
-        tls=args.tls, port=args.port, anonymous=args.anonymous, history=args.history
+        tls=args.tls,
+        port=args.port,
+        anonymous=args.anonymous,
+        history=args.history,
+        simulate=args.simulate,
+        nodes=args.nodes,
+        time_scale=args.time_scale,
     )
     try:
         server.write_kubeconfig(args.kubeconfig)

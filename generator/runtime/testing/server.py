@@ -25,6 +25,7 @@ from .protocol.wire import ServerRequest, ServerResponse
 if TYPE_CHECKING:  # imported when used: keeps ``import <pkg>.testing`` quick
     from ..config import Config
     from .front.certs import CertPair, Pki
+    from .simulation import Simulation
 
 ADMIN = "admin"
 ADMIN_GROUPS = ("system:masters",)
@@ -76,6 +77,9 @@ class ApiServer:
         aggregated_discovery: bool = True,
         read_timeout: float = 60.0,
         watch_list: bool = True,
+        simulate: bool = False,
+        nodes: int = 3,
+        time_scale: float = 1.0,
     ) -> None:
         core_args: dict[str, Any] = {}
         if resources is not None:
@@ -94,6 +98,13 @@ class ApiServer:
         self.core.auth.add_token(self.token, ADMIN, ADMIN_GROUPS)
         for obj in objects:
             self.core.seed(obj)
+        self.simulation: Simulation | None = None
+        if simulate:
+            from .simulation import Simulation, SimulationOptions
+
+            self.simulation = Simulation(
+                self.core, SimulationOptions(nodes=nodes, time_scale=time_scale)
+            )
         from .front.httpd import HTTPServer, serve_in_thread, tls_context
 
         self._dir = Path(tempfile.mkdtemp(prefix="kubeclient-apiserver-"))
@@ -267,6 +278,8 @@ class ApiServer:
         """End every stream, close every connection, stop listening."""
         if self._thread is None:
             return
+        if self.simulation is not None:
+            self.simulation.stop()
         self.core.store.close()
         self.core.logs.close()
         self._httpd.shutdown()

@@ -443,8 +443,10 @@ class Objects:
             return old  # etcd writes nothing: same resourceVersion, no event
         if write.dry_run:
             return new
-        if new["metadata"].get("deletionTimestamp") and not new["metadata"].get(
-            "finalizers"
+        if (
+            new["metadata"].get("deletionTimestamp")
+            and not new["metadata"].get("finalizers")
+            and not old_meta.get("deletionGracePeriodSeconds")  # not while graceful
         ):
             gone = self.store.remove(resource.storage_key, new)
             assert gone is not None

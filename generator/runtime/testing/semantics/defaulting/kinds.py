@@ -18,6 +18,10 @@ from typing import Any
 Default = Callable[[dict[str, Any], "dict[str, Any] | None", Callable[[], str]], None]
 
 
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _dict(parent: dict[str, Any], key: str) -> dict[str, Any] | None:
     """parent[key] as a dict, created empty when absent (None: malformed)."""
     value = parent.setdefault(key, {})
@@ -96,16 +100,9 @@ def _qos_class(spec: dict[str, Any]) -> str:
     any_set = False
     guaranteed = bool(containers)
     for container in containers:
-        resources = container.get("resources")
-        resources = resources if isinstance(resources, dict) else {}
-        limits = (
-            resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
-        )
-        requests = (
-            resources.get("requests")
-            if isinstance(resources.get("requests"), dict)
-            else {}
-        )
+        resources = _as_dict(container.get("resources"))
+        limits = _as_dict(resources.get("limits"))
+        requests = _as_dict(resources.get("requests"))
         if limits or requests:
             any_set = True
         for name in ("cpu", "memory"):
@@ -260,7 +257,7 @@ def _default_job(
         _generate_job_selector(obj, spec)
     elif old is not None:
         # the selector and its labels are immutable: keep the generated ones
-        old_spec = old.get("spec") if isinstance(old.get("spec"), dict) else {}
+        old_spec = _as_dict(old.get("spec"))
         if "selector" in old_spec and "selector" not in spec:
             spec["selector"] = old_spec["selector"]
     _default_template(spec)
@@ -268,7 +265,7 @@ def _default_job(
 
 def _generate_job_selector(job: dict[str, Any], spec: dict[str, Any]) -> None:
     """The Job strategy's generateSelector: the controller-uid labels."""
-    meta = job.get("metadata") if isinstance(job.get("metadata"), dict) else {}
+    meta = _as_dict(job.get("metadata"))
     uid = str(meta.get("uid") or uuid.uuid4())
     name = str(meta.get("name") or "")
     labels = {
