@@ -193,6 +193,7 @@ class Nodes(Controller):
                     "osImage": "Simulated Linux",
                     "containerRuntimeVersion": "containerd://1.7.0-simulated",
                     "kubeletVersion": self.version,
+                    "kubeProxyVersion": "",  # deprecated; Go writes the empty string
                     "operatingSystem": "linux",
                     "architecture": "amd64",
                 },

@@ -1,0 +1,133 @@
+"""kubectl and the official Python client against ``serve --simulate``: what
+they wait for happens."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..test_real_clients import DEPLOYMENT, Kubectl, kubectl_binary
+
+KUBECTL = Path("/usr/bin/kubectl")
+
+
+@pytest.fixture(scope="module")
+def simulated(
+    generated: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """``python -m kubeclient.testing serve --simulate`` (time scale 20); its
+    kubeconfig."""
+    kubeconfig = tmp_path_factory.mktemp("sim") / "kubeconfig"
+    env = {**os.environ, "PYTHONPATH": str(generated)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kubeclient.testing",
+            "serve",
+            "--simulate",
+            "--time-scale",
+            "20",
+            "--kubeconfig",
+            str(kubeconfig),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("ready ")
+        yield kubeconfig
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def _binary() -> Path:
+    if KUBECTL.exists():
+        return KUBECTL
+    return kubectl_binary("1.33")
+
+
+def test_kubectl_rollout_status_wait_get_wide_and_describe(
+    simulated: Path, tmp_path: Path
+) -> None:
+    kubectl = Kubectl(_binary(), simulated)
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text(DEPLOYMENT)
+    kubectl("apply", "-f", str(manifest))
+    done = kubectl("rollout", "status", "deployment/web", "--timeout=30s")
+    assert 'deployment "web" successfully rolled out' in done
+    met = kubectl(
+        "wait", "--for=condition=Available", "deployment/web", "--timeout=30s"
+    )
+    assert "condition met" in met
+    wide = kubectl("get", "pods", "-o", "wide").splitlines()
+    assert wide[0].split()[:8] == [
+        "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED",
+    ]  # fmt: skip
+    rows = [line.split() for line in wide[1:]]
+    assert len(rows) == 2
+    for row in rows:
+        assert row[1:3] == ["1/1", "Running"]
+        assert row[5].startswith("10.244.") and row[6].startswith("node-")
+    described = kubectl("describe", "pod", rows[0][0])
+    assert "Status:           Running" in described
+    assert "Controlled By:  ReplicaSet/web-" in described
+    assert "Successfully assigned default/" in described
+    assert "Started container web" in described
+    deployment = kubectl("describe", "deployment", "web")
+    assert "MinimumReplicasAvailable" in deployment
+    assert (
+        "RollingUpdate" in deployment
+        and "25% max unavailable, 25% max surge" in deployment
+    )
+    kubectl("set", "image", "deployment/web", "web=nginx:1.26")
+    assert "successfully rolled out" in kubectl(
+        "rollout", "status", "deployment/web", "--timeout=30s"
+    )
+    history = kubectl("rollout", "history", "deployment/web")
+    assert "1 " in history and "2 " in history
+    kubectl("delete", "deployment", "web", "--wait=false")
+
+
+def test_official_client_sees_running_pods(simulated: Path) -> None:
+    kubernetes: Any = importlib.import_module("kubernetes")
+    api_client = kubernetes.config.new_client_from_config(str(simulated))
+    core = kubernetes.client.CoreV1Api(api_client)
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "official"},
+        "spec": {"containers": [{"name": "c", "image": "nginx:1.25"}]},
+    }
+    core.create_namespaced_pod("default", pod)
+    watch = kubernetes.watch.Watch()
+    phase = None
+    for event in watch.stream(
+        core.list_namespaced_pod,
+        "default",
+        field_selector="metadata.name=official",
+        timeout_seconds=20,
+    ):
+        phase = event["object"].status.phase
+        if phase == "Running":
+            watch.stop()
+    assert phase == "Running"
+    got = core.read_namespaced_pod("official", "default")
+    assert got.status.pod_ip.startswith("10.244.")
+    assert got.status.container_statuses[0].ready is True
+    nodes = core.list_node().items
+    assert [n.metadata.name for n in nodes] == ["node-1", "node-2", "node-3"]
+    core.delete_namespaced_pod("official", "default")
