@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .clock import SimClock
-from .controller import Loop
+from .controller import Controller, Loop
 from .deployment import Deployments
+from .endpoints import Endpoints
+from .job import Jobs
 from .kubelet import Kubelet
 from .nodes import Nodes, NodeSpec
 from .replicaset import ReplicaSets
@@ -83,6 +85,6 @@ class Simulation:
         self.loop.stop()
 
 
-def _more_controllers(loop: Loop) -> list:  # type: ignore[type-arg]
-    """The controllers beyond the Deployment chain (in modules of their own)."""
-    return []
+def _more_controllers(loop: Loop) -> list[Controller]:
+    """The controllers beyond the Deployment chain."""
+    return [Jobs(loop), Endpoints(loop)]
