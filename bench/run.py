@@ -32,6 +32,8 @@ Sections:
             workers, beside bare queue.Queue (bench/bench_workqueue.py)
   controller  the sample-controller reconciling 1,000 Foos beside a plain loop of
             get/create/update_status calls (bench/bench_controller.py)
+  simulate  the simulated cluster at 100x: a 100-replica Deployment Available, a
+            1,000-pod Job complete, CPU per pod (bench/bench_simulate.py)
 """
 
 from __future__ import annotations
@@ -461,6 +463,7 @@ def main() -> None:
             "informers",
             "workqueue",
             "controller",
+            "simulate",
         ],
     )
     parser.add_argument("--list-pods", type=int, default=10_000)
@@ -523,6 +526,11 @@ def main() -> None:
         from bench_controller import bench_controller
 
         bench_controller(report, package_dir, count=1000, workers=4)
+    if "simulate" in args.sections:
+        sys.path.insert(0, str(BENCH))
+        from bench_simulate import bench_simulate
+
+        bench_simulate(report, package_dir)
     shutil.rmtree(package_dir.parent, ignore_errors=True)
     missed = [r for r in RESULTS if r[3] == "MISSED"]
     print(f"\n{len(RESULTS)} figures, {len(missed)} missed targets")
