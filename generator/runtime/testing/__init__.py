@@ -55,8 +55,8 @@ DELETED events, then their watches end) and the resources stop being served.
 Simplified compared with a real API server:
 
 * No controllers, scheduler or kubelet unless ``ApiServer(simulate=True)`` (the
-  ``simulation`` package: nodes, scheduler, kubelets, Deployment, ReplicaSet, Job,
-  Endpoints; README "A simulated cluster"): pods stay Pending until a test changes
+  ``simulation`` package: nodes, scheduler, kubelets, Deployment, ReplicaSet,
+  StatefulSet, DaemonSet, Job, CronJob, Endpoints; README "A simulated cluster"): pods stay Pending until a test changes
   their status; deployments create no replica sets. What the namespace controller, the
   garbage collector and the service-account controller do is done synchronously
   inside the request (a namespace's contents are deleted during its DELETE,

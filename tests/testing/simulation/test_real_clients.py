@@ -131,3 +131,54 @@ def test_official_client_sees_running_pods(simulated: Path) -> None:
     nodes = core.list_node().items
     assert [n.metadata.name for n in nodes] == ["node-1", "node-2", "node-3"]
     core.delete_namespaced_pod("official", "default")
+
+
+WORKLOADS = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: "postgres:16"}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: agent, image: "busybox:1.36"}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: run, image: "busybox:1.36"}]
+"""
+
+
+def test_kubectl_rollout_status_of_statefulsets_daemonsets_and_wait_for_jobs(
+    simulated: Path, tmp_path: Path
+) -> None:
+    kubectl = Kubectl(_binary(), simulated)
+    manifest = tmp_path / "workloads.yaml"
+    manifest.write_text(WORKLOADS)
+    kubectl("apply", "-f", str(manifest))
+    assert "roll out complete" in kubectl(
+        "rollout", "status", "statefulset/db", "--timeout=30s"
+    )
+    assert "successfully rolled out" in kubectl(
+        "rollout", "status", "daemonset/agent", "--timeout=30s"
+    )
+    assert "condition met" in kubectl(
+        "wait", "--for=condition=Complete", "job/once", "--timeout=30s"
+    )
+    kubectl("delete", "-f", str(manifest), "--wait=false")

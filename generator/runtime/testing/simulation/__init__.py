@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from .clock import SimClock
 from .controller import Controller, Loop
+from .cronjob import CronJobs
+from .daemonset import DaemonSets
 from .deployment import Deployments
 from .endpoints import Endpoints
 from .job import Jobs
@@ -25,6 +27,7 @@ from .kubelet import Kubelet
 from .nodes import Nodes, NodeSpec
 from .replicaset import ReplicaSets
 from .scheduler import Scheduler
+from .statefulset import StatefulSets
 
 if TYPE_CHECKING:
     from ..engine.core import Core
@@ -87,4 +90,10 @@ class Simulation:
 
 def _more_controllers(loop: Loop) -> list[Controller]:
     """The controllers beyond the Deployment chain."""
-    return [Jobs(loop), Endpoints(loop)]
+    return [
+        Jobs(loop),
+        CronJobs(loop),
+        StatefulSets(loop),
+        DaemonSets(loop),
+        Endpoints(loop),
+    ]

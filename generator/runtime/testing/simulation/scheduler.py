@@ -83,7 +83,9 @@ def tolerates(pod: Any, taint: Any) -> bool:
     return False
 
 
-def _affinity_fits(pod: Any, labels: dict[str, Any]) -> bool:
+def node_affinity_fits(pod: Any, labels: dict[str, Any], node: str) -> bool:
+    """The required node affinity: one term whose matchExpressions (labels) and
+    matchFields (``metadata.name``) all match."""
     required = get(
         pod,
         "spec",
@@ -94,9 +96,15 @@ def _affinity_fits(pod: Any, labels: dict[str, Any]) -> bool:
     terms = as_list(get(required, "nodeSelectorTerms"))
     if not terms:
         return True
+    fields = {"metadata.name": node}
     for term in terms:
         expressions = as_list(get(term, "matchExpressions"))
-        if expressions and all(expression_matches(labels, e) for e in expressions):
+        field_terms = as_list(get(term, "matchFields"))
+        if not expressions and not field_terms:
+            continue
+        if all(expression_matches(labels, e) for e in expressions) and all(
+            expression_matches(fields, f) for f in field_terms
+        ):
             return True
     return False
 
@@ -182,7 +190,7 @@ class Scheduler(Controller):
             if get(node, "spec", "unschedulable"):
                 reason = "node(s) were unschedulable"
             elif any(labels.get(k) != v for k, v in selector.items()) or not (
-                _affinity_fits(pod, labels)
+                node_affinity_fits(pod, labels, name)
             ):
                 reason = "node(s) didn't match Pod's node affinity/selector"
             else:
