@@ -154,3 +154,43 @@ def test_unavailable_deployment_reports_it(sim: Client) -> None:
     )
     assert _conditions(dep)["Available"] == ("False", "MinimumReplicasUnavailable")
     assert dep["status"]["unavailableReplicas"] == 2
+
+
+def test_foreground_deletion_waits_for_the_dependents(sim: Client) -> None:
+    sim.post(DEPLOYMENTS, labelled_deployment("fg", replicas=2))
+    eventually(
+        lambda: _get(sim, f"{DEPLOYMENTS}/fg")
+        .get("status", {})
+        .get("availableReplicas")
+        == 2
+    )
+    response = sim.delete(
+        f"{DEPLOYMENTS}/fg",
+        {
+            "kind": "DeleteOptions",
+            "apiVersion": "v1",
+            "propagationPolicy": "Foreground",
+        },
+    )
+    assert response.status_code == 200
+    marked = response.json()["metadata"]
+    assert (
+        marked["finalizers"] == ["foregroundDeletion"] and marked["deletionTimestamp"]
+    )
+    # still there while its ReplicaSet and pods go (their grace period: 0.6 s at 50x)
+    assert sim.get(f"{DEPLOYMENTS}/fg").status_code == 200
+    eventually(lambda: sim.get(f"{DEPLOYMENTS}/fg").status_code == 404)
+    assert _get(sim, REPLICASETS)["items"] == []
+    assert _get(sim, PODS)["items"] == []
+
+
+def test_orphan_deletion_leaves_the_replicaset(sim: Client) -> None:
+    sim.post(DEPLOYMENTS, labelled_deployment("orphan", replicas=1))
+    eventually(lambda: _get(sim, REPLICASETS)["items"])
+    response = sim.delete(
+        f"{DEPLOYMENTS}/orphan",
+        {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Orphan"},
+    )
+    assert response.status_code == 200
+    [rs] = _get(sim, REPLICASETS)["items"]
+    assert "ownerReferences" not in rs["metadata"]

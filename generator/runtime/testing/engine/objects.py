@@ -83,6 +83,11 @@ class Objects:
         self.on_write: list[Callable[[Resource, dict[str, Any]], None]] = []
         #: storage key -> what DELETE does instead (CRDs: the cleanup finalizer)
         self.deleters: dict[tuple[str, str], Deleter] = {}
+        #: what Foreground deletion does instead of deleting the dependents at once
+        #: (the simulation: the foregroundDeletion finalizer and its collector)
+        self.foreground: (
+            Callable[[Resource, dict[str, Any], Write], dict[str, Any]] | None
+        ) = None
         #: JSON type checks of bodies (set by the core; None: not checked)
         self.types: TypeChecks | None = None
         #: the OpenAPI documents' property defaults (set by the core)
@@ -631,6 +636,12 @@ class Objects:
         (or mark it deleting while finalizers hold it)."""
         policy = _policy(options)
         with self.lock:
+            if (
+                policy == "Foreground"
+                and self.foreground is not None
+                and not write.dry_run
+            ):
+                return self.foreground(resource, old, write), False
             if policy == "Orphan" and not write.dry_run:
                 self._orphan_dependents(old)
             if policy == "Foreground" and not write.dry_run:

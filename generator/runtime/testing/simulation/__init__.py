@@ -22,6 +22,7 @@ from .cronjob import CronJobs
 from .daemonset import DaemonSets
 from .deployment import Deployments
 from .endpoints import Endpoints
+from .garbage import GarbageCollector
 from .job import Jobs
 from .kubelet import Kubelet
 from .nodes import Nodes, NodeSpec
@@ -77,7 +78,10 @@ class Simulation:
             ]
         )
         self.loop.controllers.extend(_more_controllers(self.loop))
+        self.garbage_collector = GarbageCollector(self.loop)
+        self.loop.controllers.append(self.garbage_collector)
         core.objects.deleters[("", "pods")] = self.kubelet.graceful_delete
+        core.objects.foreground = self.garbage_collector.foreground
         self.loop.start()
 
     @property
@@ -86,6 +90,10 @@ class Simulation:
 
     def stop(self) -> None:
         self.loop.stop()
+        objects = self.loop.core.objects
+        if objects.deleters.get(("", "pods")) == self.kubelet.graceful_delete:
+            del objects.deleters[("", "pods")]
+        objects.foreground = None
 
 
 def _more_controllers(loop: Loop) -> list[Controller]:
