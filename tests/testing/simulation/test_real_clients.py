@@ -97,6 +97,9 @@ def test_kubectl_rollout_status_wait_get_wide_and_describe(
     assert "successfully rolled out" in kubectl(
         "rollout", "status", "deployment/web", "--timeout=30s"
     )
+    sets = kubectl("get", "replicasets").splitlines()
+    assert sets[0].split() == ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]
+    assert sorted(line.split()[1] for line in sets[1:]) == ["0", "2"]
     history = kubectl("rollout", "history", "deployment/web")
     assert "1 " in history and "2 " in history
     kubectl("delete", "deployment", "web", "--wait=false")
@@ -181,4 +184,20 @@ def test_kubectl_rollout_status_of_statefulsets_daemonsets_and_wait_for_jobs(
     assert "condition met" in kubectl(
         "wait", "--for=condition=Complete", "job/once", "--timeout=30s"
     )
+    assert kubectl("get", "statefulset", "db").split()[:5] == [
+        "NAME", "READY", "AGE", "db", "2/2",
+    ]  # fmt: skip
+    daemons = kubectl("get", "daemonset", "agent").splitlines()
+    assert daemons[0].split()[:6] == [
+        "NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE",
+    ]  # fmt: skip
+    assert daemons[1].split()[:6] == ["agent", "3", "3", "3", "3", "3"]
+    jobs = kubectl("get", "job", "once").splitlines()
+    assert jobs[0].split()[:3] == ["NAME", "STATUS", "COMPLETIONS"]
+    assert jobs[1].split()[:3] == ["once", "Complete", "1/1"]
+    nodes = kubectl("get", "nodes", "-o", "wide").splitlines()
+    assert nodes[0].split()[:7] == [
+        "NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP",
+    ]  # fmt: skip
+    assert nodes[1].split()[:2] == ["node-1", "Ready"] and "10.0.0.10" in nodes[1]
     kubectl("delete", "-f", str(manifest), "--wait=false")
