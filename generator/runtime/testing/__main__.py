@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         help="simulated seconds per real second (default 1)",
     )
     args = parser.parse_args(argv)
+    if args.time_scale <= 0 or args.nodes < 0:
+        parser.error("--time-scale must be > 0 and --nodes >= 0")
 
     stop = threading.Event()
 

@@ -75,6 +75,12 @@ def test_pod_runs_with_ips_ready_condition_and_kubelet_events(sim: Client) -> No
     conditions = {c["type"]: c["status"] for c in status["conditions"]}
     assert conditions["Ready"] == "True" and conditions["PodScheduled"] == "True"
     assert _reasons(sim, "web") == ["Scheduled", "Pulled", "Created", "Started"]
+    started = [e for e in sim.get(EVENTS).json()["items"] if e["reason"] == "Started"]
+    assert started[0]["involvedObject"]["fieldPath"] == "spec.containers{main}"
+    assert started[0]["source"] == {
+        "component": "kubelet",
+        "host": pod["spec"]["nodeName"],
+    }
 
 
 def test_unschedulable_pod_stays_pending_with_failed_scheduling(sim: Client) -> None:

@@ -97,6 +97,9 @@ def test_kubectl_rollout_status_wait_get_wide_and_describe(
     assert "successfully rolled out" in kubectl(
         "rollout", "status", "deployment/web", "--timeout=30s"
     )
+    events = kubectl("get", "events").splitlines()
+    assert events[0].split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    assert any("Scaled up replica set web-" in line for line in events)
     sets = kubectl("get", "replicasets").splitlines()
     assert sets[0].split() == ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]
     assert sorted(line.split()[1] for line in sets[1:]) == ["0", "2"]

@@ -289,6 +289,32 @@ def _cronjob_cells(cron: dict[str, Any]) -> list[Any]:
     ]
 
 
+def _since(stamp: Any) -> str:
+    if not isinstance(stamp, str) or not stamp:
+        return "<unknown>"
+    return human_duration(
+        (datetime.now(timezone.utc) - parse_time(stamp)).total_seconds()
+    )
+
+
+def _event_cells(event: dict[str, Any]) -> list[Any]:
+    involved = event.get("involvedObject") or {}
+    source = event.get("source") or {}
+    last = event.get("lastTimestamp") or event.get("eventTime")
+    return [
+        _since(last),
+        event.get("type") or "",
+        event.get("reason") or "",
+        f"{str(involved.get('kind') or '').lower()}/{involved.get('name') or ''}",
+        involved.get("fieldPath") or "",
+        ", ".join(str(v) for v in (source.get("component"), source.get("host")) if v),
+        event.get("message") or "",
+        _since(event.get("firstTimestamp") or last),
+        event.get("count") or 1,
+        _name(event),
+    ]
+
+
 def _endpoints_cells(ep: dict[str, Any]) -> list[Any]:
     shown = []
     for subset in ep.get("subsets") or []:
@@ -469,6 +495,21 @@ _TABLES: dict[tuple[str, str], tuple[list[Column], Cells]] = {
             ("Selector", "string", "", 1),
         ],
         _cronjob_cells,
+    ),
+    ("", "events"): (
+        [
+            ("Last Seen", "string", "", 0),
+            ("Type", "string", "", 0),
+            ("Reason", "string", "", 0),
+            ("Object", "string", "", 0),
+            ("Subobject", "string", "", 1),
+            ("Source", "string", "", 1),
+            ("Message", "string", "", 0),
+            ("First Seen", "string", "", 1),
+            ("Count", "string", "", 1),
+            ("Name", "string", "name", 1),
+        ],
+        _event_cells,
     ),
     ("", "endpoints"): (
         [

@@ -178,6 +178,7 @@ class Api:
         message: str,
         component: str,
         host: str = "",
+        field_path: str = "",
     ) -> None:
         """A core/v1 Event about ``obj``, as client-go's event recorder writes it
         (one per occurrence: not aggregated)."""
@@ -193,6 +194,8 @@ class Api:
         }
         if namespace_of(obj):
             involved["namespace"] = namespace_of(obj)
+        if field_path:  # a container's: spec.containers{name}
+            involved["fieldPath"] = field_path
         source: dict[str, Any] = {"component": component}
         if host:
             source["host"] = host

@@ -264,7 +264,9 @@ class Kubelet(Controller):
 
     def _pull_events(self, pod: dict[str, Any], run: Run, node: str) -> None:
         if run.pull_policy == "Always":
-            self._event(pod, "Normal", "Pulling", f'Pulling image "{run.image}"', node)
+            self._event(
+                pod, "Normal", "Pulling", f'Pulling image "{run.image}"', node, run.name
+            )
             self._event(
                 pod,
                 "Normal",
@@ -272,6 +274,7 @@ class Kubelet(Controller):
                 f'Successfully pulled image "{run.image}" in 1s (1s including '
                 "waiting). Image size: 0 bytes.",
                 node,
+                run.name,
             )
         else:
             self._event(
@@ -280,12 +283,20 @@ class Kubelet(Controller):
                 "Pulled",
                 f'Container image "{run.image}" already present on machine',
                 node,
+                run.name,
             )
 
     def _event(
-        self, pod: dict[str, Any], type_: str, reason: str, message: str, node: str
+        self,
+        pod: dict[str, Any],
+        type_: str,
+        reason: str,
+        message: str,
+        node: str,
+        container: str = "",
     ) -> None:
-        self.api.event(pod, "Pod", "v1", type_, reason, message, KUBELET, node)
+        path = f"spec.containers{{{container}}}" if container else ""
+        self.api.event(pod, "Pod", "v1", type_, reason, message, KUBELET, node, path)
 
     # ------------------------------------------------------------------ containers
 
@@ -331,12 +342,11 @@ class Kubelet(Controller):
         run.container_id = "containerd://" + _digest(
             record.uid, run.name, str(run.restarts)
         )
-        self._event(
-            pod, "Normal", "Created", f"Created container: {run.name}", record.node
-        )
-        self._event(
-            pod, "Normal", "Started", f"Started container {run.name}", record.node
-        )
+        for reason, message in (
+            ("Created", f"Created container: {run.name}"),
+            ("Started", f"Started container {run.name}"),
+        ):
+            self._event(pod, "Normal", reason, message, record.node, run.name)
         spec = self._container_spec(pod, run.name)
         probe = as_dict(spec.get("readinessProbe"))
         fails = (
@@ -399,6 +409,7 @@ class Kubelet(Controller):
             f"Back-off restarting failed container {run.name} in pod "
             f"{name_of(pod)}_{namespace_of(pod)}({record.uid})",
             record.node,
+            run.name,
         )
 
     def _stop(self, pod: dict[str, Any], record: PodRun, now_sim: float) -> None:
@@ -416,6 +427,7 @@ class Kubelet(Controller):
                     "Killing",
                     f"Stopping container {run.name}",
                     record.node,
+                    run.name,
                 )
             run.due, run.next, run.ready = None, "", False
 
