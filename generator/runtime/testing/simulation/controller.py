@@ -61,6 +61,7 @@ class Loop:
         self.controllers: list[Controller] = []
         self._queue: dict[tuple[int, Hashable], Controller] = {}
         self._timers: list[tuple[float, int, int, Hashable]] = []
+        self._due: dict[tuple[int, Hashable], float] = {}
         self._seq = itertools.count()
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
@@ -74,8 +75,14 @@ class Loop:
         self._queue.setdefault((id(controller), key), controller)
 
     def after(self, simulated: float, controller: Controller, key: Hashable) -> None:
+        """One pending timer per (controller, key): the earliest wins (a sync
+        sets its next timer again, so a later one is not lost)."""
         due = self.clock.now() + max(simulated, 0.0)
         index = self.controllers.index(controller)
+        pending = self._due.get((index, key))
+        if pending is not None and pending <= due:
+            return
+        self._due[(index, key)] = due
         heapq.heappush(self._timers, (due, next(self._seq), index, key))
 
     # ------------------------------------------------------------------ running
@@ -135,9 +142,11 @@ class Loop:
                 self._guard(controller, controller.observe, event)
         now = self.clock.now()
         while self._timers and self._timers[0][0] <= now:
-            _, _, index, key = heapq.heappop(self._timers)
-            controller = self.controllers[index]
-            self.enqueue(controller, key)
+            due, _, index, key = heapq.heappop(self._timers)
+            if self._due.get((index, key)) != due:
+                continue  # replaced by an earlier one, which has fired
+            del self._due[(index, key)]
+            self.enqueue(self.controllers[index], key)
         if self._queue:
             self.idle.clear()
         queued, self._queue = self._queue, {}
