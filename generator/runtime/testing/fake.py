@@ -260,7 +260,8 @@ def fake_clientset(
     """A FakeClientSet whose server already holds ``objects`` (through create:
     validated, with uid and resourceVersion; their status kept).
     ``simulate=True``: with a simulated cluster (as ``ApiServer(simulate=True)``;
-    ``cs.simulation``; ``cs.close()`` stops it)."""
+    ``cs.simulation``; ``cs.close()`` stops it). What the simulated controllers
+    write is not in ``actions``: they write on the engine, not through the fake."""
     core = Core(kubernetes_version=_kubernetes_version())
     for obj in objects:
         core.seed(obj if isinstance(obj, Model) else dict(obj))
