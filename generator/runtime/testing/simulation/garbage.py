@@ -104,8 +104,8 @@ class GarbageCollector(Controller):
                 continue
         if blocking:
             return
-        resource = objects._resource_for_storage(storage_key)
-        if resource is None:
+        owner_resource = objects._resource_for_storage(storage_key)
+        if owner_resource is None:
             return
         new = copy_obj(owner)
         new["metadata"]["finalizers"] = [
@@ -114,7 +114,7 @@ class GarbageCollector(Controller):
         if not new["metadata"]["finalizers"]:
             del new["metadata"]["finalizers"]
         try:
-            objects.commit_update(resource, owner, new, Write(manager=MANAGER))
+            objects.commit_update(owner_resource, owner, new, Write(manager=MANAGER))
         except ApiError:
             return
         self._owners.pop(uid, None)
