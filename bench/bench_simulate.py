@@ -75,7 +75,8 @@ def _run(
     from kubeclient.testing import fake_clientset
 
     # sized for 1,000 pods: enough simulated nodes, and history for every event
-    with fake_clientset(simulate=True, time_scale=SCALE, nodes=10) as cs:
+    with fake_clientset(simulate=True, time_scale=SCALE, nodes=10) as made:
+        cs: Any = made  # dict bodies: typed loosely
         store = cs.core.store
         plural = "deployments" if kind == "Deployment" else "jobs"
         group = "apps" if kind == "Deployment" else "batch"

@@ -108,7 +108,7 @@ def test_service_endpoints_follow_ready_pods(sim: Client, sim_server: Any) -> No
         subsets = _get(sim, f"{ENDPOINTS}/web").get("subsets") or [{}]
         return sorted(a["ip"] for a in subsets[0].get("addresses", []))
 
-    ips = eventually(lambda: len(addresses()) == 2 and addresses())
+    ips = eventually(lambda: addresses() if len(addresses()) == 2 else None)
     pods = {p["status"]["podIP"]: p for p in _get(sim, PODS)["items"]}
     assert set(ips) == set(pods)
     subset = _get(sim, f"{ENDPOINTS}/web")["subsets"][0]

@@ -49,7 +49,7 @@ def test_statefulset_starts_pods_in_order_and_rolls_from_the_top(sim: Client) ->
         if not seen or seen[-1] != pods:
             seen.append(pods)
         status = _get(sim, f"{APPS}/statefulsets/db").get("status", {})
-        return status.get("readyReplicas") == 3
+        return bool(status.get("readyReplicas") == 3)
 
     eventually(all_ready)
     # ordered: db-0 alone first, then db-0 and db-1, never db-2 before db-1

@@ -32,7 +32,8 @@ def test_deployment_becomes_available_through_the_fake_clientset(
 ) -> None:
     from kubeclient.testing import fake_clientset
 
-    with fake_clientset(simulate=True, time_scale=SCALE) as cs:
+    with fake_clientset(simulate=True, time_scale=SCALE) as made:
+        cs: Any = made  # typed loosely: models built from dicts, optional fields
         deployments = cs.apps_v1.deployments("default")
         deployments.create(labelled_deployment("web", replicas=3))
 
