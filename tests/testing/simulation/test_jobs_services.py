@@ -78,6 +78,19 @@ def test_job_fails_past_its_backoff_limit(sim: Client) -> None:
     assert _condition(job, "FailureTarget") is not None
 
 
+def test_on_failure_restarts_count_against_the_backoff_limit(sim: Client) -> None:
+    body = _job(
+        "restarts", {"simulation.kubeclient.dev/crash-loop": "true"}, backoffLimit=1
+    )
+    body["spec"]["template"]["spec"]["restartPolicy"] = "OnFailure"
+    sim.post(JOBS, body)
+    job = eventually(
+        lambda: _condition(j := _get(sim, f"{JOBS}/restarts"), "Failed") and j,
+        timeout=15,
+    )
+    assert _condition(job, "Failed")["reason"] == "BackoffLimitExceeded"  # type: ignore[index]
+
+
 def test_indexed_job_runs_every_index(sim: Client) -> None:
     sim.post(JOBS, _job("idx", completions=3, parallelism=3, completionMode="Indexed"))
     job = eventually(

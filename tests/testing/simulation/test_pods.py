@@ -49,6 +49,9 @@ def test_ready_nodes_and_lease_heartbeats(sim: Client) -> None:
     assert node["status"]["capacity"]["cpu"] == "4"
     assert node["status"]["allocatable"]["pods"] == "110"
     assert {"type": "InternalIP", "address": "10.0.0.10"} in node["status"]["addresses"]
+    events = sim.get("/api/v1/namespaces/default/events").json()["items"]
+    about = [e["reason"] for e in events if e["involvedObject"]["name"] == "node-1"]
+    assert about[0] == "Starting" and "NodeReady" in about and "RegisteredNode" in about
     lease = eventually(lambda: sim.get(f"{LEASES}/node-1").json().get("spec"))
     assert lease["holderIdentity"] == "node-1"
     # renewed every 10 simulated seconds: 0.2 s at 50x

@@ -101,6 +101,12 @@ class Jobs(Controller):
         else:  # a work queue: done once one succeeded and none runs
             complete = bool(succeeded) and not running
         limit = int_or(spec.get("backoffLimit"), 6)
+        # restartPolicy OnFailure: the kubelet's restarts count as failures
+        restarts = sum(
+            int_or(get(c, "restartCount"), 0)
+            for p in running
+            for c in as_list(get(p, "status", "containerStatuses"))
+        )
         deadline = spec.get("activeDeadlineSeconds")
         started = parse_time(status.get("startTime"))
         if complete:
@@ -118,12 +124,12 @@ class Jobs(Controller):
             self.api.update_status(JOBS, job, status, MANAGER)
             self._event(job, "Normal", "Completed", "Job completed")
             return
-        if len(failed) > limit or (
+        if len(failed) + restarts > limit or (
             isinstance(deadline, int)
             and started is not None
             and self.clock.simulated_since(started) >= deadline
         ):
-            over = len(failed) > limit
+            over = len(failed) + restarts > limit
             reason = "BackoffLimitExceeded" if over else "DeadlineExceeded"
             message = (
                 "Job has reached the specified backoff limit"

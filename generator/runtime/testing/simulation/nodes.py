@@ -44,7 +44,9 @@ class Nodes(Controller):
         for index, spec in enumerate(self.specs):
             self.addresses[spec.name] = (index, f"10.0.0.{index + 10}")
             if self.api.get(NODES, "", spec.name) is None:
-                self.api.create(NODES, self._node(index, spec), "kubelet")
+                node = self.api.create(NODES, self._node(index, spec), "kubelet")
+                if node is not None:
+                    self._registered(node)
             self.enqueue(("lease", spec.name))
             self.after(STATUS_SECONDS, ("status", spec.name))
 
@@ -57,6 +59,41 @@ class Nodes(Controller):
         elif what == "status":
             self._heartbeat(name)
             self.after(STATUS_SECONDS, key)
+
+    def _registered(self, node: dict[str, Any]) -> None:
+        """The events a kubelet and the node controller write as a node joins."""
+        name = node["metadata"]["name"]
+        # the kubelet names its node by name as the uid (as the real one does)
+        about = {**node, "metadata": {**node["metadata"], "uid": name}}
+        for reason, message in (
+            ("Starting", "Starting kubelet."),
+            (
+                "NodeHasSufficientMemory",
+                f"Node {name} status is now: NodeHasSufficientMemory",
+            ),
+            (
+                "NodeHasNoDiskPressure",
+                f"Node {name} status is now: NodeHasNoDiskPressure",
+            ),
+            (
+                "NodeHasSufficientPID",
+                f"Node {name} status is now: NodeHasSufficientPID",
+            ),
+            ("NodeAllocatableEnforced", "Updated Node Allocatable limit across pods"),
+            ("NodeReady", f"Node {name} status is now: NodeReady"),
+        ):
+            self.api.event(
+                about, "Node", "v1", "Normal", reason, message, "kubelet", name
+            )
+        self.api.event(
+            node,
+            "Node",
+            "v1",
+            "Normal",
+            "RegisteredNode",
+            f"Node {name} event: Registered Node {name} in Controller",
+            "node-controller",
+        )
 
     def _renew(self, name: str) -> None:
         lease = self.api.get(LEASES, "kube-node-lease", name)
