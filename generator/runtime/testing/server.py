@@ -99,12 +99,11 @@ class ApiServer:
         for obj in objects:
             self.core.seed(obj)
         self.simulation: Simulation | None = None
-        if simulate:
-            from .simulation import Simulation, SimulationOptions
+        if simulate:  # options checked before anything starts
+            from .simulation import SimulationOptions
 
-            self.simulation = Simulation(
-                self.core, SimulationOptions(nodes=nodes, time_scale=time_scale)
-            )
+            options = SimulationOptions(nodes=nodes, time_scale=time_scale)
+            options.check()
         from .front.httpd import HTTPServer, serve_in_thread, tls_context
 
         self._dir = Path(tempfile.mkdtemp(prefix="kubeclient-apiserver-"))
@@ -126,6 +125,10 @@ class ApiServer:
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.core.server_address = f"127.0.0.1:{self.port}"
         self._thread: threading.Thread | None = serve_in_thread(self._httpd)
+        if simulate:
+            from .simulation import Simulation
+
+            self.simulation = Simulation(self.core, options)
 
     # ------------------------------------------------------------------ parts
 

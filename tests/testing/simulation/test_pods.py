@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ..conftest import Client
 from .conftest import bare_pod, eventually
 
@@ -33,6 +35,15 @@ def test_off_by_default_nothing_runs(generated: Path) -> None:
         client.post(PODS, bare_pod("idle"))
         assert _pod(client, "idle")["status"]["phase"] == "Pending"
         assert server.simulation is None
+
+
+def test_bad_options_are_refused_before_anything_starts(generated: Path) -> None:
+    from kubeclient.testing import ApiServer
+
+    with pytest.raises(ValueError, match="time_scale must be > 0"):
+        ApiServer(simulate=True, time_scale=0)
+    with pytest.raises(ValueError, match="nodes must be >= 0"):
+        ApiServer(simulate=True, nodes=-1)
 
 
 def test_ready_nodes_and_lease_heartbeats(sim: Client) -> None:

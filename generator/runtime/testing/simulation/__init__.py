@@ -45,6 +45,11 @@ class SimulationOptions:
     nodes: int | tuple[NodeSpec, ...] = 3
     time_scale: float = 1.0
 
+    def check(self) -> None:
+        """ValueError for options no simulation can run with."""
+        self.node_specs()
+        SimClock(self.time_scale)
+
     def node_specs(self) -> list[NodeSpec]:
         if isinstance(self.nodes, int):
             if self.nodes < 0:
