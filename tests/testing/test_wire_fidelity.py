@@ -74,16 +74,19 @@ def test_watch_events_stay_one_line_each(client: Client) -> None:
 def test_pretty_true_and_curl_get_indented_json(client: Client) -> None:
     client.post(PODS, pod("web"))
     pretty = client.get(PODS + "/web?pretty=true")
-    assert pretty.content.startswith(b'{\n  "apiVersion": "v1",\n  "kind": "Pod",')
+    assert pretty.content.startswith(b'{\n  "kind": "Pod",\n  "apiVersion": "v1",')
     assert not pretty.content.endswith(b"\n")
     curl = client.get(PODS + "/web", headers={"User-Agent": "curl/8.5.0"})
-    assert curl.content.startswith(b'{\n  "apiVersion": "v1",\n  "kind": "Pod"')
+    assert curl.content.startswith(b'{\n  "kind": "Pod",\n  "apiVersion": "v1"')
     browser = client.get(PODS, headers={"User-Agent": "Mozilla/5.0 (X11)"})
     assert b'\n  "apiVersion": "v1",' in browser.content
+    # stored objects come out in Go's order: kind, apiVersion, metadata first
+    watched = client.get(PODS + "?watch=true&timeoutSeconds=1", stream=True)
+    assert b'"object":{"kind":"Pod","apiVersion":"v1","metadata":' in watched.raw.read()
     refused = client.get(
         PODS + "/web?pretty=false", headers={"User-Agent": "curl/8.5.0"}
     )
-    assert refused.content.startswith(b'{"apiVersion":"v1","kind":"Pod"')
+    assert refused.content.startswith(b'{"kind":"Pod","apiVersion":"v1","metadata":')
     error = client.get(PODS + "/nope?pretty=1")
     assert (
         error.content.startswith(b"{\n  ") and b'\n  "kind": "Status",' in error.content
