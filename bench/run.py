@@ -40,6 +40,8 @@ Sections:
             (bench/bench_async.py)
   apply     kubeclient.manifests.apply of 500 objects beside kubectl 1.33 apply
             --server-side -f of the same directory, same server (bench/bench_apply.py)
+  simulate  the simulated cluster at 100x: a 100-replica Deployment Available, a
+            1,000-pod Job complete, CPU per pod (bench/bench_simulate.py)
 """
 
 from __future__ import annotations
@@ -472,6 +474,7 @@ def main() -> None:
             "controller",
             "async",
             "apply",
+            "simulate",
         ],
     )
     parser.add_argument("--list-pods", type=int, default=10_000)
@@ -550,6 +553,11 @@ def main() -> None:
         from bench_apply import bench_apply
 
         bench_apply(report, package_dir)
+    if "simulate" in args.sections:
+        sys.path.insert(0, str(BENCH))
+        from bench_simulate import bench_simulate
+
+        bench_simulate(report, package_dir)
     shutil.rmtree(package_dir.parent, ignore_errors=True)
     missed = [r for r in RESULTS if r[3] == "MISSED"]
     print(f"\n{len(RESULTS)} figures, {len(missed)} missed targets")

@@ -73,7 +73,8 @@ def create_crd(server: ApiServer) -> None:
 def server(generated: Path) -> Iterator[ApiServer]:
     from kubeclient.testing import ApiServer
 
-    with ApiServer() as api:
+    # a simulated cluster: the Deployments the controller makes really roll out
+    with ApiServer(simulate=True, time_scale=20) as api:
         create_crd(api)
         yield api
 

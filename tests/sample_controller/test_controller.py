@@ -60,9 +60,11 @@ def test_a_foo_gets_its_deployment_owned_by_it(
     synced = wait_until(lambda: events(kube, namespace, "Synced"), what="Synced event")
     assert synced[0].type == "Normal" and synced[0].regarding.uid == made.metadata.uid
     assert wait_until(lambda: log.who_synced(f"{namespace}/example-foo")) == {"solo"}
-    # the status starts at the Deployment's: none available (no controllers here)
-    status = wait_until(lambda: foos.get("example-foo").status, what="status")
-    assert status.available_replicas == 0
+    # the simulated cluster rolls the Deployment out: the status follows it
+    wait_until(
+        lambda: getattr(foos.get("example-foo").status, "available_replicas", 0) == 2,
+        what="2 available",
+    )
 
 
 def test_the_deployment_follows_spec_replicas(
@@ -134,21 +136,19 @@ def test_the_status_follows_available_replicas(
     foos = sample.samplecontroller_v1alpha1.foos(namespace)
     foos.create(foo("watched", replicas=3))
     wait_until(lambda: deployment_of(kube, namespace, "watched"))
-    # the test server runs no Deployment controller: play its part
-    kube.apps_v1.deployments(namespace).patch_status(
-        "watched",
-        {"status": {"replicas": 3, "readyReplicas": 2, "availableReplicas": 2}},
-    )
-    wait_until(
-        lambda: foos.get("watched").status.available_replicas == 2, what="status 2"
-    )
-    kube.apps_v1.deployments(namespace).patch_status(
-        "watched", {"status": {"availableReplicas": 3}}
-    )
+    # the simulated Deployment controller makes the pods available
     wait_until(
         lambda: foos.get("watched").status.available_replicas == 3, what="status 3"
     )
-    assert foos.get("watched").spec.replicas == 3  # the status write left the spec
+    foos.patch("watched", {"spec": {"replicas": 1}})
+    wait_until(
+        lambda: foos.get("watched").status.available_replicas == 1, what="status 1"
+    )
+    foos.patch("watched", {"spec": {"replicas": 3}})
+    wait_until(
+        lambda: foos.get("watched").status.available_replicas == 3, what="status 3"
+    )
+    assert foos.get("watched").spec.replicas == 3  # the status writes left the spec
 
 
 def test_a_foo_without_a_deployment_name_is_not_retried(

@@ -54,14 +54,16 @@ DELETED events, then their watches end) and the resources stop being served.
 
 Simplified compared with a real API server:
 
-* No controllers, scheduler or kubelet: pods stay Pending until a test changes their
-  status; deployments create no replica sets. What the namespace controller, the
+* No controllers, scheduler or kubelet unless ``ApiServer(simulate=True)`` (the
+  ``simulation`` package: nodes, scheduler, kubelets, Deployment, ReplicaSet,
+  StatefulSet, DaemonSet, Job, CronJob, Endpoints; README "A simulated cluster"): pods stay Pending until a test changes
+  their status; deployments create no replica sets. What the namespace controller, the
   garbage collector and the service-account controller do is done synchronously
   inside the request (a namespace's contents are deleted during its DELETE,
   dependents right after their owner; a new namespace gets its "default"
   ServiceAccount).
-* Graceful deletion is immediate: a pod is deleted at once whatever its grace
-  period (no Terminating phase without finalizers). Foreground deletion deletes the
+* Graceful deletion is immediate without the simulation: a pod is deleted at once
+  whatever its grace period (no Terminating phase without finalizers). Foreground deletion deletes the
   dependents first and then the owner, without waiting for dependents held by
   finalizers; blockOwnerDeletion is not honoured.
 * No version conversion: the versions of a resource share one storage and objects
@@ -69,8 +71,9 @@ Simplified compared with a real API server:
 * Validation covers names (DNS-1123 subdomain / label, DNS-1035 for services, path
   segments for RBAC), labels, annotations, generateName, immutable metadata,
   finalizers on deleting objects, required pod containers, workload selectors and
-  ConfigMap keys; no other per-kind rules. Defaulting is limited to a few fields
-  (pods, workloads, services, namespaces, CRDs).
+  ConfigMap keys; no other per-kind rules. Defaulting: the OpenAPI documents'
+  property defaults and the core kinds' defaulting functions
+  (``semantics.defaulting``), not every kind's.
 * Bodies are type-checked as Go's decoding into the kind's struct does (400
   ``... cannot be handled as a ...: json: cannot unmarshal ...``), from the served
   OpenAPI schemas, simplified: named Go types that are only aliases

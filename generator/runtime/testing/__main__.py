@@ -11,6 +11,8 @@ a bearer token that is sent is still checked. With ``--tls`` every request needs
 the kubeconfig's token (or a client certificate) unless ``--anonymous``.
 ``--authorization rbac`` authorizes requests as kube-apiserver's RBAC does (the
 kubeconfig's user is in system:masters; try ``kubectl auth can-i --as=...``).
+``--simulate [--nodes N] [--time-scale X]`` adds a simulated cluster (nodes,
+scheduler, kubelets, controllers: README "A simulated cluster").
 """
 
 from __future__ import annotations
@@ -61,11 +63,27 @@ def main(argv: list[str] | None = None) -> int:
         help="AlwaysAllow (default: every authenticated request is allowed) or "
         "rbac (kube-apiserver's RBAC authorizer, with the bootstrap roles)",
     )
+    serve.add_argument(
+        "--simulate",
+        action="store_true",
+        help="run a simulated cluster: nodes, scheduler, kubelets, controllers",
+    )
+    serve.add_argument(
+        "--nodes", type=int, default=3, help="simulated nodes (default 3)"
+    )
+    serve.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="simulated seconds per real second (default 1)",
+    )
     args = parser.parse_args(argv)
     try:
         authorization_mode(args.authorization)
     except ValueError as error:
         parser.error(str(error))
+    if args.time_scale <= 0 or args.nodes < 0:
+        parser.error("--time-scale must be > 0 and --nodes >= 0")
 
     stop = threading.Event()
 
@@ -80,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         anonymous=args.anonymous,
         history=args.history,
         authorization=args.authorization,
+        simulate=args.simulate,
+        nodes=args.nodes,
+        time_scale=args.time_scale,
     )
     try:
         server.write_kubeconfig(args.kubeconfig)

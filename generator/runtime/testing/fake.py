@@ -24,7 +24,7 @@ import importlib
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._model import Model, loads
 from ..clientset import ClientSet
@@ -34,6 +34,9 @@ from ..request import Request
 from ..response import Headers, Response
 from .engine.core import Core
 from .protocol.wire import ConnectionDropped, ServerRequest, ServerResponse
+
+if TYPE_CHECKING:
+    from .simulation import Simulation
 
 _VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
 
@@ -230,6 +233,8 @@ class FakeClientSet(ClientSet):
         super().__init__(transport=self.transport)
         self.namespace = namespace
         self.core = core
+        #: the simulated cluster, with ``fake_clientset(simulate=True)``
+        self.simulation: Simulation | None = None
 
     @property
     def actions(self) -> list[Action]:
@@ -238,16 +243,36 @@ class FakeClientSet(ClientSet):
     def clear_actions(self) -> None:
         self.transport.actions.clear()
 
+    def close(self) -> None:
+        if self.simulation is not None:  # its simulated cluster ends with it
+            self.simulation.stop()
+        super().close()
+
 
 def fake_clientset(
-    objects: Iterable[Model | Mapping[str, Any]] = (), *, namespace: str = "default"
+    objects: Iterable[Model | Mapping[str, Any]] = (),
+    *,
+    namespace: str = "default",
+    simulate: bool = False,
+    nodes: int = 3,
+    time_scale: float = 1.0,
 ) -> FakeClientSet:
     """A FakeClientSet whose server already holds ``objects`` (through create:
-    validated, with uid and resourceVersion; their status kept)."""
+    validated, with uid and resourceVersion; their status kept).
+    ``simulate=True``: with a simulated cluster (as ``ApiServer(simulate=True)``;
+    ``cs.simulation``; ``cs.close()`` stops it). What the simulated controllers
+    write is not in ``actions``: they write on the engine, not through the fake."""
     core = Core(kubernetes_version=_kubernetes_version())
     for obj in objects:
         core.seed(obj if isinstance(obj, Model) else dict(obj))
-    return FakeClientSet(core, namespace)
+    clientset = FakeClientSet(core, namespace)
+    if simulate:
+        from .simulation import Simulation, SimulationOptions
+
+        clientset.simulation = Simulation(
+            core, SimulationOptions(nodes=nodes, time_scale=time_scale)
+        )
+    return clientset
 
 
 def _kubernetes_version() -> str:

@@ -26,6 +26,7 @@ from .protocol.wire import ServerRequest, ServerResponse
 if TYPE_CHECKING:  # imported when used: keeps ``import <pkg>.testing`` quick
     from ..config import Config
     from .front.certs import CertPair, Pki
+    from .simulation import Simulation
 
 ADMIN = "admin"
 ADMIN_GROUPS = ("system:masters",)
@@ -78,6 +79,9 @@ class ApiServer:
         read_timeout: float = 60.0,
         watch_list: bool = True,
         authorization: str = "AlwaysAllow",
+        simulate: bool = False,
+        nodes: int = 3,
+        time_scale: float = 1.0,
     ) -> None:
         core_args: dict[str, Any] = {}
         if resources is not None:
@@ -97,6 +101,12 @@ class ApiServer:
         self.core.auth.add_token(self.token, ADMIN, ADMIN_GROUPS)
         for obj in objects:
             self.core.seed(obj)
+        self.simulation: Simulation | None = None
+        if simulate:  # options checked before anything starts
+            from .simulation import SimulationOptions
+
+            options = SimulationOptions(nodes=nodes, time_scale=time_scale)
+            options.check()
         from .front.httpd import HTTPServer, serve_in_thread, tls_context
 
         self._dir = Path(tempfile.mkdtemp(prefix="kubeclient-apiserver-"))
@@ -118,6 +128,10 @@ class ApiServer:
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.core.server_address = f"127.0.0.1:{self.port}"
         self._thread: threading.Thread | None = serve_in_thread(self._httpd)
+        if simulate:
+            from .simulation import Simulation
+
+            self.simulation = Simulation(self.core, options)
 
     # ------------------------------------------------------------------ parts
 
@@ -276,6 +290,8 @@ class ApiServer:
         """End every stream, close every connection, stop listening."""
         if self._thread is None:
             return
+        if self.simulation is not None:
+            self.simulation.stop()
         self.core.store.close()
         self.core.logs.close()
         self._httpd.shutdown()

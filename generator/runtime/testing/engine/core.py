@@ -12,6 +12,7 @@ from collections.abc import Callable
 from urllib.parse import unquote
 
 from ...paths import parse
+from ..protocol.rendering import finish_json
 from ..protocol.status import (
     ApiError,
     method_not_allowed,
@@ -81,6 +82,7 @@ class Core(ServerState):
             response = error_response(
                 ApiError(500, "InternalError", f"Internal error occurred: {error}")
             )
+        response = finish_json(request, response)
         for fault in faults:
             if fault.kind == "drop":
                 response = dropped(response, fault)

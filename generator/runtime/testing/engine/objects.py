@@ -36,7 +36,7 @@ from ..semantics.basics import (
     spec_of,
     suffix,
 )
-from ..semantics.defaults import DEFAULTS
+from ..semantics.defaulting import DEFAULTS, SchemaDefaults
 from ..semantics.merging import apply_config, apply_patch, merge_subresource, run_apply
 from ..semantics.resource import Resource
 from ..semantics.schemas import apply_defaults, prune
@@ -88,8 +88,15 @@ class Objects:
         self.on_write: list[Callable[[Resource, dict[str, Any]], None]] = []
         #: storage key -> what DELETE does instead (CRDs: the cleanup finalizer)
         self.deleters: dict[tuple[str, str], Deleter] = {}
+        #: what Foreground deletion does instead of deleting the dependents at once
+        #: (the simulation: the foregroundDeletion finalizer and its collector)
+        self.foreground: (
+            Callable[[Resource, dict[str, Any], Write], dict[str, Any]] | None
+        ) = None
         #: JSON type checks of bodies (set by the core; None: not checked)
         self.types: TypeChecks | None = None
+        #: the OpenAPI documents' property defaults (set by the core)
+        self.schema_defaults: SchemaDefaults | None = None
         self._cluster_ips = iter(
             f"10.96.{i // 254}.{i % 254 + 1}" for i in range(1, 254 * 254)
         )
@@ -324,6 +331,9 @@ class Objects:
             if resource.schema is not None:
                 apply_defaults(obj, resource.schema)
             return
+        if self.schema_defaults is not None:
+            info = resource.info
+            self.schema_defaults.apply(info.group, info.version, info.kind, obj)
         default = DEFAULTS.get(resource.storage_key)
         if default is not None:
             default(obj, old, self._allocate_ip)
@@ -447,8 +457,10 @@ class Objects:
             return old  # etcd writes nothing: same resourceVersion, no event
         if write.dry_run:
             return new
-        if new["metadata"].get("deletionTimestamp") and not new["metadata"].get(
-            "finalizers"
+        if (
+            new["metadata"].get("deletionTimestamp")
+            and not new["metadata"].get("finalizers")
+            and not old_meta.get("deletionGracePeriodSeconds")  # not while graceful
         ):
             gone = self.store.remove(resource.storage_key, new)
             assert gone is not None
@@ -624,7 +636,7 @@ class Objects:
         write: Write,
     ) -> tuple[dict[str, Any], bool]:
         """DELETE; returns (object, deleted now) — False while finalizers hold it."""
-        policy = _policy(options)
+        _policy(options)  # invalid options are refused before anything else
         with self.lock:
             old = self.read(resource, namespace, name)
             self._check_preconditions(resource, old, options)
@@ -633,6 +645,25 @@ class Objects:
                 return deleter(resource, old, options, write)
             if resource.storage_key == _NS:
                 return self._delete_namespace(resource, old, write)
+            return self.delete_now(resource, old, options, write)
+
+    def delete_now(
+        self,
+        resource: Resource,
+        old: dict[str, Any],
+        options: DeleteOptions,
+        write: Write,
+    ) -> tuple[dict[str, Any], bool]:
+        """What DELETE does without a deleter: cascade, then remove the object
+        (or mark it deleting while finalizers hold it)."""
+        policy = _policy(options)
+        with self.lock:
+            if (
+                policy == "Foreground"
+                and self.foreground is not None
+                and not write.dry_run
+            ):
+                return self.foreground(resource, old, write), False
             if policy == "Orphan" and not write.dry_run:
                 self._orphan_dependents(old)
             if policy == "Foreground" and not write.dry_run:

@@ -12,6 +12,7 @@ from ...machinery.schema import use_openapi_structs
 from ...resources import ResourceInfo
 from ..authz.authorization import Authorization
 from ..semantics.basics import Write
+from ..semantics.defaulting import SchemaDefaults
 from ..semantics.resource import Resource
 from ..semantics.typecheck import TypeChecks
 from .auth import Auth
@@ -56,6 +57,7 @@ class ServerState:
         self.openapi = OpenAPI()
         self.objects.types = TypeChecks(self.openapi.component_schemas)
         use_openapi_structs(self.openapi.component_schemas)  # pointer vs value
+        self.objects.schema_defaults = SchemaDefaults(self.openapi.component_schemas)
         self.custom_resources = CustomResources(
             self.objects, self.store, self.registry, self.openapi
         )

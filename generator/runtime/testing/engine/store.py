@@ -43,6 +43,16 @@ def etcd_order(key: ObjectKey) -> str:
     return f"{namespace}/{name}" if namespace else name
 
 
+_FIRST_KEYS = ("kind", "apiVersion", "metadata")
+
+
+def go_order(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` with TypeMeta and ObjectMeta's keys first (a new dict)."""
+    ordered = {k: obj[k] for k in _FIRST_KEYS if k in obj}
+    ordered.update(obj)
+    return ordered
+
+
 def object_key(obj: dict[str, Any]) -> ObjectKey:
     meta = metadata(obj)
     namespace, name = meta.get("namespace"), meta.get("name")
@@ -163,7 +173,10 @@ class Store:
     # -- writes (callers build a fresh dict; the store stamps its resourceVersion)
 
     def put(self, key: StorageKey, obj: dict[str, Any]) -> dict[str, Any]:
-        """Create or replace ``obj``; returns it with its new resourceVersion."""
+        """Create or replace ``obj``; returns it with its new resourceVersion
+        (and kind, apiVersion, metadata first, as Go writes every object)."""
+        if next(iter(obj), None) != "kind":
+            obj = go_order(obj)
         with self.lock:
             okey = object_key(obj)
             bucket = self._data.setdefault(key, {})

@@ -150,13 +150,185 @@ def _node_cells(node: dict[str, Any]) -> list[Any]:
         k.rpartition("/")[2] for k in labels if k.startswith("node-role.kubernetes.io/")
     )
     info = (node.get("status") or {}).get("nodeInfo") or {}
+    addresses = (node.get("status") or {}).get("addresses") or []
+
+    def address(kind: str) -> str:
+        found = [
+            str(a.get("address"))
+            for a in addresses
+            if isinstance(a, dict) and a.get("type") == kind
+        ]
+        return ",".join(found) or "<none>"
+
     return [
         _name(node),
         state,
         ",".join(roles) or "<none>",
         age(node),
         info.get("kubeletVersion") or "",
+        address("InternalIP"),
+        address("ExternalIP"),
+        info.get("osImage") or "<unknown>",
+        info.get("kernelVersion") or "<unknown>",
+        info.get("containerRuntimeVersion") or "<unknown>",
     ]
+
+
+def _template_cells(obj: dict[str, Any], selector: bool = True) -> list[Any]:
+    """The wide columns of workloads: containers, images (and selector)."""
+    spec = obj.get("spec") or {}
+    template = (
+        spec.get("template")
+        or (spec.get("jobTemplate") or {}).get("spec", {}).get("template")
+        or {}
+    )
+    containers = [
+        c
+        for c in (template.get("spec") or {}).get("containers") or []
+        if isinstance(c, dict)
+    ]
+    cells = [
+        ",".join(str(c.get("name", "")) for c in containers),
+        ",".join(str(c.get("image", "")) for c in containers),
+    ]
+    if selector:
+        labels = (spec.get("selector") or {}).get("matchLabels") or {}
+        cells.append(
+            ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "<none>"
+        )
+    return cells
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _replicaset_cells(rs: dict[str, Any]) -> list[Any]:
+    spec, status = rs.get("spec") or {}, rs.get("status") or {}
+    return [
+        _name(rs),
+        _int(spec.get("replicas")),
+        _int(status.get("replicas")),
+        _int(status.get("readyReplicas")),
+        age(rs),
+        *_template_cells(rs),
+    ]
+
+
+def _statefulset_cells(sts: dict[str, Any]) -> list[Any]:
+    spec, status = sts.get("spec") or {}, sts.get("status") or {}
+    ready = f"{_int(status.get('readyReplicas'))}/{_int(spec.get('replicas'))}"
+    return [_name(sts), ready, age(sts), *_template_cells(sts, selector=False)]
+
+
+def _daemonset_cells(ds: dict[str, Any]) -> list[Any]:
+    status = ds.get("status") or {}
+    selector = ((ds.get("spec") or {}).get("template") or {}).get("spec") or {}
+    node_selector = selector.get("nodeSelector") or {}
+    return [
+        _name(ds),
+        _int(status.get("desiredNumberScheduled")),
+        _int(status.get("currentNumberScheduled")),
+        _int(status.get("numberReady")),
+        _int(status.get("updatedNumberScheduled")),
+        _int(status.get("numberAvailable")),
+        ",".join(f"{k}={v}" for k, v in sorted(node_selector.items())) or "<none>",
+        age(ds),
+        *_template_cells(ds),
+    ]
+
+
+def _job_cells(job: dict[str, Any]) -> list[Any]:
+    spec, status = job.get("spec") or {}, job.get("status") or {}
+    conditions = {
+        c.get("type"): c.get("status")
+        for c in status.get("conditions") or []
+        if isinstance(c, dict)
+    }
+    if conditions.get("Complete") == "True":
+        state = "Complete"
+    elif conditions.get("Failed") == "True":
+        state = "Failed"
+    elif spec.get("suspend"):
+        state = "Suspended"
+    else:
+        state = "Running"
+    completions = spec.get("completions")
+    done = _int(status.get("succeeded"))
+    shown = (
+        f"{done}/{completions}"
+        if isinstance(completions, int)
+        else f"{done}/1 of {_int(spec.get('parallelism'))}"
+    )
+    duration = ""
+    start = status.get("startTime")
+    if start:
+        end = status.get("completionTime")
+        finish = parse_time(end) if end else datetime.now(timezone.utc)
+        duration = human_duration((finish - parse_time(start)).total_seconds())
+    return [_name(job), state, shown, duration, age(job), *_template_cells(job)]
+
+
+def _cronjob_cells(cron: dict[str, Any]) -> list[Any]:
+    spec, status = cron.get("spec") or {}, cron.get("status") or {}
+    last = status.get("lastScheduleTime")
+    since = (
+        human_duration((datetime.now(timezone.utc) - parse_time(last)).total_seconds())
+        if last
+        else "<none>"
+    )
+    return [
+        _name(cron),
+        spec.get("schedule") or "",
+        spec.get("timeZone") or "<none>",
+        "True" if spec.get("suspend") else "False",
+        len(status.get("active") or []),
+        since,
+        age(cron),
+        *_template_cells(cron),
+    ]
+
+
+def _since(stamp: Any) -> str:
+    if not isinstance(stamp, str) or not stamp:
+        return "<unknown>"
+    return human_duration(
+        (datetime.now(timezone.utc) - parse_time(stamp)).total_seconds()
+    )
+
+
+def _event_cells(event: dict[str, Any]) -> list[Any]:
+    involved = event.get("involvedObject") or {}
+    source = event.get("source") or {}
+    last = event.get("lastTimestamp") or event.get("eventTime")
+    return [
+        _since(last),
+        event.get("type") or "",
+        event.get("reason") or "",
+        f"{str(involved.get('kind') or '').lower()}/{involved.get('name') or ''}",
+        involved.get("fieldPath") or "",
+        ", ".join(str(v) for v in (source.get("component"), source.get("host")) if v),
+        event.get("message") or "",
+        _since(event.get("firstTimestamp") or last),
+        event.get("count") or 1,
+        _name(event),
+    ]
+
+
+def _endpoints_cells(ep: dict[str, Any]) -> list[Any]:
+    shown = []
+    for subset in ep.get("subsets") or []:
+        if not isinstance(subset, dict):
+            continue
+        for address in subset.get("addresses") or []:
+            for port in subset.get("ports") or [{}]:
+                ip = address.get("ip") if isinstance(address, dict) else None
+                number = port.get("port") if isinstance(port, dict) else None
+                shown.append(f"{ip}:{number}" if number else str(ip))
+    text = ",".join(shown[:3]) + (
+        f" + {len(shown) - 3} more..." if len(shown) > 3 else ""
+    )
+    return [_name(ep), text or "<none>", age(ep)]
 
 
 def _configmap_cells(cm: dict[str, Any]) -> list[Any]:
@@ -249,8 +421,103 @@ _TABLES: dict[tuple[str, str], tuple[list[Column], Cells]] = {
             ("Roles", "string", "", 0),
             ("Age", "string", "", 0),
             ("Version", "string", "", 0),
+            ("Internal-IP", "string", "", 1),
+            ("External-IP", "string", "", 1),
+            ("OS-Image", "string", "", 1),
+            ("Kernel-Version", "string", "", 1),
+            ("Container-Runtime", "string", "", 1),
         ],
         _node_cells,
+    ),
+    ("apps", "replicasets"): (
+        [
+            ("Name", "string", "name", 0),
+            ("Desired", "integer", "", 0),
+            ("Current", "integer", "", 0),
+            ("Ready", "integer", "", 0),
+            ("Age", "string", "", 0),
+            ("Containers", "string", "", 1),
+            ("Images", "string", "", 1),
+            ("Selector", "string", "", 1),
+        ],
+        _replicaset_cells,
+    ),
+    ("apps", "statefulsets"): (
+        [
+            ("Name", "string", "name", 0),
+            ("Ready", "string", "", 0),
+            ("Age", "string", "", 0),
+            ("Containers", "string", "", 1),
+            ("Images", "string", "", 1),
+        ],
+        _statefulset_cells,
+    ),
+    ("apps", "daemonsets"): (
+        [
+            ("Name", "string", "name", 0),
+            ("Desired", "integer", "", 0),
+            ("Current", "integer", "", 0),
+            ("Ready", "integer", "", 0),
+            ("Up-to-date", "integer", "", 0),
+            ("Available", "integer", "", 0),
+            ("Node Selector", "string", "", 0),
+            ("Age", "string", "", 0),
+            ("Containers", "string", "", 1),
+            ("Images", "string", "", 1),
+            ("Selector", "string", "", 1),
+        ],
+        _daemonset_cells,
+    ),
+    ("batch", "jobs"): (
+        [
+            ("Name", "string", "name", 0),
+            ("Status", "string", "", 0),
+            ("Completions", "string", "", 0),
+            ("Duration", "string", "", 0),
+            ("Age", "string", "", 0),
+            ("Containers", "string", "", 1),
+            ("Images", "string", "", 1),
+            ("Selector", "string", "", 1),
+        ],
+        _job_cells,
+    ),
+    ("batch", "cronjobs"): (
+        [
+            ("Name", "string", "name", 0),
+            ("Schedule", "string", "", 0),
+            ("Timezone", "string", "", 0),
+            ("Suspend", "boolean", "", 0),
+            ("Active", "integer", "", 0),
+            ("Last Schedule", "string", "", 0),
+            ("Age", "string", "", 0),
+            ("Containers", "string", "", 1),
+            ("Images", "string", "", 1),
+            ("Selector", "string", "", 1),
+        ],
+        _cronjob_cells,
+    ),
+    ("", "events"): (
+        [
+            ("Last Seen", "string", "", 0),
+            ("Type", "string", "", 0),
+            ("Reason", "string", "", 0),
+            ("Object", "string", "", 0),
+            ("Subobject", "string", "", 1),
+            ("Source", "string", "", 1),
+            ("Message", "string", "", 0),
+            ("First Seen", "string", "", 1),
+            ("Count", "string", "", 1),
+            ("Name", "string", "name", 1),
+        ],
+        _event_cells,
+    ),
+    ("", "endpoints"): (
+        [
+            ("Name", "string", "name", 0),
+            ("Endpoints", "string", "", 0),
+            ("Age", "string", "", 0),
+        ],
+        _endpoints_cells,
     ),
 }
 
