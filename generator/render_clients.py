@@ -168,12 +168,10 @@ def clients_context(
         resources = []
         for resource in gv.typed:
             bases = []
-            # exec, attach, port-forward and proxy: sync only for now (the async
-            # flavour keeps the surface's stubs, which raise NotImplementedError)
-            streaming = None if flavour.asynchronous else _streaming_base(resource)
+            # exec, attach, port-forward and proxy (runtime/streaming/clients.py):
+            # sync only for now
+            streaming = None if flavour.asynchronous else resource.streaming
             for method in resource.methods:
-                if streaming and _served_by(method, streaming):
-                    continue  # the runtime's streaming base has the real method
                 if method not in mixins:
                     awaited = False
                     shown = method
@@ -206,36 +204,6 @@ def clients_context(
         },
         modules=modules,
         clientset={"versions": surface.clientset},
-    )
-
-
-#: streaming subresources the runtime implements (runtime/streaming/clients.py):
-#: the base class that has them, and which stubs of the surface it replaces
-_STREAMING_BASES = {
-    "PodStreaming": frozenset({"exec", "attach", "portforward", "proxy"}),
-    "Proxying": frozenset({"proxy"}),
-}
-
-
-def _streaming_base(r: ResourceSurface) -> str | None:
-    """PodStreaming for a resource with exec/attach/portforward (pods),
-    Proxying for one with only proxy (services, nodes), else None."""
-    subs = {
-        m.call.args[1].strip("\"'")
-        for m in r.methods
-        if m.call.method == "_unsupported" and len(m.call.args) > 1
-    }
-    if subs & {"exec", "attach", "portforward"}:
-        return "PodStreaming"
-    return "Proxying" if "proxy" in subs else None
-
-
-def _served_by(method: MethodSurface, base: str) -> bool:
-    call = method.call
-    return (
-        call.method == "_unsupported"
-        and len(call.args) > 1
-        and call.args[1].strip("\"'") in _STREAMING_BASES[base]
     )
 
 

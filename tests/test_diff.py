@@ -676,9 +676,12 @@ def test_method_names_are_those_of_the_generated_clients(generated: Path) -> Non
             }
             sent = {m for o in resource.operations for m in o.methods}
             assert sent == generated_methods, (gv.api_version, resource.plural)
+            generated_here = {m.name for m in resource.methods}
             for o in resource.operations:
                 for p in o.parameters:
-                    for name in o.methods:
+                    # the streaming methods (exec, proxy_get ...) are the runtime's,
+                    # written once with arguments of their own
+                    for name in (n for n in o.methods if n in generated_here):
                         signature = inspect.signature(getattr(cls, name))
                         found = signature.parameters.get(p.name)
                         # "limit: int | None = None"; apply's "field_manager: str"

@@ -265,8 +265,6 @@ def test_generated_signatures_are_the_surface(generated: Path) -> None:
             assert accessor.return_annotation == r.class_name
             cls = generated_class(gv.attribute, r.class_name)
             for m in r.methods:
-                if m.call.method == "_unsupported":
-                    continue  # runtime/streaming/clients.py has the real method
                 signature = inspect.signature(getattr(cls, m.name))
                 params = list(signature.parameters.values())[1:]  # self
                 expected: list[tuple[ParameterSurface, inspect._ParameterKind]] = [
@@ -314,8 +312,6 @@ def test_every_generated_method_hands_ctx_to_its_runtime_call(
         for r in gv.typed:
             cls = generated_class(gv.attribute, r.class_name)
             for m in r.methods:
-                if m.call.method == "_unsupported":
-                    continue  # streaming stubs raise before any request
                 client = cls(None, "ns" if r.namespaced else None)
                 recorder = _Recorder()
                 setattr(client, m.call.method, recorder)

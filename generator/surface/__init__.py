@@ -31,6 +31,7 @@ from .methods import (
     has_typed_client,
     parameter_type,
     query_params,
+    streaming_base,
 )
 from .shapes import (
     PARAMS,
@@ -96,7 +97,7 @@ def _resource(
     if class_name is None:
         methods: list[MethodSurface] = []
         sends: list[tuple[str, Operation]] = []
-        accessor = model = list_model = None
+        accessor = model = list_model = streaming = None
     else:
         builder = MethodBuilder(universe, resource)
         methods = builder.methods()
@@ -104,12 +105,15 @@ def _resource(
         kind = resource.kind.kind if resource.kind else resource.plural
         accessor = accessor_name(kind, resource.plural)
         model, list_model = builder.model_type, builder.list_type
+        streaming = streaming_base(builder.streaming)
     by_name = {m.name: m for m in methods}
     operations = []
     for op in _operations(resource):
         names = tuple(name for name, sent in sends if sent is op)
         params = tuple(
-            _query_parameter(p, [n for n in names if by_name[n].takes(p.name)])
+            _query_parameter(
+                p, [n for n in names if n in by_name and by_name[n].takes(p.name)]
+            )
             for p in query_params(op)
         )
         operations.append(OperationSurface(op, names, params))
@@ -122,6 +126,7 @@ def _resource(
         list_model,
         tuple(methods),
         tuple(operations),
+        streaming,
     )
 
 

@@ -29,6 +29,33 @@ SUBRESOURCE_NAMES = {
     "ephemeralcontainers": "ephemeral_containers",
     "portforward": "port_forward",
 }
+#: the runtime's methods (runtime/streaming/clients.py) that send each streaming
+#: subresource, and the base class that has them
+STREAMING_METHODS: dict[str, tuple[str, ...]] = {
+    "exec": ("exec", "stream_exec", "copy_to_pod", "copy_from_pod"),
+    "attach": ("attach",),
+    "portforward": ("port_forward",),
+    "proxy": ("proxy",),  # and proxy_<verb>, one per HTTP method
+}
+POD_STREAMING = frozenset({"exec", "attach", "portforward"})
+
+
+def streaming_senders(subresource: str, op: Operation) -> tuple[str, ...]:
+    """The runtime methods that send ``op`` of a streaming subresource."""
+    names = STREAMING_METHODS.get(subresource, ())
+    if subresource == "proxy":
+        names = (*names, f"proxy_{op.method.lower()}")
+    return names
+
+
+def streaming_base(subresources: set[str]) -> str | None:
+    """PodStreaming for a resource with exec, attach or portforward (pods),
+    Proxying for one with only proxy (services, nodes), else None."""
+    if subresources & POD_STREAMING:
+        return "PodStreaming"
+    return "Proxying" if "proxy" in subresources else None
+
+
 LIST_ONLY = frozenset({"watch"})  # list's own parameters that belong to watch()
 NOT_FOR_WATCH = frozenset({"watch", "continue", "limit"})
 NOT_FOR_LIST_ALL = frozenset({"watch", "continue", "limit"})
@@ -116,6 +143,8 @@ class MethodBuilder:
         self.status = self.type_name(_STATUS)
         #: (method name, operation) pairs: which method sends which operation
         self.sends: list[tuple[str, Operation]] = []
+        #: the streaming subresources this resource has (exec, proxy ...)
+        self.streaming: set[str] = set()
 
     def _qualified(self, schema_id: str) -> str:
         external = self.universe.external.get(schema_id)
@@ -412,26 +441,12 @@ class MethodBuilder:
     def subresource_methods(self, sub: Subresource) -> list[MethodSurface]:
         py = SUBRESOURCE_NAMES.get(sub.name, naming.snake_case(sub.name))
         if sub.streaming:
-            # Takes anything (**kwargs) and raises: no ctx, no request to cancel.
-            self.sends += [(py, op) for op in sub.operations]
-            call = RuntimeCall("_unsupported", ("name", pysource.py_str(sub.name)))
-            summary = (
-                f"The {sub.name} subresource needs a streaming (SPDY or WebSocket) "
-                "connection: not supported yet; raises NotImplementedError"
-            )
-            rest = ParameterSurface("args", "Any", star="*")
-            kwargs = ParameterSurface("kwargs", "Any", star="**")
-            return [
-                MethodSurface(
-                    py,
-                    (NAME, rest),
-                    (kwargs,),
-                    "NoReturn",
-                    _sentence(summary),
-                    (),
-                    call,
-                )
-            ]
+            # Written once in the runtime (streaming/clients.py), not per resource:
+            # the surface says which of its methods send the operations.
+            self.streaming.add(sub.name)
+            for op in sub.operations:
+                self.sends += [(name, op) for name in streaming_senders(sub.name, op)]
+            return []
         methods: list[MethodSurface] = []
         sub_lit = pysource.py_str(sub.name)
         for op in sorted(sub.operations, key=lambda o: (o.verb, o.path)):

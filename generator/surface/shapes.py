@@ -112,6 +112,9 @@ class ResourceSurface:
     list_model: str | None  # what L is; None: plain dicts
     methods: tuple[MethodSurface, ...]
     operations: tuple[OperationSurface, ...]  # every one, subresources' included
+    #: the runtime base with the streaming methods (exec, attach, port_forward,
+    #: proxy_get ...): "PodStreaming", "Proxying" or None
+    streaming: str | None = None
 
     @property
     def typed(self) -> bool:

@@ -1,0 +1,1 @@
+"""Async typed clients, one module per API group-version."""
