@@ -4,9 +4,11 @@ relists, faults, and stopping."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -477,9 +479,20 @@ def test_informers_on_n_shards_see_every_object_once(
                 shard.contains(kc.cache.keys.wire_of(o)) for o in inf.indexer.list()
             )
 
-        # changes while the watches are down: each shard relists (410) its part
-        server.faults.error(503, count=10_000, path=r"watch=")
-        time.sleep(2.5)
+        # changes while the watches are down: each shard relists (410) its part.
+        # Wait until every shard's watch has ended and been refused once: on a
+        # loaded machine a fixed sleep let a watch live on and see the changes.
+        refused = [
+            server.faults.error(
+                503,
+                count=10_000,
+                path="^(?=.*watch=)(?=.*"
+                + re.escape(urlencode({"shardSelector": str(shard)}))
+                + ")",
+            )
+            for shard in shards
+        ]
+        assert wait_until(lambda: all(f.fired for f in refused), timeout=30)
         lists = [inf.reflector.lists for inf in informers]
         for namespace in namespaces:
             cms = cs.core_v1.config_maps(namespace)
@@ -489,10 +502,11 @@ def test_informers_on_n_shards_see_every_object_once(
         for i in range(80):
             cs.core_v1.config_maps("team-0").patch("cm-2", {"data": {"i": str(i)}})
         server.faults.clear()
-        assert wait_until(
+        assert wait_until(  # the backoff may have grown while the watches failed
             lambda: all(
                 inf.reflector.lists > n for inf, n in zip(informers, lists, strict=True)
-            )
+            ),
+            timeout=40,
         )
 
         def expected() -> set[str]:
@@ -509,7 +523,7 @@ def test_informers_on_n_shards_see_every_object_once(
                 and set().union(*held) == expected()
             )
 
-        assert wait_until(settled)
+        assert wait_until(settled, timeout=20)
         # every event exactly once across the shards: one add per object, one
         # delete per deleted object
         adds = [n for s in seen for n in s.names("add")]
