@@ -97,7 +97,7 @@ class AsyncProxying(AsyncTypedResourceClient[T, L]):
 class AsyncPodStreaming(AsyncProxying[T, L]):
     """exec, attach and port-forward for pods (over WebSocket)."""
 
-    async def _open(
+    async def _open_websocket(
         self,
         name: str,
         subresource: str,
@@ -166,7 +166,7 @@ class AsyncPodStreaming(AsyncProxying[T, L]):
         params = self._params(
             "exec", command, container, stdin is not None, True, True, tty
         )
-        ws, protocol = await self._open(
+        ws, protocol = await self._open_websocket(
             name, "exec", params, channels.EXEC_PROTOCOLS, timeout, ctx
         )
         what = f"exec {command[0]!r} in pod {name}"
@@ -193,7 +193,7 @@ class AsyncPodStreaming(AsyncProxying[T, L]):
         params = self._params("exec", command, container, stdin, stdout, stderr, tty)
 
         async def opener() -> tuple[AsyncWebSocket, str]:
-            return await self._open(
+            return await self._open_websocket(
                 name, "exec", params, channels.EXEC_PROTOCOLS, timeout, ctx
             )
 
@@ -217,7 +217,7 @@ class AsyncPodStreaming(AsyncProxying[T, L]):
         params = self._params("attach", (), container, stdin, stdout, stderr, tty)
 
         async def opener() -> tuple[AsyncWebSocket, str]:
-            return await self._open(
+            return await self._open_websocket(
                 name, "attach", params, channels.EXEC_PROTOCOLS, timeout, ctx
             )
 
@@ -242,7 +242,7 @@ class AsyncPodStreaming(AsyncProxying[T, L]):
             raise ValueError(f"port {port} must be 1-65535")
 
         async def open_ws() -> AsyncWebSocket:
-            ws, _ = await self._open(
+            ws, _ = await self._open_websocket(
                 name,
                 "portforward",
                 {"ports": str(port)},
