@@ -60,13 +60,10 @@ async def open_websocket(
 
     pipeline = rest.pipeline
     transport = pipeline.transport
-    if not isinstance(transport, AiohttpTransport):
-        raise TypeError(
-            f"{path}: a streaming subresource needs a network connection to the API "
-            f"server; this client's transport is {type(transport).__name__}"
-        )
     request = Request("GET", path, encode_params(params), (), None, timeout, True, ctx)
     config = pipeline.config
+    if not isinstance(transport, AiohttpTransport):
+        return await _in_process(transport, pipeline, request, protocols)
     refreshed = False
     while True:
         if ctx is not None:
@@ -107,6 +104,38 @@ async def open_websocket(
         reader, writer, client=True, buffered=leftover, what=transport._server
     )
     return ws, protocol
+
+
+async def _in_process(
+    transport: Any, pipeline: Any, request: Request, protocols: Sequence[str]
+) -> tuple[AsyncWebSocket, str]:
+    """A transport that answers upgrades itself (the async fake ClientSet's)."""
+    from ...streaming.inprocess import (
+        UnsupportedTransport,
+        handshake_headers,
+        upgraded_socket,
+    )
+
+    upgrade = getattr(transport, "upgrade", None)
+    if upgrade is None:
+        raise UnsupportedTransport(
+            f"{request.path}: a streaming subresource needs a connection to an API "
+            f"server; {type(transport).__name__} can carry no upgraded connection "
+            "(the aiohttp transport and the fake ClientSet's can)"
+        )
+    config = pipeline.config
+    found = await credentials(config) if config is not None else None
+    attempt = pipeline.prepare(request, found)
+    headers = handshake_headers(attempt, protocols)
+    answer = await asyncio.to_thread(upgrade, attempt, headers)
+    sock, protocol = upgraded_socket(answer, request.path, protocols)
+    try:
+        reader, writer = await asyncio.open_connection(sock=sock)
+    except BaseException:
+        sock.close()
+        raise
+    what = "the in-process API server"
+    return AsyncWebSocket(reader, writer, client=True, what=what), protocol
 
 
 def _timeouts(request: Request) -> tuple[float | None, float | None]:
