@@ -317,3 +317,68 @@ def test_the_streaming_base_leaves_the_pods_other_streams_alone(
 
     line, name = run(server, scenario)
     assert line == "line 1" and name in ("web", "two")
+
+
+def test_100_mb_of_output_stream_in_bounded_memory(server: ApiServer) -> None:
+    import tracemalloc
+
+    size = 100 * 1024 * 1024
+
+    async def scenario(clients: AsyncClientSet) -> tuple[int, int, int]:
+        pods = clients.core_v1.pods("default")
+        command = ["head", "-c", str(size), "/dev/zero"]
+        total = 0
+        tracemalloc.start()  # the server's side is in this process too
+        try:
+            async with pods.stream_exec("web", command) as session:
+                async for chunk in session.stdout:
+                    total += len(chunk)
+                code = await session.wait(30)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        return total, code, peak
+
+    total, code, peak = run(server, scenario)
+    assert (total, code) == (size, 0)
+    assert peak < 32 * 1024 * 1024, f"{peak} bytes at the peak"
+
+
+def test_v4_server_fallback_without_close_signal(server: ApiServer) -> None:
+    """Only v4 offered: stdin ends by closing the connection, the exit code
+    still comes from the error channel."""
+    from kubeclient.aio.streaming.connect import open_websocket
+    from kubeclient.aio.streaming.session import run as run_exec
+    from kubeclient.streaming import channels
+
+    async def scenario(clients: AsyncClientSet) -> tuple[str, int]:
+        ws, protocol = await open_websocket(
+            clients.core_v1.rest_client,
+            "/api/v1/namespaces/default/pods/web/exec",
+            {"command": ["sh", "-c", "exit 4"], "stdout": True},
+            [channels.V4],
+        )
+        return protocol, (await run_exec(ws, protocol, "exit 4")).exit_code
+
+    assert run(server, scenario) == (channels.V4, 4)
+
+
+def test_ctx_ends_a_port_forward(server: ApiServer, echo: tuple[str, int]) -> None:
+    from kubeclient.context import Context
+
+    server.pod_runtime.forward_port("default", "web", 9000, echo)
+
+    async def scenario(clients: AsyncClientSet) -> None:
+        ctx = Context()
+        pods = clients.core_v1.pods("default")
+        async with pods.port_forward("web", 9000, ctx=ctx) as forward:
+            reader, writer = await forward.connect()
+            writer.write(b"ping")
+            assert await reader.readexactly(4) == b"ping"
+            ctx.cancel()
+            assert await asyncio.wait_for(reader.read(), 5) == b""  # cut
+            writer.close()
+            with pytest.raises(OSError):
+                await forward.connect()  # no longer listening
+
+    run(server, scenario)
