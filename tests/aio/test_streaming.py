@@ -382,3 +382,24 @@ def test_ctx_ends_a_port_forward(server: ApiServer, echo: tuple[str, int]) -> No
                 await forward.connect()  # no longer listening
 
     run(server, scenario)
+
+
+class _RefusingProxy(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        self.request.recv(65536)
+        self.request.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+
+
+def test_a_proxy_refusing_the_tunnel_is_cannot_connect(server: ApiServer) -> None:
+    from kubeclient.errors import CannotConnect
+
+    socketserver.ThreadingTCPServer.daemon_threads = True
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _RefusingProxy) as proxy:
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+
+        async def scenario(clients: AsyncClientSet) -> None:
+            with pytest.raises(CannotConnect, match="answered 403 to CONNECT"):
+                await clients.core_v1.pods("default").exec("web", ["true"])
+
+        run(server, scenario, proxy_url=f"http://127.0.0.1:{proxy.server_address[1]}")
+        proxy.shutdown()

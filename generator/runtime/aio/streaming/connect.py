@@ -15,10 +15,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import socket
 import ssl
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ...errors import (
     CannotConnect,
@@ -159,19 +160,34 @@ async def _connect(transport: Any, request: Request) -> _Streams:
 
     proxy = config.proxy_url or _environment_proxy(config.host)
     connect, _ = _timeouts(request)
-    try:
-        async with asyncio.timeout(connect if connect is not None else 10.0):
-            if proxy:
-                return await _tunnel(proxy, host, port, tls, server_name)
+
+    async def opening() -> _Streams:
+        if not proxy:
             return await asyncio.open_connection(
                 host,
                 port,
                 ssl=tls,
                 server_hostname=server_name if tls is not None else None,
             )
+        sock = await _tunnel(proxy, host, port)
+        try:
+            return await asyncio.open_connection(
+                sock=sock,
+                ssl=tls,
+                server_hostname=server_name if tls is not None else None,
+            )
+        except BaseException:
+            sock.close()
+            raise
+
+    try:
+        # wait_for, not asyncio.timeout: Python 3.10 is supported
+        return await asyncio.wait_for(
+            opening(), connect if connect is not None else 10.0
+        )
     except ssl.SSLError as error:
         raise TLSFailed(f"TLS with {transport._server} failed: {error}") from None
-    except TimeoutError:
+    except asyncio.TimeoutError:
         raise CannotConnect(
             f"cannot connect to {transport._server}: no connection in time"
         ) from None
@@ -183,14 +199,9 @@ async def _connect(transport: Any, request: Request) -> _Streams:
         ) from None
 
 
-async def _tunnel(
-    proxy: str,
-    host: str,
-    port: int,
-    tls: ssl.SSLContext | None,
-    server_name: str,
-) -> _Streams:
-    """Through an HTTP proxy: CONNECT host:port, then TLS inside the tunnel."""
+async def _tunnel(proxy: str, host: str, port: int) -> socket.socket:
+    """A socket through an HTTP proxy to host:port (CONNECT); TLS goes inside.
+    Spoken on the raw socket so that nothing is buffered past the answer."""
     parts = urlsplit(proxy)
     if parts.scheme not in ("http", ""):
         raise CannotConnect(
@@ -198,31 +209,49 @@ async def _tunnel(
             f"through HTTP proxies only (CONNECT), not {parts.scheme}:// proxies; "
             "use the sync client for those"
         )
-    reader, writer = await asyncio.open_connection(
-        parts.hostname or "localhost", parts.port or 80
+    loop = asyncio.get_running_loop()
+    where = f"{parts.hostname}:{parts.port or 80}"
+    infos = await loop.getaddrinfo(
+        parts.hostname or "localhost", parts.port or 80, type=socket.SOCK_STREAM
     )
+    sock: socket.socket | None = None
+    failure: OSError | None = None
+    for family, kind, proto, _, address in infos:
+        candidate = socket.socket(family, kind, proto)
+        candidate.setblocking(False)
+        try:
+            await loop.sock_connect(candidate, address)
+        except OSError as error:
+            candidate.close()
+            failure = error
+            continue
+        except BaseException:
+            candidate.close()
+            raise
+        sock = candidate
+        break
+    if sock is None:
+        raise CannotConnect(f"cannot connect to the proxy {where}: {failure}")
     lines = [f"CONNECT {host}:{port} HTTP/1.1", f"Host: {host}:{port}"]
     if parts.username:
-        from urllib.parse import unquote
-
         secret = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
         token = base64.b64encode(secret.encode()).decode("ascii")
         lines.append(f"Proxy-Authorization: Basic {token}")
-    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
     try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-        writer.transport.abort()
-        raise CannotConnect(f"the proxy {parts.netloc} refused the tunnel") from None
-    status, _ = _parse_head(head[:-4], f"CONNECT {host}:{port}")
-    if status != 200:
-        writer.transport.abort()
-        raise CannotConnect(
-            f"the proxy {parts.hostname}:{parts.port} answered {status} to CONNECT"
-        )
-    if tls is not None:
-        await writer.start_tls(tls, server_hostname=server_name)
-    return reader, writer
+        await loop.sock_sendall(sock, ("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = b""
+        while not head.endswith(b"\r\n\r\n"):  # byte by byte: the answer is short
+            byte = await loop.sock_recv(sock, 1)
+            if not byte or len(head) > _MAX_HEAD:
+                raise CannotConnect(f"the proxy {where} refused the tunnel")
+            head += byte
+        status, _ = _parse_head(head[:-4], f"CONNECT {host}:{port}")
+        if status != 200:
+            raise CannotConnect(f"the proxy {where} answered {status} to CONNECT")
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 async def _handshake(
@@ -247,41 +276,44 @@ async def _handshake(
     lines += [f"{name}: {value}" for name, value in request.headers]
     _, read = _timeouts(request)
     what = f"GET {request.path}"
+
+    async def exchange() -> tuple[int, dict[str, str], bytes, bytes]:
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = await reader.read(65536)
+            if not chunk:
+                raise StreamInterrupted(
+                    f"{what}: {transport._server} closed the connection during "
+                    "the WebSocket upgrade"
+                )
+            data += chunk
+            if len(data) > _MAX_HEAD:
+                raise StreamInterrupted(
+                    f"{what}: the upgrade answer's head is too large"
+                )
+        head, _, rest = data.partition(b"\r\n\r\n")
+        status, headers = _parse_head(head, what)
+        lower = {k.lower(): v for k, v in headers.items()}
+        if status == 101:
+            if lower.get("sec-websocket-accept") != accept_token(key):
+                raise StreamInterrupted(
+                    f"{what}: bad Sec-WebSocket-Accept in the upgrade"
+                )
+            return status, headers, b"", rest
+        length = lower.get("content-length")
+        wanted = int(length) if length and length.isdigit() else _MAX_ERROR_BODY
+        wanted = min(wanted, _MAX_ERROR_BODY)
+        while len(rest) < wanted:
+            chunk = await reader.read(65536)
+            if not chunk:
+                break
+            rest += chunk
+        return status, headers, rest[:wanted], b""
+
     try:
-        async with asyncio.timeout(read):
-            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = await reader.read(65536)
-                if not chunk:
-                    raise StreamInterrupted(
-                        f"{what}: {transport._server} closed the connection during "
-                        "the WebSocket upgrade"
-                    )
-                data += chunk
-                if len(data) > _MAX_HEAD:
-                    raise StreamInterrupted(
-                        f"{what}: the upgrade answer's head is too large"
-                    )
-            head, _, rest = data.partition(b"\r\n\r\n")
-            status, headers = _parse_head(head, what)
-            lower = {k.lower(): v for k, v in headers.items()}
-            if status == 101:
-                if lower.get("sec-websocket-accept") != accept_token(key):
-                    raise StreamInterrupted(
-                        f"{what}: bad Sec-WebSocket-Accept in the upgrade"
-                    )
-                return status, headers, b"", rest
-            length = lower.get("content-length")
-            wanted = int(length) if length and length.isdigit() else _MAX_ERROR_BODY
-            wanted = min(wanted, _MAX_ERROR_BODY)
-            while len(rest) < wanted:
-                chunk = await reader.read(65536)
-                if not chunk:
-                    break
-                rest += chunk
-            return status, headers, rest[:wanted], b""
-    except TimeoutError:
+        return await asyncio.wait_for(exchange(), read)
+    except asyncio.TimeoutError:
         raise ResponseTimeout(
             f"{what}: no answer from {transport._server} in time to the upgrade"
         ) from None

@@ -308,9 +308,8 @@ class AsyncExecSession:
             while not output._chunks.empty():
                 output._chunks.get_nowait()
         try:
-            async with asyncio.timeout(timeout):
-                await self._done.wait()
-        except TimeoutError:
+            await asyncio.wait_for(self._done.wait(), timeout)
+        except asyncio.TimeoutError:
             raise TimeoutError(
                 f"{self.what}: still running after {timeout} s"
             ) from None
@@ -332,7 +331,7 @@ class AsyncExecSession:
             return
         try:
             await asyncio.wait_for(ws.close(), 1)
-        except TimeoutError:
+        except asyncio.TimeoutError:
             pass
         finally:
             ws.abort()
