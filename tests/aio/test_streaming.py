@@ -403,3 +403,24 @@ def test_a_proxy_refusing_the_tunnel_is_cannot_connect(server: ApiServer) -> Non
 
         run(server, scenario, proxy_url=f"http://127.0.0.1:{proxy.server_address[1]}")
         proxy.shutdown()
+
+
+def test_copy_to_and_from_pod(server: ApiServer, tmp_path: Path) -> None:
+    from kubeclient.streaming.copy import CopyFailed
+
+    source = tmp_path / "src"
+    (source / "sub").mkdir(parents=True)
+    (source / "a.txt").write_text("alpha")
+    (source / "sub" / "b.bin").write_bytes(bytes(range(256)) * 1000)
+    back = tmp_path / "back"
+
+    async def scenario(clients: AsyncClientSet) -> None:
+        pods = clients.core_v1.pods("default")
+        await pods.copy_to_pod("web", "app", source, "/data/src")
+        await pods.copy_from_pod("web", "app", "/data/src", back)
+        with pytest.raises(CopyFailed, match="exited with"):
+            await pods.copy_from_pod("web", "app", "/no/such", tmp_path / "x")
+
+    run(server, scenario)
+    assert (back / "a.txt").read_text() == "alpha"
+    assert (back / "sub" / "b.bin").read_bytes() == bytes(range(256)) * 1000

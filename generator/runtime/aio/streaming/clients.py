@@ -1,10 +1,11 @@
 """The streaming methods of the async typed clients (the sync
 :mod:`...streaming.clients`' counterparts): pods get exec, stream_exec, attach,
-port_forward and the proxy verbs; services and nodes the proxy verbs.
-Generated async clients inherit them (one base each).
+port_forward, copy_to_pod/copy_from_pod and the proxy verbs; services and
+nodes the proxy verbs. Generated async clients inherit them (one base each).
 
-``exec`` and the proxy verbs are coroutines; ``stream_exec``, ``attach`` and
-``port_forward`` return sessions used with ``async with`` (which connects).
+``exec``, the copies and the proxy verbs are coroutines; ``stream_exec``,
+``attach`` and ``port_forward`` return sessions used with ``async with``
+(which connects).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from ..pipeline import within
 from ..resource import AsyncTypedResourceClient
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ...context import Context
     from ...request import Params, Timeout
     from ...streaming.session import ExecResult
@@ -95,7 +98,7 @@ class AsyncProxying(AsyncTypedResourceClient[T, L]):
 
 
 class AsyncPodStreaming(AsyncProxying[T, L]):
-    """exec, attach and port-forward for pods (over WebSocket)."""
+    """exec, attach, port-forward and cp for pods (over WebSocket)."""
 
     async def _open_websocket(
         self,
@@ -255,3 +258,32 @@ class AsyncPodStreaming(AsyncProxying[T, L]):
         return AsyncPortForward(
             open_ws, port, local_port, what=f"pod {name} port {port}", ctx=ctx
         )
+
+    async def copy_to_pod(
+        self,
+        name: str,
+        container: str | None,
+        src: str | Path,
+        dst: str,
+        *,
+        ctx: Context | None = None,
+    ) -> None:
+        """Copy a local file or directory to ``dst`` in the container (as
+        ``kubectl cp``: tar over exec; the container needs ``tar``)."""
+        from .copy import copy_to_pod
+
+        await copy_to_pod(self.exec, name, container, src, dst, ctx)
+
+    async def copy_from_pod(
+        self,
+        name: str,
+        container: str | None,
+        src: str,
+        dst: str | Path,
+        *,
+        ctx: Context | None = None,
+    ) -> None:
+        """Copy ``src`` (file or directory) from the container to local ``dst``."""
+        from .copy import copy_from_pod
+
+        await copy_from_pod(self.exec, name, container, src, dst, ctx)
