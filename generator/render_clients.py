@@ -63,6 +63,9 @@ class Flavour:
     watch_module: str
     clientset: str  # what the module docstring names
     asynchronous: bool
+    # where the runtime's exec/attach/port-forward/proxy bases are, and their prefix
+    streaming_module: str = "streaming.clients"
+    streaming_prefix: str = ""
 
     def up(self, module: str) -> str:
         """``module`` of the package root, relative to a clients module."""
@@ -90,6 +93,8 @@ ASYNC = Flavour(
     "aio.watch",
     "AsyncClientSet",
     True,
+    "aio.streaming.clients",
+    "Async",
 )
 
 
@@ -168,9 +173,8 @@ def clients_context(
         resources = []
         for resource in gv.typed:
             bases = []
-            # exec, attach, port-forward and proxy (runtime/streaming/clients.py):
-            # sync only for now
-            streaming = None if flavour.asynchronous else resource.streaming
+            # exec, attach, port-forward and proxy: the runtime's streaming base
+            streaming = resource.streaming
             for method in resource.methods:
                 if method not in mixins:
                     awaited = False
@@ -218,13 +222,13 @@ def _resource_context(
     scope = "namespaced" if r.namespaced else "cluster-scoped"
     bases = [f"_verbs.{m}" for m in mixins] or [flavour.base]
     if streaming:
-        bases.append(streaming)
+        bases.append(flavour.streaming_prefix + streaming)
     info = [pysource.py_str(v) for v in (gv.group, gv.version, r.plural)]
     params = ["self", "namespace: str | None = None"] if r.namespaced else ["self"]
     # laid out as black would (lines of 88 columns at most)
     return {
         "surface": r,
-        "streaming": streaming,
+        "streaming": flavour.streaming_prefix + streaming if streaming else None,
         "bases": [
             pysource.call(base, types, "", 4, ",", brackets="[]") for base in bases
         ],
@@ -266,7 +270,7 @@ def _module_context(
                 *pysource.from_import(f"{rt}{flavour.resource_module}", [flavour.base]),
                 *pysource.from_import(f"{rt}{flavour.rest_module}", [flavour.rest]),
                 *pysource.from_import(
-                    f"{rt}streaming.clients",
+                    f"{rt}{flavour.streaming_module}",
                     {c["streaming"] for c in resources if c["streaming"]},
                 ),
                 *pysource.from_import(".", ["_verbs"]),

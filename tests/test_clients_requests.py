@@ -408,7 +408,8 @@ def test_logs_text_and_follow(fake: Any) -> None:
 
 
 def test_streaming_subresources_need_a_network_transport(fake: Any) -> None:
-    """exec and attach upgrade a socket: an in-process transport cannot; the
+    """exec and attach upgrade a socket: a transport that cannot carry one (this
+    recording one) refuses them with UnsupportedTransport (a TypeError); the
     proxy verbs are plain requests and go through any transport."""
     cs, t = fake
     pods = cs.core_v1.pods("default")
@@ -418,7 +419,7 @@ def test_streaming_subresources_need_a_network_transport(fake: Any) -> None:
         lambda: pods.attach("web"),
     ]
     for call in calls:
-        with pytest.raises(TypeError, match="needs a network connection"):
+        with pytest.raises(TypeError, match="can carry no upgraded connection"):
             call()
     with pytest.raises(TypeError, match="a list of arguments"):
         pods.exec("web", "ls -l")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from ._model import Model, wrap
 from .context import Context
@@ -620,12 +620,6 @@ class ResourceClient(Generic[T, L]):
         configured = getattr(self._rest.config, "timeout", None)
         connect = configured[0] if isinstance(configured, tuple) else 10.0
         return (connect, None)
-
-    def _unsupported(self, name: str, subresource: str) -> NoReturn:
-        raise NotImplementedError(
-            f"{self._info.plural}/{subresource} is a streaming subresource (SPDY or "
-            "WebSocket upgrade): not supported by this client yet"
-        )
 
 
 def _item_key(item: Mapping[str, Any]) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from .._model import Model, wrap
 from ..context import Context
@@ -482,9 +482,6 @@ class AsyncResourceClient(Generic[T, L]):
 
     def _object_namespace(self, body: Body | None = None) -> str | None:
         return self.sync._object_namespace(body)
-
-    def _unsupported(self, name: str, subresource: str) -> NoReturn:
-        self.sync._unsupported(name, subresource)
 
 
 class AsyncTypedResourceClient(AsyncResourceClient[T, L]):

@@ -48,13 +48,10 @@ def open_websocket(
     from ..transport.http import HTTPTransport
 
     transport = rest.transport
-    if not isinstance(transport, HTTPTransport):
-        raise TypeError(
-            f"{path}: a streaming subresource needs a network connection to the API "
-            f"server; this client's transport is {type(transport).__name__}"
-        )
     pipeline = rest.pipeline
     request = Request("GET", path, encode_params(params), (), None, timeout, True, ctx)
+    if not isinstance(transport, HTTPTransport):
+        return _in_process(transport, pipeline, request, protocols)
     refreshed = False
     while True:
         if ctx is not None:
@@ -95,6 +92,27 @@ def open_websocket(
     sock.settimeout(None)  # a session may be quiet for long; ctx cancels it
     ws = WebSocket(sock, client=True, buffered=leftover, what=transport._server)
     return ws, protocol
+
+
+def _in_process(
+    transport: Any, pipeline: Any, request: Request, protocols: Sequence[str]
+) -> tuple[WebSocket, str]:
+    """A transport that answers upgrades itself (the fake ClientSet's)."""
+    from .inprocess import UnsupportedTransport, handshake_headers, upgraded_socket
+
+    upgrade = getattr(transport, "upgrade", None)
+    if upgrade is None:
+        raise UnsupportedTransport(
+            f"{request.path}: a streaming subresource needs a connection to an API "
+            f"server; {type(transport).__name__} can carry no upgraded connection "
+            "(the HTTP transport and the fake ClientSet's can)"
+        )
+    config = pipeline.config
+    credentials = config.credentials() if config is not None else None
+    attempt = pipeline.prepare(request, credentials)
+    answer = upgrade(attempt, handshake_headers(attempt, protocols))
+    sock, protocol = upgraded_socket(answer, request.path, protocols)
+    return WebSocket(sock, client=True, what="the in-process API server"), protocol
 
 
 def _connect(transport: Any, request: Request) -> socket.socket:

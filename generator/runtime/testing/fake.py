@@ -34,6 +34,7 @@ from ..request import Request
 from ..response import Headers, Response
 from .engine.core import Core
 from .protocol.wire import ConnectionDropped, ServerRequest, ServerResponse
+from .upgrades import InProcessUpgrades, Upgraded
 
 if TYPE_CHECKING:
     from .simulation import Simulation
@@ -154,6 +155,8 @@ class FakeTransport:
         self.config = None
         self.actions: list[Action] = []
         self._lock = threading.Lock()
+        #: exec, attach, port-forward: the engine's handlers over a socket pair
+        self.upgrades = InProcessUpgrades(core, user, groups)
 
     def send(self, request: Request) -> Response:
         if request.context is not None:
@@ -177,6 +180,16 @@ class FakeTransport:
             )
         )
         return _response(served, request)
+
+    def upgrade(self, request: Request, headers: dict[str, str]) -> Upgraded:
+        """An upgrade request (exec ...), in-process (:mod:`.upgrades`)."""
+        if request.context is not None:
+            request.context.check()
+        action = _action(self.core, request)
+        if action is not None:
+            with self._lock:
+                self.actions.append(action)
+        return self.upgrades.upgrade(request, headers)
 
     def close(self) -> None:
         pass

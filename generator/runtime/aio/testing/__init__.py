@@ -25,6 +25,7 @@ from ...request import Request
 from ...response import Response
 from ...testing.engine.core import Core
 from ...testing.fake import Action, FakeTransport, _kubernetes_version
+from ...testing.upgrades import Upgraded
 from ..clientset import AsyncClientSet
 from ..response import AsyncResponse
 
@@ -99,6 +100,11 @@ class AsyncFakeTransport:
             path=response.path,
             url=response.url,
         )
+
+    def upgrade(self, request: Request, headers: dict[str, str]) -> Upgraded:
+        """exec, attach, port-forward in-process (the async client runs it in a
+        thread, then drives the client's socket on the loop)."""
+        return self.sync.upgrade(request, headers)
 
     async def close(self) -> None:
         pass
