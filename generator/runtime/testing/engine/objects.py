@@ -93,6 +93,10 @@ class Objects:
         self.foreground: (
             Callable[[Resource, dict[str, Any], Write], dict[str, Any]] | None
         ) = None
+        self.orphan: Callable[[Resource, dict[str, Any], Write], dict[str, Any]] | None
+        self.orphan = None  # the same for Orphan (the simulation: "orphan" finalizer)
+        #: False: Background deletion leaves dependents to a collector (simulation's)
+        self.cascade_now = True
         #: JSON type checks of bodies (set by the core; None: not checked)
         self.types: TypeChecks | None = None
         #: the OpenAPI documents' property defaults (set by the core)
@@ -664,6 +668,8 @@ class Objects:
                 and not write.dry_run
             ):
                 return self.foreground(resource, old, write), False
+            if policy == "Orphan" and self.orphan is not None and not write.dry_run:
+                return self.orphan(resource, old, write), False
             if policy == "Orphan" and not write.dry_run:
                 self._orphan_dependents(old)
             if policy == "Foreground" and not write.dry_run:
@@ -715,7 +721,7 @@ class Objects:
     ) -> None:
         """After a deletion: garbage-collect dependents, let a terminating
         namespace finish, tell the listeners (pod logs)."""
-        if policy != "Orphan":
+        if policy != "Orphan" and self.cascade_now:
             self._delete_dependents(gone, "Background")
         for listener in self.on_delete:
             listener(resource, gone)
@@ -794,8 +800,9 @@ class Objects:
     # ------------------------------------------------------------------ namespaces
 
     def _delete_namespace(
-        self, resource: Resource, old: dict[str, Any], write: Write
+        self, resource: Resource, old: dict[str, Any], write: Write, empty: bool = True
     ) -> tuple[dict[str, Any], bool]:
+        """Terminating; ``empty``: content deleted now (else by the simulation's)."""
         name = old["metadata"]["name"]
         if name in _UNDELETABLE_NAMESPACES:
             raise forbidden(resource.info, name, "this namespace may not be deleted")
@@ -808,8 +815,9 @@ class Objects:
         if write.dry_run:
             return new, False
         terminating = self.store.put(_NS, new)
-        self._empty_namespace(name)
-        self._finish_namespace(self.store.get(_NS, "", name))
+        if empty:
+            self._empty_namespace(name)
+            self._finish_namespace(self.store.get(_NS, "", name))
         return terminating, False
 
     def _empty_namespace(self, namespace: str) -> None:

@@ -25,6 +25,7 @@ from .endpoints import Endpoints
 from .garbage import GarbageCollector
 from .job import Jobs
 from .kubelet import Kubelet
+from .namespaces import Namespaces
 from .nodes import Nodes, NodeSpec
 from .replicaset import ReplicaSets
 from .scheduler import Scheduler
@@ -84,9 +85,14 @@ class Simulation:
         )
         self.loop.controllers.extend(_more_controllers(self.loop))
         self.garbage_collector = GarbageCollector(self.loop)
-        self.loop.controllers.append(self.garbage_collector)
-        core.objects.deleters[("", "pods")] = self.kubelet.graceful_delete
-        core.objects.foreground = self.garbage_collector.foreground
+        self.namespaces = Namespaces(self.loop)
+        self.loop.controllers.extend([self.garbage_collector, self.namespaces])
+        objects = core.objects
+        objects.deleters[("", "pods")] = self.kubelet.graceful_delete
+        objects.deleters[("", "namespaces")] = self.namespaces.delete
+        objects.foreground = self.garbage_collector.foreground
+        objects.orphan = self.garbage_collector.orphan
+        objects.cascade_now = False
         self.loop.start()
 
     @property
@@ -96,9 +102,14 @@ class Simulation:
     def stop(self) -> None:
         self.loop.stop()
         objects = self.loop.core.objects
-        if objects.deleters.get(("", "pods")) == self.kubelet.graceful_delete:
-            del objects.deleters[("", "pods")]
-        objects.foreground = None
+        for key, deleter in (
+            (("", "pods"), self.kubelet.graceful_delete),
+            (("", "namespaces"), self.namespaces.delete),
+        ):
+            if objects.deleters.get(key) == deleter:
+                del objects.deleters[key]
+        objects.foreground = objects.orphan = None
+        objects.cascade_now = True
 
 
 def _more_controllers(loop: Loop) -> list[Controller]:
