@@ -14,7 +14,7 @@ one: README "A simulated cluster"."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .clock import SimClock
 from .controller import Controller, Loop
@@ -33,6 +33,7 @@ from .statefulset import StatefulSets
 
 if TYPE_CHECKING:
     from ..engine.core import Core
+    from ..semantics.resource import Resource
 
 __all__ = ["NodeSpec", "Simulation", "SimulationOptions"]
 
@@ -93,6 +94,7 @@ class Simulation:
         objects.foreground = self.garbage_collector.foreground
         objects.orphan = self.garbage_collector.orphan
         objects.cascade_now = False
+        objects.on_delete.append(self._forget_pod)
         self.loop.start()
 
     @property
@@ -110,6 +112,17 @@ class Simulation:
                 del objects.deleters[key]
         objects.foreground = objects.orphan = None
         objects.cascade_now = True
+        if self._forget_pod in objects.on_delete:
+            objects.on_delete.remove(self._forget_pod)
+
+    def _forget_pod(self, resource: Resource, obj: dict[str, Any]) -> None:
+        """A pod gone: what the test registered in its runtime goes with it (a
+        new pod of the same name is a new one)."""
+        if resource.storage_key == ("", "pods"):
+            meta = obj.get("metadata") or {}
+            self.loop.core.pod_runtime.forget_pod(
+                str(meta.get("namespace") or ""), str(meta.get("name") or "")
+            )
 
 
 def _more_controllers(loop: Loop) -> list[Controller]:
