@@ -50,6 +50,7 @@ from ..semantics.typecheck import (
     patch_error,
 )
 from ..semantics.validation import generate_name_problems, unknown_fields, validate
+from .allocators import ServiceAllocator
 from .registry import Registry
 from .store import Store, metadata, object_key
 
@@ -101,12 +102,11 @@ class Objects:
         self.types: TypeChecks | None = None
         #: the OpenAPI documents' property defaults (set by the core)
         self.schema_defaults: SchemaDefaults | None = None
-        self._cluster_ips = iter(
-            f"10.96.{i // 254}.{i % 254 + 1}" for i in range(1, 254 * 254)
-        )
+        self.services = ServiceAllocator(store)  # ClusterIPs, node ports
+        self.admission.append(self.services.admit)
 
     def _allocate_ip(self) -> str:
-        return next(self._cluster_ips)
+        return self.services.next_ip()
 
     # ------------------------------------------------------------------ reads
 
