@@ -24,7 +24,6 @@ from ..protocol.status import (
     forbidden,
     invalid,
     not_found,
-    unsupported_value,
 )
 from ..semantics.basics import (
     DeleteOptions,
@@ -51,6 +50,8 @@ from ..semantics.typecheck import (
 )
 from ..semantics.validation import generate_name_problems, unknown_fields, validate
 from .allocators import ServiceAllocator
+from .cascading import deletion_policy as _policy
+from .cascading import live_owner
 from .registry import Registry
 from .store import Store, metadata, object_key
 
@@ -65,7 +66,6 @@ _SYSTEM_META = (
     "deletionGracePeriodSeconds",
     "generation",
 )
-_POLICIES = ("Foreground", "Background", "Orphan")
 #: (resource, stored object, options, write) -> (object, deleted now)
 Deleter = Callable[
     [Resource, dict[str, Any], DeleteOptions, Write], tuple[dict[str, Any], bool]
@@ -771,31 +771,44 @@ class Objects:
         return versions[0] if versions else None
 
     def _delete_dependents(self, owner: dict[str, Any], policy: str) -> None:
-        for resource, obj in list(self._dependents(owner)):
-            namespace, name = object_key(obj)
-            if self.store.get(resource.storage_key, namespace, name):
-                self.delete(
-                    resource,
-                    namespace,
-                    name,
-                    DeleteOptions(propagation=policy),
-                    Write(manager="garbage-collector"),
-                )
+        """Delete the dependents none of whose other owners is alive (the others
+        lose the reference), as a garbage collector does."""
+        uid = owner["metadata"].get("uid")
+        for resource, listed in list(self._dependents(owner)):
+            obj = self.store.get(resource.storage_key, *object_key(listed))
+            if obj is None:  # gone meanwhile (an earlier cascade)
+                continue
+            refs = metadata(obj).get("ownerReferences") or ()
+            if any(
+                isinstance(r, dict)
+                and r.get("uid") not in (None, uid)
+                and live_owner(self.registry, self.store, obj, r) is not None
+                for r in refs
+            ):
+                self._drop_owner(resource, obj, uid)
+                continue
+            self.delete(
+                resource,
+                *object_key(obj),
+                DeleteOptions(propagation=policy),
+                Write(manager="garbage-collector"),
+            )
 
     def _orphan_dependents(self, owner: dict[str, Any]) -> None:
-        uid = owner["metadata"].get("uid")
         for resource, obj in list(self._dependents(owner)):
-            new = copy_obj(obj)
-            refs = [
-                r
-                for r in new["metadata"]["ownerReferences"]
-                if not isinstance(r, dict) or r.get("uid") != uid
-            ]
-            if refs:
-                new["metadata"]["ownerReferences"] = refs
-            else:
-                del new["metadata"]["ownerReferences"]
-            self.commit_update(resource, obj, new, Write(manager="garbage-collector"))
+            self._drop_owner(resource, obj, owner["metadata"].get("uid"))
+
+    def _drop_owner(self, resource: Resource, obj: dict[str, Any], uid: Any) -> None:
+        new = copy_obj(obj)
+        refs = [
+            r
+            for r in new["metadata"]["ownerReferences"]
+            if not isinstance(r, dict) or r.get("uid") != uid
+        ]
+        new["metadata"]["ownerReferences"] = refs
+        if not refs:
+            del new["metadata"]["ownerReferences"]
+        self.commit_update(resource, obj, new, Write(manager="garbage-collector"))
 
     # ------------------------------------------------------------------ namespaces
 
@@ -864,37 +877,3 @@ class Objects:
 
 def _okey(meta: dict[str, Any]) -> tuple[str, str]:
     return (meta.get("namespace") or "", meta.get("name") or "")
-
-
-def _policy(options: DeleteOptions) -> str:
-    if options.propagation is not None and options.orphan_dependents is not None:
-        raise invalid(
-            "DeleteOptions",
-            "meta.k8s.io",
-            "",
-            [
-                Cause(
-                    "propagationPolicy",
-                    'Invalid value: "' + options.propagation + '": orphanDependents '
-                    "and deletionPropagation cannot be both set",
-                )
-            ],
-        )
-    if options.propagation is not None:
-        if options.propagation not in _POLICIES:
-            raise invalid(
-                "DeleteOptions",
-                "meta.k8s.io",
-                "",
-                [
-                    Cause(
-                        "propagationPolicy",
-                        unsupported_value(options.propagation, (*_POLICIES, "nil")),
-                        "FieldValueNotSupported",
-                    )
-                ],
-            )
-        return options.propagation
-    if options.orphan_dependents:
-        return "Orphan"
-    return "Background"

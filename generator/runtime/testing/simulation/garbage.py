@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
+from ..engine.cascading import live_owner
 from ..engine.store import Event, metadata
 from ..protocol.status import ApiError
 from ..semantics.basics import DeleteOptions, Write, copy_obj, now
@@ -139,21 +140,7 @@ class GarbageCollector(Controller):
     def _owner_of(
         self, dependent: dict[str, Any], ref: dict[str, Any]
     ) -> dict[str, Any] | None:
-        """The live owner a reference names (its uid too), or None when absent;
-        ``dependent`` itself when its owner's kind is unknown (not absent: the
-        real collector keeps retrying such a dependent, never deleting it)."""
-        resource = self.api.core.registry.by_kind(
-            str(ref.get("apiVersion") or ""), str(ref.get("kind") or "")
-        )
-        if resource is None:
-            return dependent
-        namespace = namespace_of(dependent) if resource.info.namespaced else ""
-        owner = self.api.store.get(
-            resource.storage_key, namespace, str(ref.get("name") or "")
-        )
-        if owner is None or uid_of(owner) != ref["uid"]:
-            return None
-        return owner
+        return live_owner(self.api.core.registry, self.api.store, dependent, ref)
 
     def _sync_dependent(self, place: Place) -> None:
         storage_key, namespace, name = place
