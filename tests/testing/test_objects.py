@@ -387,6 +387,23 @@ def test_garbage_collection_by_propagation_policy(client: Client) -> None:
     assert status_of(bad)["details"]["causes"][0]["reason"] == "FieldValueNotSupported"
 
 
+def test_a_dependent_with_another_live_owner_is_kept(client: Client) -> None:
+    # no collector deletes an object one of whose owners lives: the plain
+    # server's immediate cascade drops only the reference to the deleted one
+    first = client.post(DEPLOYMENTS, deployment("first")).json()
+    second = client.post(DEPLOYMENTS, deployment("second")).json()
+    both = _owned("both", first)
+    both["metadata"]["ownerReferences"] += _owned("x", second)["metadata"][
+        "ownerReferences"
+    ]
+    client.post(CONFIGMAPS, both)
+    client.delete(DEPLOYMENTS + "/first")
+    kept = client.get(CONFIGMAPS + "/both").json()
+    assert [r["name"] for r in kept["metadata"]["ownerReferences"]] == ["second"]
+    client.delete(DEPLOYMENTS + "/second")
+    assert client.get(CONFIGMAPS + "/both").status_code == 404
+
+
 def test_namespace_deletion_empties_it(client: Client) -> None:
     ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}}
     created = client.post("/api/v1/namespaces", ns).json()

@@ -61,7 +61,8 @@ Simplified compared with a real API server:
   garbage collector and the service-account controller do is done synchronously
   inside the request (a namespace's contents are deleted during its DELETE,
   dependents right after their owner; a new namespace gets its "default"
-  ServiceAccount).
+  ServiceAccount); with the simulation, the garbage collector and the namespace
+  controller run asynchronously, as kube-controller-manager's.
 * Graceful deletion is immediate without the simulation: a pod is deleted at once
   whatever its grace period (no Terminating phase without finalizers). Foreground deletion deletes the
   dependents first and then the owner, without waiting for dependents held by

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -203,4 +204,45 @@ def test_kubectl_rollout_status_of_statefulsets_daemonsets_and_wait_for_jobs(
         "NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP",
     ]  # fmt: skip
     assert nodes[1].split()[:2] == ["node-1", "Ready"] and "10.0.0.10" in nodes[1]
+    kubectl("delete", "-f", str(manifest), "--wait=false")
+
+
+LOGGERS = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: talker
+  annotations:
+    simulation.kubeclient.dev/log: "line one\\nline two"
+    simulation.kubeclient.dev/run-seconds: "10"
+spec:
+  restartPolicy: Never
+  containers: [{name: talk, image: "busybox:1.36"}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: crasher
+  annotations:
+    simulation.kubeclient.dev/log: "about to crash"
+    simulation.kubeclient.dev/crash-loop: "true"
+spec:
+  containers: [{name: crash, image: "busybox:1.36"}]
+"""
+
+
+def test_kubectl_logs_follow_and_previous(simulated: Path, tmp_path: Path) -> None:
+    kubectl = Kubectl(_binary(), simulated)
+    manifest = tmp_path / "loggers.yaml"
+    manifest.write_text(LOGGERS)
+    kubectl("apply", "-f", str(manifest))
+    kubectl("wait", "--for=condition=Ready", "pod/talker", "--timeout=30s")
+    # -f returns once the container exits (10 simulated seconds: 0.5 s at 20x)
+    assert kubectl("logs", "-f", "talker") == "line one\nline two\n"
+    restarts = "jsonpath={.status.containerStatuses[0].restartCount}"
+    deadline = time.monotonic() + 30
+    while kubectl("get", "pod", "crasher", "-o", restarts) in ("", "0"):
+        assert time.monotonic() < deadline, "crasher never restarted"
+        time.sleep(0.1)
+    assert kubectl("logs", "--previous", "crasher") == "about to crash\n"
     kubectl("delete", "-f", str(manifest), "--wait=false")

@@ -183,15 +183,3 @@ def test_foreground_deletion_waits_for_the_dependents(sim: Client) -> None:
     eventually(lambda: sim.get(f"{DEPLOYMENTS}/fg").status_code == 404)
     assert _get(sim, REPLICASETS)["items"] == []
     assert _get(sim, PODS)["items"] == []
-
-
-def test_orphan_deletion_leaves_the_replicaset(sim: Client) -> None:
-    sim.post(DEPLOYMENTS, labelled_deployment("orphan", replicas=1))
-    eventually(lambda: _get(sim, REPLICASETS)["items"])
-    response = sim.delete(
-        f"{DEPLOYMENTS}/orphan",
-        {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Orphan"},
-    )
-    assert response.status_code == 200
-    [rs] = _get(sim, REPLICASETS)["items"]
-    assert "ownerReferences" not in rs["metadata"]

@@ -42,6 +42,9 @@ class PodLogs:
         self._changed = threading.Condition()
         self._lines: dict[LogKey, list[Line]] = {}
         self._epoch: dict[tuple[str, str], int] = {}  # bumped when a pod goes away
+        #: containers that exited: their followers end once they have it all
+        self._ended: set[tuple[str, str, str]] = set()
+        self._restarts: dict[tuple[str, str, str], int] = {}  # ends followers too
         self.closed = False
 
     def set(self, key: LogKey, text: str) -> None:
@@ -58,11 +61,31 @@ class PodLogs:
         with self._changed:
             return key in self._lines
 
+    def exited(self, namespace: str, pod: str, container: str) -> None:
+        """The container stopped: ``follow`` readers get the rest, then the end."""
+        with self._changed:
+            self._ended.add((namespace, pod, container))
+            self._changed.notify_all()
+
+    def restarted(self, namespace: str, pod: str, container: str) -> None:
+        """The container started again: its log so far becomes ``previous``."""
+        with self._changed:
+            container_key = (namespace, pod, container)
+            self._lines[(*container_key, True)] = self._lines.pop(
+                (*container_key, False), []
+            )
+            self._ended.discard(container_key)
+            self._restarts[container_key] = self._restarts.get(container_key, 0) + 1
+            self._changed.notify_all()
+
     def pod_gone(self, namespace: str, pod: str) -> None:
         """The pod was deleted: its logs go, followers end."""
         with self._changed:
             for key in [k for k in self._lines if k[:2] == (namespace, pod)]:
                 del self._lines[key]
+            self._ended = {k for k in self._ended if k[:2] != (namespace, pod)}
+            for gone in [k for k in self._restarts if k[:2] == (namespace, pod)]:
+                del self._restarts[gone]
             self._epoch[(namespace, pod)] = self._epoch.get((namespace, pod), 0) + 1
             self._changed.notify_all()
 
@@ -81,6 +104,7 @@ class PodLogs:
         with self._changed:
             lines = list(self._lines.get(key, ()))
             epoch = self._epoch.get(key[:2], 0)
+            restarts = self._restarts.get(key[:3], 0)
         budget = query.limit_bytes
         sent = len(lines)
         first = _limit(_render(_select(lines, query), query), budget)
@@ -91,9 +115,15 @@ class PodLogs:
         while budget is None or budget > 0:
             with self._changed:
                 current = self._lines.get(key)
-                if self.closed or self._epoch.get(key[:2], 0) != epoch:
+                if (
+                    self.closed
+                    or self._epoch.get(key[:2], 0) != epoch
+                    or self._restarts.get(key[:3], 0) != restarts
+                ):
                     return
                 if current is None or len(current) <= sent:
+                    if key[:3] in self._ended:
+                        return
                     self._changed.wait(HEARTBEAT)
                     current = self._lines.get(key) or []
                 new = current[sent:]

@@ -24,7 +24,6 @@ from ..protocol.status import (
     forbidden,
     invalid,
     not_found,
-    unsupported_value,
 )
 from ..semantics.basics import (
     DeleteOptions,
@@ -50,6 +49,9 @@ from ..semantics.typecheck import (
     patch_error,
 )
 from ..semantics.validation import generate_name_problems, unknown_fields, validate
+from .allocators import ServiceAllocator
+from .cascading import deletion_policy as _policy
+from .cascading import live_owner
 from .registry import Registry
 from .store import Store, metadata, object_key
 
@@ -64,7 +66,6 @@ _SYSTEM_META = (
     "deletionGracePeriodSeconds",
     "generation",
 )
-_POLICIES = ("Foreground", "Background", "Orphan")
 #: (resource, stored object, options, write) -> (object, deleted now)
 Deleter = Callable[
     [Resource, dict[str, Any], DeleteOptions, Write], tuple[dict[str, Any], bool]
@@ -93,16 +94,19 @@ class Objects:
         self.foreground: (
             Callable[[Resource, dict[str, Any], Write], dict[str, Any]] | None
         ) = None
+        self.orphan: Callable[[Resource, dict[str, Any], Write], dict[str, Any]] | None
+        self.orphan = None  # the same for Orphan (the simulation: "orphan" finalizer)
+        #: False: Background deletion leaves dependents to a collector (simulation's)
+        self.cascade_now = True
         #: JSON type checks of bodies (set by the core; None: not checked)
         self.types: TypeChecks | None = None
         #: the OpenAPI documents' property defaults (set by the core)
         self.schema_defaults: SchemaDefaults | None = None
-        self._cluster_ips = iter(
-            f"10.96.{i // 254}.{i % 254 + 1}" for i in range(1, 254 * 254)
-        )
+        self.services = ServiceAllocator(store)  # ClusterIPs, node ports
+        self.admission.append(self.services.admit)
 
     def _allocate_ip(self) -> str:
-        return next(self._cluster_ips)
+        return self.services.next_ip()
 
     # ------------------------------------------------------------------ reads
 
@@ -664,6 +668,8 @@ class Objects:
                 and not write.dry_run
             ):
                 return self.foreground(resource, old, write), False
+            if policy == "Orphan" and self.orphan is not None and not write.dry_run:
+                return self.orphan(resource, old, write), False
             if policy == "Orphan" and not write.dry_run:
                 self._orphan_dependents(old)
             if policy == "Foreground" and not write.dry_run:
@@ -715,7 +721,7 @@ class Objects:
     ) -> None:
         """After a deletion: garbage-collect dependents, let a terminating
         namespace finish, tell the listeners (pod logs)."""
-        if policy != "Orphan":
+        if policy != "Orphan" and self.cascade_now:
             self._delete_dependents(gone, "Background")
         for listener in self.on_delete:
             listener(resource, gone)
@@ -765,37 +771,51 @@ class Objects:
         return versions[0] if versions else None
 
     def _delete_dependents(self, owner: dict[str, Any], policy: str) -> None:
-        for resource, obj in list(self._dependents(owner)):
-            namespace, name = object_key(obj)
-            if self.store.get(resource.storage_key, namespace, name):
-                self.delete(
-                    resource,
-                    namespace,
-                    name,
-                    DeleteOptions(propagation=policy),
-                    Write(manager="garbage-collector"),
-                )
+        """Delete the dependents none of whose other owners is alive (the others
+        lose the reference), as a garbage collector does."""
+        uid = owner["metadata"].get("uid")
+        for resource, listed in list(self._dependents(owner)):
+            obj = self.store.get(resource.storage_key, *object_key(listed))
+            if obj is None:  # gone meanwhile (an earlier cascade)
+                continue
+            refs = metadata(obj).get("ownerReferences") or ()
+            if any(
+                isinstance(r, dict)
+                and r.get("uid") not in (None, uid)
+                and live_owner(self.registry, self.store, obj, r) is not None
+                for r in refs
+            ):
+                self._drop_owner(resource, obj, uid)
+                continue
+            self.delete(
+                resource,
+                *object_key(obj),
+                DeleteOptions(propagation=policy),
+                Write(manager="garbage-collector"),
+            )
 
     def _orphan_dependents(self, owner: dict[str, Any]) -> None:
-        uid = owner["metadata"].get("uid")
         for resource, obj in list(self._dependents(owner)):
-            new = copy_obj(obj)
-            refs = [
-                r
-                for r in new["metadata"]["ownerReferences"]
-                if not isinstance(r, dict) or r.get("uid") != uid
-            ]
-            if refs:
-                new["metadata"]["ownerReferences"] = refs
-            else:
-                del new["metadata"]["ownerReferences"]
-            self.commit_update(resource, obj, new, Write(manager="garbage-collector"))
+            self._drop_owner(resource, obj, owner["metadata"].get("uid"))
+
+    def _drop_owner(self, resource: Resource, obj: dict[str, Any], uid: Any) -> None:
+        new = copy_obj(obj)
+        refs = [
+            r
+            for r in new["metadata"]["ownerReferences"]
+            if not isinstance(r, dict) or r.get("uid") != uid
+        ]
+        new["metadata"]["ownerReferences"] = refs
+        if not refs:
+            del new["metadata"]["ownerReferences"]
+        self.commit_update(resource, obj, new, Write(manager="garbage-collector"))
 
     # ------------------------------------------------------------------ namespaces
 
     def _delete_namespace(
-        self, resource: Resource, old: dict[str, Any], write: Write
+        self, resource: Resource, old: dict[str, Any], write: Write, empty: bool = True
     ) -> tuple[dict[str, Any], bool]:
+        """Terminating; ``empty``: content deleted now (else by the simulation's)."""
         name = old["metadata"]["name"]
         if name in _UNDELETABLE_NAMESPACES:
             raise forbidden(resource.info, name, "this namespace may not be deleted")
@@ -808,8 +828,9 @@ class Objects:
         if write.dry_run:
             return new, False
         terminating = self.store.put(_NS, new)
-        self._empty_namespace(name)
-        self._finish_namespace(self.store.get(_NS, "", name))
+        if empty:
+            self._empty_namespace(name)
+            self._finish_namespace(self.store.get(_NS, "", name))
         return terminating, False
 
     def _empty_namespace(self, namespace: str) -> None:
@@ -856,37 +877,3 @@ class Objects:
 
 def _okey(meta: dict[str, Any]) -> tuple[str, str]:
     return (meta.get("namespace") or "", meta.get("name") or "")
-
-
-def _policy(options: DeleteOptions) -> str:
-    if options.propagation is not None and options.orphan_dependents is not None:
-        raise invalid(
-            "DeleteOptions",
-            "meta.k8s.io",
-            "",
-            [
-                Cause(
-                    "propagationPolicy",
-                    'Invalid value: "' + options.propagation + '": orphanDependents '
-                    "and deletionPropagation cannot be both set",
-                )
-            ],
-        )
-    if options.propagation is not None:
-        if options.propagation not in _POLICIES:
-            raise invalid(
-                "DeleteOptions",
-                "meta.k8s.io",
-                "",
-                [
-                    Cause(
-                        "propagationPolicy",
-                        unsupported_value(options.propagation, (*_POLICIES, "nil")),
-                        "FieldValueNotSupported",
-                    )
-                ],
-            )
-        return options.propagation
-    if options.orphan_dependents:
-        return "Orphan"
-    return "Background"

@@ -14,7 +14,7 @@ one: README "A simulated cluster"."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .clock import SimClock
 from .controller import Controller, Loop
@@ -25,6 +25,7 @@ from .endpoints import Endpoints
 from .garbage import GarbageCollector
 from .job import Jobs
 from .kubelet import Kubelet
+from .namespaces import Namespaces
 from .nodes import Nodes, NodeSpec
 from .replicaset import ReplicaSets
 from .scheduler import Scheduler
@@ -32,6 +33,7 @@ from .statefulset import StatefulSets
 
 if TYPE_CHECKING:
     from ..engine.core import Core
+    from ..semantics.resource import Resource
 
 __all__ = ["NodeSpec", "Simulation", "SimulationOptions"]
 
@@ -84,9 +86,15 @@ class Simulation:
         )
         self.loop.controllers.extend(_more_controllers(self.loop))
         self.garbage_collector = GarbageCollector(self.loop)
-        self.loop.controllers.append(self.garbage_collector)
-        core.objects.deleters[("", "pods")] = self.kubelet.graceful_delete
-        core.objects.foreground = self.garbage_collector.foreground
+        self.namespaces = Namespaces(self.loop)
+        self.loop.controllers.extend([self.garbage_collector, self.namespaces])
+        objects = core.objects
+        objects.deleters[("", "pods")] = self.kubelet.graceful_delete
+        objects.deleters[("", "namespaces")] = self.namespaces.delete
+        objects.foreground = self.garbage_collector.foreground
+        objects.orphan = self.garbage_collector.orphan
+        objects.cascade_now = False
+        objects.on_delete.append(self._forget_pod)
         self.loop.start()
 
     @property
@@ -96,9 +104,25 @@ class Simulation:
     def stop(self) -> None:
         self.loop.stop()
         objects = self.loop.core.objects
-        if objects.deleters.get(("", "pods")) == self.kubelet.graceful_delete:
-            del objects.deleters[("", "pods")]
-        objects.foreground = None
+        for key, deleter in (
+            (("", "pods"), self.kubelet.graceful_delete),
+            (("", "namespaces"), self.namespaces.delete),
+        ):
+            if objects.deleters.get(key) == deleter:
+                del objects.deleters[key]
+        objects.foreground = objects.orphan = None
+        objects.cascade_now = True
+        if self._forget_pod in objects.on_delete:
+            objects.on_delete.remove(self._forget_pod)
+
+    def _forget_pod(self, resource: Resource, obj: dict[str, Any]) -> None:
+        """A pod gone: what the test registered in its runtime goes with it (a
+        new pod of the same name is a new one)."""
+        if resource.storage_key == ("", "pods"):
+            meta = obj.get("metadata") or {}
+            self.loop.core.pod_runtime.forget_pod(
+                str(meta.get("namespace") or ""), str(meta.get("name") or "")
+            )
 
 
 def _more_controllers(loop: Loop) -> list[Controller]:

@@ -17,6 +17,8 @@ clients can use them too) or from Python (``exit_container``, ``crash_loop``,
     simulation.kubeclient.dev/ready           "false": readiness never passes
     simulation.kubeclient.dev/stop-seconds    time to stop once deleted (default:
                                               the grace period)
+    simulation.kubeclient.dev/log[.NAME]      the lines containers (NAME) log on
+                                              each start (:mod:`.containerlogs`)
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 from ..engine.store import Event
 from ..semantics.basics import DeleteOptions, Write, copy_obj, now
 from ..semantics.resource import Resource
+from . import containerlogs
 from .api import PODS
 from .controller import Controller, Loop
 from .nodes import Nodes
@@ -339,6 +342,9 @@ class Kubelet(Controller):
             self._pull_events(pod, run, record.node)
         run.state, run.reason = "running", ""
         run.started_at = now()
+        containerlogs.started(
+            self.api.core.logs, pod, run.name, run.image, run.restarts
+        )
         run.container_id = "containerd://" + _digest(
             record.uid, run.name, str(run.restarts)
         )
@@ -393,6 +399,7 @@ class Kubelet(Controller):
             "containerID": run.container_id,
         }
         run.ready = False
+        containerlogs.exited(self.api.core.logs, pod, run.name)
         restart = policy == "Always" or (policy == "OnFailure" and code != 0)
         if not restart:
             run.state, run.terminated, run.finished = "terminated", terminated, True
