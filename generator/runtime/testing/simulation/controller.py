@@ -13,8 +13,9 @@ from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 from ..engine.store import Compacted, Event
-from .api import Api
+from .api import PODS, Api
 from .clock import SimClock
+from .podutil import controller_ref, deleting, name_of, namespace_of
 
 if TYPE_CHECKING:
     from ..engine.core import Core
@@ -48,6 +49,35 @@ class Controller:
     def after(self, simulated_seconds: float, key: Hashable) -> None:
         """Sync ``key`` again once the simulated clock has moved on this much."""
         self.loop.after(simulated_seconds, self, key)
+
+
+class WorkloadController(Controller):
+    """The controller of one workload kind (``owner``) whose objects own others
+    (``owned``) through controller ownerReferences: a change of either queues the
+    owner's key, as the real controllers' event handlers do."""
+
+    owner: tuple[str, str, str] = ("", "", "")  # group, version, plural
+    owner_kind = ""
+    owned: tuple[str, str, str] = PODS
+
+    def start(self) -> None:
+        for obj in self.api.list(self.owner):
+            self.enqueue((namespace_of(obj), name_of(obj)))
+
+    def observe(self, event: Event) -> None:
+        if event.key == (self.owner[0], self.owner[2]):
+            self.enqueue((namespace_of(event.obj), name_of(event.obj)))
+        elif event.key == (self.owned[0], self.owned[2]):
+            ref = controller_ref(event.obj)
+            if ref is not None and ref.get("kind") == self.owner_kind:
+                self.enqueue((namespace_of(event.obj), str(ref.get("name") or "")))
+
+    def owner_to_sync(self, key: Hashable) -> Any:
+        """The owner object of ``key``, or None when it is gone or being deleted
+        (the garbage collector takes its dependents then)."""
+        assert isinstance(key, tuple)
+        obj = self.api.get(self.owner, *key)
+        return None if obj is None or deleting(obj) else obj
 
 
 class Loop:

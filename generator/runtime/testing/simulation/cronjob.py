@@ -11,10 +11,9 @@ from collections.abc import Hashable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..engine.store import Event
 from ..semantics.basics import copy_obj
 from .api import CRONJOBS, JOBS
-from .controller import Controller
+from .controller import WorkloadController
 from .job import finished
 from .podutil import (
     as_dict,
@@ -142,25 +141,16 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class CronJobs(Controller):
+class CronJobs(WorkloadController):
     name = MANAGER
-
-    def start(self) -> None:
-        for obj in self.api.list(CRONJOBS):
-            self.enqueue((namespace_of(obj), name_of(obj)))
-
-    def observe(self, event: Event) -> None:
-        if event.key == ("batch", "cronjobs"):
-            self.enqueue((namespace_of(event.obj), name_of(event.obj)))
-        elif event.key == ("batch", "jobs"):
-            ref = controller_ref(event.obj)
-            if ref is not None and ref.get("kind") == "CronJob":
-                self.enqueue((namespace_of(event.obj), str(ref.get("name") or "")))
+    owner = CRONJOBS
+    owner_kind = "CronJob"
+    owned = JOBS
 
     def sync(self, key: Hashable) -> None:
-        assert isinstance(key, tuple)
-        cron = self.api.get(CRONJOBS, *key)
-        if cron is None or deleting(cron):
+        assert isinstance(key, tuple)  # (namespace, name)
+        cron = self.owner_to_sync(key)
+        if cron is None:
             return
         spec = as_dict(cron.get("spec"))
         try:

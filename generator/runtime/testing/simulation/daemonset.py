@@ -11,13 +11,12 @@ from typing import Any
 
 from ..engine.store import Event
 from .api import DAEMONSETS, NODES, PODS
-from .controller import Controller
+from .controller import WorkloadController
 from .deployment import resolve, template_hash
 from .podutil import (
     as_dict,
     as_list,
     condition,
-    controller_ref,
     deleting,
     get,
     int_or,
@@ -63,21 +62,14 @@ def _node_of(pod: Any) -> str:
     return ""
 
 
-class DaemonSets(Controller):
+class DaemonSets(WorkloadController):
     name = MANAGER
-
-    def start(self) -> None:
-        for obj in self.api.list(DAEMONSETS):
-            self.enqueue((namespace_of(obj), name_of(obj)))
+    owner = DAEMONSETS
+    owner_kind = "DaemonSet"
 
     def observe(self, event: Event) -> None:
-        if event.key == ("apps", "daemonsets"):
-            self.enqueue((namespace_of(event.obj), name_of(event.obj)))
-        elif event.key == ("", "pods"):
-            ref = controller_ref(event.obj)
-            if ref is not None and ref.get("kind") == "DaemonSet":
-                self.enqueue((namespace_of(event.obj), str(ref.get("name") or "")))
-        elif event.key == ("", "nodes") and event.type != "MODIFIED":
+        super().observe(event)
+        if event.key == ("", "nodes") and event.type != "MODIFIED":
             for ds in self.api.list(DAEMONSETS):
                 self.enqueue((namespace_of(ds), name_of(ds)))
 
@@ -116,9 +108,8 @@ class DaemonSets(Controller):
         return tolerations
 
     def sync(self, key: Hashable) -> None:
-        assert isinstance(key, tuple)
-        ds = self.api.get(DAEMONSETS, *key)
-        if ds is None or deleting(ds):
+        ds = self.owner_to_sync(key)
+        if ds is None:
             return
         template = as_dict(get(ds, "spec", "template"))
         revision = template_hash(template)

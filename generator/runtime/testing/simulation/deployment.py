@@ -14,15 +14,13 @@ import math
 from collections.abc import Hashable
 from typing import Any
 
-from ..engine.store import Event
 from ..semantics.basics import copy_obj, now
 from .api import DEPLOYMENTS, REPLICASETS
-from .controller import Controller
+from .controller import WorkloadController
 from .podutil import (
     as_dict,
     as_list,
     controlled_by,
-    controller_ref,
     deleting,
     get,
     int_or,
@@ -92,27 +90,18 @@ def _revision(rs: Any) -> int:
         return 0
 
 
-class Deployments(Controller):
+class Deployments(WorkloadController):
     name = MANAGER
-
-    def start(self) -> None:
-        for obj in self.api.list(DEPLOYMENTS):
-            self.enqueue((namespace_of(obj), name_of(obj)))
-
-    def observe(self, event: Event) -> None:
-        if event.key == ("apps", "deployments"):
-            self.enqueue((namespace_of(event.obj), name_of(event.obj)))
-        elif event.key == ("apps", "replicasets"):
-            ref = controller_ref(event.obj)
-            if ref is not None and ref.get("kind") == "Deployment":
-                self.enqueue((namespace_of(event.obj), str(ref.get("name") or "")))
+    owner = DEPLOYMENTS
+    owner_kind = "Deployment"
+    owned = REPLICASETS
 
     # ------------------------------------------------------------------ sync
 
     def sync(self, key: Hashable) -> None:
-        assert isinstance(key, tuple)
-        deployment = self.api.get(DEPLOYMENTS, *key)
-        if deployment is None or deleting(deployment):
+        assert isinstance(key, tuple)  # (namespace, name)
+        deployment = self.owner_to_sync(key)
+        if deployment is None:
             return
         spec = as_dict(deployment.get("spec"))
         uid = uid_of(deployment)

@@ -10,16 +10,13 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from ..engine.store import Event
 from ..semantics.basics import copy_obj, now
 from .api import JOBS, PODS
-from .controller import Controller
+from .controller import WorkloadController
 from .podutil import (
     active,
     as_dict,
     as_list,
-    controller_ref,
-    deleting,
     get,
     int_or,
     name_of,
@@ -53,25 +50,14 @@ def _index(pod: Any) -> int | None:
         return None
 
 
-class Jobs(Controller):
+class Jobs(WorkloadController):
     name = MANAGER
-
-    def start(self) -> None:
-        for job in self.api.list(JOBS):
-            self.enqueue((namespace_of(job), name_of(job)))
-
-    def observe(self, event: Event) -> None:
-        if event.key == ("batch", "jobs"):
-            self.enqueue((namespace_of(event.obj), name_of(event.obj)))
-        elif event.key == ("", "pods"):
-            ref = controller_ref(event.obj)
-            if ref is not None and ref.get("kind") == "Job":
-                self.enqueue((namespace_of(event.obj), str(ref.get("name") or "")))
+    owner = JOBS
+    owner_kind = "Job"
 
     def sync(self, key: Hashable) -> None:
-        assert isinstance(key, tuple)
-        job = self.api.get(JOBS, *key)
-        if job is None or deleting(job):
+        job = self.owner_to_sync(key)
+        if job is None:
             return
         spec = as_dict(job.get("spec"))
         pods = owned_pods(self.api, job)

@@ -8,16 +8,14 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from ..engine.store import Event
 from ..semantics.basics import copy_obj
 from .api import PODS, REPLICASETS
-from .controller import Controller
+from .controller import WorkloadController
 from .podutil import (
     active,
     as_dict,
     condition,
     controlled_by,
-    controller_ref,
     deleting,
     get,
     int_or,
@@ -82,28 +80,15 @@ def _victim_order(pod: dict[str, Any]) -> tuple[int, int, int, str]:
     )
 
 
-class ReplicaSets(Controller):
+class ReplicaSets(WorkloadController):
     name = MANAGER
-    gvr = REPLICASETS
-    kind = "ReplicaSet"
+    owner = REPLICASETS
+    owner_kind = "ReplicaSet"
     api_version = "apps/v1"
-
-    def start(self) -> None:
-        for obj in self.api.list(self.gvr):
-            self.enqueue((namespace_of(obj), name_of(obj)))
-
-    def observe(self, event: Event) -> None:
-        resource = self.api.resource(self.gvr)
-        if resource is not None and event.key == resource.storage_key:
-            self.enqueue((namespace_of(event.obj), name_of(event.obj)))
-        elif event.key == ("", "pods"):
-            ref = controller_ref(event.obj)
-            if ref is not None and ref.get("kind") == self.kind:
-                self.enqueue((namespace_of(event.obj), str(ref.get("name") or "")))
 
     def sync(self, key: Hashable) -> None:
         assert isinstance(key, tuple)
-        rs = self.api.get(self.gvr, *key)
+        rs = self.api.get(self.owner, *key)
         if rs is None:
             return
         pods = owned_pods(self.api, rs)
@@ -125,7 +110,7 @@ class ReplicaSets(Controller):
     def _create(self, rs: dict[str, Any], count: int) -> None:
         template = get(rs, "spec", "template")
         for _ in range(min(count, BURST)):
-            body = pod_from_template(rs, self.api_version, self.kind, template)
+            body = pod_from_template(rs, self.api_version, self.owner_kind, template)
             created = self.api.create(PODS, body, MANAGER)
             if created is None:
                 self._event(
@@ -139,7 +124,9 @@ class ReplicaSets(Controller):
     def _event(
         self, rs: dict[str, Any], reason: str, message: str, type_: str = "Normal"
     ) -> None:
-        self.api.event(rs, self.kind, self.api_version, type_, reason, message, MANAGER)
+        self.api.event(
+            rs, self.owner_kind, self.api_version, type_, reason, message, MANAGER
+        )
 
     def _status(self, rs: dict[str, Any], live: list[dict[str, Any]]) -> None:
         min_ready = int_or(get(rs, "spec", "minReadySeconds"), 0)
@@ -170,7 +157,7 @@ class ReplicaSets(Controller):
             else:
                 status.pop(field_name, None)
         status["observedGeneration"] = int_or(get(rs, "metadata", "generation"), 1)
-        self.api.update_status(self.gvr, rs, status, MANAGER)
+        self.api.update_status(self.owner, rs, status, MANAGER)
 
 
 __all__ = [

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from ..engine.store import Event
 from ..semantics.basics import copy_obj
 from .api import PODS, STATEFULSETS
-from .controller import Controller
+from .controller import WorkloadController
 from .deployment import template_hash
 from .podutil import (
     as_dict,
@@ -34,25 +33,14 @@ REVISION_LABEL = "controller-revision-hash"
 REVISIONS = ("apps", "v1", "controllerrevisions")
 
 
-class StatefulSets(Controller):
+class StatefulSets(WorkloadController):
     name = MANAGER
-
-    def start(self) -> None:
-        for obj in self.api.list(STATEFULSETS):
-            self.enqueue((namespace_of(obj), name_of(obj)))
-
-    def observe(self, event: Event) -> None:
-        if event.key == ("apps", "statefulsets"):
-            self.enqueue((namespace_of(event.obj), name_of(event.obj)))
-        elif event.key == ("", "pods"):
-            ref = controller_ref(event.obj)
-            if ref is not None and ref.get("kind") == "StatefulSet":
-                self.enqueue((namespace_of(event.obj), str(ref.get("name") or "")))
+    owner = STATEFULSETS
+    owner_kind = "StatefulSet"
 
     def sync(self, key: Hashable) -> None:
-        assert isinstance(key, tuple)
-        sts = self.api.get(STATEFULSETS, *key)
-        if sts is None or deleting(sts):
+        sts = self.owner_to_sync(key)
+        if sts is None:
             return
         spec = as_dict(sts.get("spec"))
         replicas = max(int_or(spec.get("replicas"), 1), 0)
