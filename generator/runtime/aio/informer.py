@@ -9,10 +9,12 @@ consistent read after a 410, watching again after a dropped stream, backoff),
 and each handler is served by a task of its own (its callbacks may be plain
 functions or coroutines)::
 
-    from kubeclient.aio.informers import SharedInformerFactory
+    from kubeclient.aio.informers import SharedInformerFactory   # generated
 
     factory = SharedInformerFactory(cs)                  # an AsyncClientSet
-    informer = factory.informer_for(cs.apps_v1.deployments(""))
+    informer = factory.apps_v1.deployments()             # a DeploymentInformer
+    # or, for any async client (a dynamic one too):
+    # informer = factory.informer_for(cs.apps_v1.deployments(""))
     informer.add_event_handler(on_add=added, on_update=updated)
     factory.start()                                      # tasks on this loop
     await factory.wait_for_cache_sync(timeout=30)
@@ -29,7 +31,7 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..cache.informer import SharedIndexInformer, Transform
@@ -51,12 +53,14 @@ from .watch import aiter_watch_events
 
 if TYPE_CHECKING:
     from ..rest import ParamValue
+    from ..sharding import Shard
 
-__all__ = ["AsyncSharedIndexInformer", "SharedInformerFactory"]
+__all__ = ["AsyncInformerFactory", "AsyncSharedIndexInformer"]
 
 _log = logging.getLogger(__package__ or "kubeclient")
 
 T = TypeVar("T")
+InformerT = TypeVar("InformerT", bound="AsyncSharedIndexInformer[Any]")
 
 
 def _raw(data: dict[str, Any]) -> dict[str, Any]:
@@ -341,42 +345,116 @@ class AsyncSharedIndexInformer(SharedIndexInformer[T]):
                     registration.next_resync = now + registration.resync_period
 
 
-class SharedInformerFactory:
-    """Shared async informers of one AsyncClientSet: one per resource client's
-    resource and namespace (client-go's SharedInformerFactory, generic here)."""
+class AsyncInformerFactory:
+    """Shared async informers of one AsyncClientSet, with common options; the
+    base of the generated ``aio.informers.SharedInformerFactory`` (which adds
+    ``factory.apps_v1.deployments()``, as the sync factory).
 
-    def __init__(self, clientset: Any, *, resync_period: float = 0.0) -> None:
+    ``namespace=None`` watches every namespace (the typed accessors';
+    ``informer_for`` takes the client's); ``label_selector``,
+    ``field_selector`` and ``shard`` narrow every list and watch;
+    ``resync_period`` (seconds, 0 = never) is the handlers' default resync;
+    ``transform`` changes each wire dict before it is cached.
+    """
+
+    def __init__(
+        self,
+        clientset: Any,
+        resync_period: float = 0.0,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        shard: Shard | str | None = None,
+        *,
+        transform: Transform | None = None,
+    ) -> None:
         self.clientset = clientset
         self.resync_period = resync_period
-        self._informers: dict[tuple[str, str, str, str | None], Any] = {}
-        self._started: list[Any] = []
+        self.namespace = namespace
+        self.label_selector = label_selector
+        self.field_selector = field_selector
+        self.shard = shard
+        self.transform = transform
+        self._informers: dict[object, AsyncSharedIndexInformer[Any]] = {}
+        self._started: list[AsyncSharedIndexInformer[Any]] = []
 
-    def informer_for(
-        self, client: AsyncResourceClient[Any, Any], **options: Any
-    ) -> AsyncSharedIndexInformer[Any]:
-        info = client.resource
-        key = (info.group, info.version, info.plural, client.namespace)
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {len(self._informers)} informers>"
+
+    @property
+    def params(self) -> dict[str, ParamValue]:
+        """The list/watch query parameters every informer of this factory uses."""
+        shard = None if self.shard is None else str(self.shard)
+        return {
+            "labelSelector": self.label_selector or None,
+            "fieldSelector": self.field_selector or None,
+            "shardSelector": shard or None,
+        }
+
+    def _shared(
+        self,
+        key: object,
+        client: Callable[[], AsyncResourceClient[T, Any]],
+        make: Callable[..., InformerT],
+        options: Mapping[str, Any],
+    ) -> InformerT:
         informer = self._informers.get(key)
         if informer is None:
-            options.setdefault("resync_period", self.resync_period)
-            informer = self._informers[key] = AsyncSharedIndexInformer(
-                client, **options
+            informer = make(
+                client(),
+                **{
+                    "resync_period": self.resync_period,
+                    "params": self.params,
+                    "transform": self.transform,
+                    **options,
+                },
             )
-        return informer
+            self._informers[key] = informer
+        return informer  # type: ignore[return-value]
+
+    def informer_for(
+        self, client: AsyncResourceClient[T, Any], **options: Any
+    ) -> AsyncSharedIndexInformer[T]:
+        """The shared informer of any async resource client (typed or dynamic),
+        on that client's namespace; ``options`` as AsyncSharedIndexInformer's."""
+        info = client.resource
+        key = (info.group, info.version, info.plural, client.namespace)
+        return self._shared(key, lambda: client, AsyncSharedIndexInformer, options)
+
+    def typed_informer(
+        self, informer_class: type[InformerT], client_class: Any
+    ) -> InformerT:
+        """The informer of ``client_class`` (a generated async typed client
+        class), on the factory's namespace."""
+        rest = self.clientset.rest_client
+        namespace = self.namespace or ""
+
+        def client() -> Any:
+            if client_class._info_.namespaced:
+                return client_class(rest, namespace)
+            return client_class(rest)
+
+        return self._shared(informer_class, client, informer_class, {})
+
+    def informers(self) -> list[AsyncSharedIndexInformer[Any]]:
+        return list(self._informers.values())
 
     def start(self, ctx: Context | None = None) -> None:
-        """Start every informer not started yet, as tasks of the running loop."""
+        """Start every informer not started yet, as tasks of the running loop
+        (call again for ones made later)."""
         for informer in self._informers.values():
             if not informer.started:
                 informer.start(ctx)
                 self._started.append(informer)
 
     async def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
+        """True once every started informer has synced; False on timeout."""
         results = await asyncio.gather(
             *(i.wait_for_cache_sync(timeout=timeout) for i in self._started)
         )
         return all(results)
 
     async def shutdown(self) -> None:
+        """Stop every started informer and its handlers' tasks."""
         await asyncio.gather(*(i.stop() for i in self._started))
         self._started.clear()
