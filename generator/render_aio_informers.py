@@ -34,6 +34,7 @@ ASYNC_FACTORY_NAMES = frozenset(
         "start",
         "transform",
         "typed_informer",
+        "use_watch_list",
         "wait_for_cache_sync",
     }
 )

@@ -49,7 +49,8 @@ class SharedInformerFactory(AsyncInformerFactory):
     ``field_selector`` and ``shard`` (a sharding Shard or its selector text)
     narrow every list and watch; ``resync_period`` (seconds, 0 = never) is the
     handlers' default resync; ``transform`` changes each object's wire dict
-    before it is cached.
+    before it is cached; ``use_watch_list`` asks for streaming lists (None:
+    where the server supports them).
     """
 
     def __init__(
@@ -62,6 +63,7 @@ class SharedInformerFactory(AsyncInformerFactory):
         shard: Shard | str | None = None,
         *,
         transform: Transform | None = None,
+        use_watch_list: bool | None = None,
     ) -> None:
         super().__init__(
             clientset,
@@ -71,6 +73,7 @@ class SharedInformerFactory(AsyncInformerFactory):
             field_selector=field_selector,
             shard=shard,
             transform=transform,
+            use_watch_list=use_watch_list,
         )
         self._groups: dict[str, Any] = {}
 
