@@ -25,6 +25,7 @@ class Link:
         self.cut = False
         self.writes: list[str] = []
         self.failed = 0
+        self.hold: asyncio.Event | None = None  # writes wait until it is set
 
     async def send(self, request: Any) -> Any:
         from kubeclient.errors import CannotConnect
@@ -35,6 +36,9 @@ class Link:
                 raise CannotConnect("injected partition: no route to the server")
             if request.method in ("PUT", "POST"):
                 self.writes.append(request.method)
+                if self.hold is not None:
+                    await self.hold.wait()
+                await asyncio.sleep(0)  # let a racing candidate's write interleave
         return await self.inner.send(request)
 
     async def close(self) -> None:
@@ -186,6 +190,30 @@ def _seconds(n: float) -> Any:
     return timedelta(seconds=n)
 
 
+def test_of_two_candidates_racing_for_a_new_lease_one_wins(fake: Any) -> None:
+    from kubeclient.aio.leaderelection import FakeClock
+
+    async def main() -> None:
+        clock = FakeClock()
+        a = Candidate(fake.transport, "a", clock)
+        b = Candidate(fake.transport, "b", clock)
+        a.start(), b.start()  # both read "no Lease" and create it at once
+        await settle(clock, 2)
+        leaders = [c for c in (a, b) if c.elector.is_leader()]
+        assert len(leaders) == 1
+        winner = leaders[0].identity
+        assert a.link.writes[:1] == b.link.writes[:1] == ["POST"]  # both tried
+        assert lease_of(fake)["spec"]["holderIdentity"] == winner
+        await advance(clock, clock.now() + 2 * L, sleepers=2)
+        # the loser's create failed (409); its next try read the winner's Lease
+        assert a.elector.get_leader() == b.elector.get_leader() == winner
+        assert [c.identity for c in (a, b) if c.started] == [winner]
+        await a.cancel()
+        await b.cancel()
+
+    run(main)
+
+
 def test_a_leader_whose_renewals_fail_steps_down_before_the_takeover(
     fake: Any,
 ) -> None:
@@ -211,6 +239,33 @@ def test_a_leader_whose_renewals_fail_steps_down_before_the_takeover(
         spec = lease_of(fake)["spec"]
         assert spec["holderIdentity"] == "b" and spec["leaseTransitions"] == 1
         await b.cancel()
+
+    run(main)
+
+
+def test_a_leader_whose_renewal_hangs_stops_claiming_at_its_deadline(
+    fake: Any,
+) -> None:
+    from kubeclient.aio.leaderelection import FakeClock
+
+    async def main() -> None:
+        clock = FakeClock()
+        a = Candidate(fake.transport, "a", clock).start()
+        await settle(clock, 1)
+        t0 = clock.now()
+        let_go = asyncio.Event()
+        a.link.hold = let_go  # the renewal at t0 + R hangs in the network
+        clock.step(R)
+        await _until(lambda: a.link.writes.count("PUT") == 1)
+        clock.step(D - R - 0.001)
+        assert a.elector.is_leader()
+        clock.step(0.001)  # t0 + D: its renewal is still stuck, yet it claims no more
+        assert not a.elector.is_leader() and a.stopped == []
+        let_go.set()  # the late answer: too late, it steps down
+        await _until(lambda: a.stopped == [t0 + D])
+        assert a.task is not None
+        await a.task
+        assert a.work_cancelled == [t0 + D]
 
     run(main)
 
