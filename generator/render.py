@@ -18,7 +18,7 @@ from typing import Any
 
 import jinja2
 
-from . import pysource, render_clients, render_informers
+from . import pysource, render_aio_informers, render_clients, render_informers
 from .ir import Field, Schema, Subresource, TypeRef, Universe
 from .pytypes import py_type
 from .render_clients import runtime_prefix
@@ -383,6 +383,8 @@ def render_package(
         "package/metadata.py.jinja",
         "aio/clientset.py.jinja",
         "aio/__init__.py.jinja",
+        "aio/informers.py.jinja",
+        "aio/informers_module.py.jinja",
     }
     for mod in universe.modules:
         emit(
@@ -422,6 +424,19 @@ def render_package(
         f"{package}/informers/__init__.py",
         "informers/__init__.py.jinja",
         **informers.factory,
+    )
+    # the async informers: the same names, on the loop (kubeclient.aio.informers)
+    aio_informers = render_aio_informers.async_informers_context(universe, informers)
+    for module, context in aio_informers.modules.items():
+        emit(
+            f"{package}/aio/informers/{module}.py",
+            "aio/informers_module.py.jinja",
+            **context,
+        )
+    emit(
+        f"{package}/aio/informers/__init__.py",
+        "aio/informers.py.jinja",
+        **aio_informers.factory,
     )
     emit(
         f"{package}/_api.py", "package/_api.py.jinja", resources=api_resources(universe)

@@ -362,7 +362,7 @@ def test_black_is_opt_in_and_changes_nothing(tmp_path: Path) -> None:
     assert plain.returncode == 0 and black.returncode == 0, black.stderr
     # the templates lay every file out as black would: by default black never runs
     assert not any("with black" in line for line in plain.stderr.splitlines())
-    assert "formatting 15 files with black ..." in black.stderr.splitlines()
+    assert "formatting 17 files with black ..." in black.stderr.splitlines()
     assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b")
 
 

@@ -61,6 +61,14 @@ def test_reserved_names_are_the_runtime_classes_own() -> None:
     assert {n for n in dir(NamespacedLister) if not n.startswith("_")} == LISTER_NAMES
 
 
+def test_reserved_names_of_the_async_factory_are_the_runtime_classes_own() -> None:
+    from generator.render_aio_informers import ASYNC_FACTORY_NAMES
+    from generator.runtime.aio.informer import AsyncInformerFactory
+
+    factory = AsyncInformerFactory(SimpleNamespace(rest_client=None))
+    assert {n for n in dir(factory) if not n.startswith("_")} == ASYNC_FACTORY_NAMES
+
+
 def surface(
     plural: str, class_name: str, accessor: str, namespaced: bool = True
 ) -> Any:

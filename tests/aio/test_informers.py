@@ -33,6 +33,12 @@ def setup(request: pytest.FixtureRequest, generated: Path) -> Iterator[Any]:
         yield lambda: fake, fake.core.faults
 
 
+def name_of(obj: Any) -> str:
+    assert obj.metadata is not None and obj.metadata.name is not None
+    name: str = obj.metadata.name
+    return name
+
+
 async def until(check: Any, timeout: float = 10.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not check():
@@ -91,6 +97,73 @@ def test_the_informer_caches_and_notifies_on_the_loop(setup: Any) -> None:
         assert informer.reflector.lists == 2
         await factory.shutdown()
         assert informer.stopped
+        await cs.close()
+
+    asyncio.run(main())
+
+
+def test_the_generated_factory_has_the_sync_factorys_typed_accessors(
+    setup: Any,
+) -> None:
+    """``factory.apps_v1.deployments()``: a typed DeploymentInformer whose lister
+    is the sync package's DeploymentLister, shared per resource, on the
+    factory's namespace and selectors; ``informer_for`` still serves any client."""
+    from kubeclient.aio.informers import AsyncSharedIndexInformer, SharedInformerFactory
+    from kubeclient.aio.informers.apps_v1 import DeploymentInformer
+    from kubeclient.informers.apps_v1 import DeploymentLister
+    from kubeclient.informers.core_v1 import NamespaceLister
+    from kubeclient.models.apps_v1 import Deployment, DeploymentSpec
+    from kubeclient.models.core_v1 import Container, PodSpec, PodTemplateSpec
+    from kubeclient.models.meta_v1 import LabelSelector, ObjectMeta
+
+    make, _ = setup
+
+    def deployment(name: str, namespace: str, team: str) -> Deployment:
+        return Deployment(
+            metadata=ObjectMeta(name=name, namespace=namespace, labels={"team": team}),
+            spec=DeploymentSpec(
+                selector=LabelSelector(match_labels={"app": name}),
+                template=PodTemplateSpec(
+                    metadata=ObjectMeta(labels={"app": name}),
+                    spec=PodSpec(containers=[Container(name="c", image="nginx")]),
+                ),
+            ),
+        )
+
+    async def main() -> None:
+        cs = make()
+        await cs.core_v1.namespaces().create({"metadata": {"name": "apps"}})
+        for name, ns, team in (
+            ("web", "default", "a"),
+            ("db", "apps", "a"),
+            ("ui", "default", "b"),
+        ):
+            await cs.apps_v1.deployments(ns).create(deployment(name, ns, team))
+        factory = SharedInformerFactory(cs, label_selector="team=a")
+        deployments = factory.apps_v1.deployments()
+        assert type(deployments) is DeploymentInformer
+        assert isinstance(deployments, AsyncSharedIndexInformer)
+        assert factory.apps_v1.deployments() is deployments  # shared
+        assert isinstance(deployments.lister, DeploymentLister)
+        namespaces = factory.core_v1.namespaces()  # cluster-scoped
+        assert isinstance(namespaces.lister, NamespaceLister)
+        generic = factory.informer_for(cs.core_v1.config_maps("default"))
+        assert generic in factory.informers() and len(factory.informers()) == 3
+        factory.start()
+        assert await factory.wait_for_cache_sync(timeout=10)
+        web = deployments.lister.deployments("default").get("web")
+        assert isinstance(web, Deployment) and name_of(web) == "web"
+        names = sorted(name_of(d) for d in deployments.lister.list())
+        assert names == ["db", "web"]  # every namespace; team=a only
+        assert namespaces.lister.list() == []  # the selector narrows them all
+        await factory.shutdown()
+        assert deployments.stopped
+        namespaced = SharedInformerFactory(cs, namespace="apps")
+        only = namespaced.apps_v1.deployments()
+        namespaced.start()
+        assert await namespaced.wait_for_cache_sync(timeout=10)
+        assert [name_of(d) for d in only.lister.list()] == ["db"]
+        await namespaced.shutdown()
         await cs.close()
 
     asyncio.run(main())

@@ -76,3 +76,66 @@ def test_delays_keep_the_earlier_time_and_rate_limits_grow() -> None:
         assert limited.waiting() == 0
 
     asyncio.run(main())
+
+
+def test_a_named_queue_reports_the_sync_queues_metrics() -> None:
+    """Depth, adds, latency and work duration through the sync hooks, retries
+    per add_after, and the unfinished-work gauges from a task of the loop."""
+    from generator.runtime.aio.workqueue import AsyncRateLimitingQueue
+    from generator.runtime.workqueue import (
+        FakeClock,
+        ItemExponentialFailureRateLimiter,
+    )
+
+    from ..workqueue.recording import RecordingProvider
+
+    provider = RecordingProvider()
+    clock = FakeClock()
+
+    async def main() -> None:
+        queue: AsyncRateLimitingQueue[str] = AsyncRateLimitingQueue(
+            ItemExponentialFailureRateLimiter(0.001, 0.01),
+            "foos",
+            clock=clock,
+            metrics_provider=provider,
+        )
+        depth, adds = provider.of("depth", "foos"), provider.of("adds", "foos")
+        queue.add("a")
+        queue.add("a")  # not counted: already waiting
+        queue.add("b")
+        assert (depth.value, adds.value) == (2, 2)
+        clock.step(3.0)
+        assert await queue.get() == ("a", False)
+        assert depth.value == 1 and provider.of("latency", "foos").observed == [3.0]
+        clock.step(1.5)  # "a" held 1.5 s: the updater reports it
+        unfinished = provider.of("unfinished", "foos")
+        while not unfinished.sets:
+            await asyncio.sleep(0.05)
+        assert unfinished.sets[-1] == 1.5
+        assert provider.of("longest_running", "foos").sets[-1] == 1.5
+        queue.done("a")
+        assert provider.of("work_duration", "foos").observed == [1.5]
+        queue.add_rate_limited("a")
+        assert provider.of("retries", "foos").value == 1
+        queue.shut_down()
+        assert queue._updater is not None
+        await asyncio.sleep(0)
+        assert queue._updater.cancelled() or queue._updater.done()
+
+    asyncio.run(asyncio.wait_for(main(), 10))
+
+
+def test_an_unnamed_queue_reports_nothing() -> None:
+    from generator.runtime.aio.workqueue import AsyncQueue
+
+    from ..workqueue.recording import RecordingProvider
+
+    provider = RecordingProvider()
+
+    async def main() -> None:
+        queue: AsyncQueue[str] = AsyncQueue(metrics_provider=provider)
+        queue.add("a")
+        assert await queue.get() == ("a", False)
+        assert provider.metrics == {} and queue._updater is None
+
+    asyncio.run(main())

@@ -206,12 +206,18 @@ class AsyncResourceClient(Generic[T, L]):
         return items, version
 
     async def _relist(
-        self, params: Params, timeout: Timeout | None, ctx: Context | None
+        self,
+        params: Params,
+        timeout: Timeout | None,
+        ctx: Context | None,
+        page_size: int = 500,
     ) -> Page:
         items: list[dict[str, Any]] = []
         version = ""
         try:
-            async for page, page_version in self._pages(params, timeout, 500, ctx):
+            async for page, page_version in self._pages(
+                params, timeout, page_size, ctx
+            ):
                 items.extend(page)
                 version = page_version
         except _ContinueExpired as expired:

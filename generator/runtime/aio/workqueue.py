@@ -22,7 +22,10 @@ awaited, and delays are the loop's timers. The rate limiters are the sync ones
             finally:
                 queue.done(key)
 
-Metrics are not reported (the sync queue's metrics run on a thread).
+Metrics: a named queue reports to the workqueue's metrics provider
+(``workqueue.set_provider`` or ``metrics_provider=``), the sync queue's hooks and
+bookkeeping (depth, adds, latency, work duration, retries); the unfinished-work
+gauges are updated every 0.5 s by a task of the loop instead of a thread.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ from collections.abc import Hashable
 from typing import Generic, TypeVar
 
 from ..workqueue import Queue
+from ..workqueue.clock import Clock
+from ..workqueue.metrics import MetricsProvider, QueueMetrics, resolve_provider
+from ..workqueue.queue import UNFINISHED_WORK_UPDATE_PERIOD
 from ..workqueue.rate_limiters import RateLimiter
 
 __all__ = ["AsyncDelayingQueue", "AsyncQueue", "AsyncRateLimitingQueue"]
@@ -41,26 +47,64 @@ T = TypeVar("T", bound=Hashable)
 
 
 class AsyncQueue(Generic[T]):
-    """:class:`~..workqueue.Queue` for asyncio: ``await get()``."""
+    """:class:`~..workqueue.Queue` for asyncio: ``await get()``. ``name``,
+    ``clock`` and ``metrics_provider`` as the sync queue's (an unnamed queue
+    reports no metrics)."""
 
-    def __init__(self) -> None:
-        self._queue: Queue[T] = Queue()  # unnamed: no metrics thread
+    def __init__(
+        self,
+        name: str = "",
+        *,
+        clock: Clock | None = None,
+        metrics_provider: MetricsProvider | None = None,
+    ) -> None:
+        self.name = name
+        # made unnamed (no metrics thread); its hooks are given the metrics here
+        self._queue: Queue[T] = Queue(clock=clock)
+        self.clock = self._queue.clock
+        provider = resolve_provider(name, metrics_provider)
+        self._provider = provider
+        if provider is not None:
+            self._queue._metrics = QueueMetrics(name, provider, self.clock)
+        self._updater: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} len={len(self)}>"
+        return f"<{type(self).__name__} {self.name!r} len={len(self)}>"
 
     def __len__(self) -> int:
         return len(self._queue)
 
     def add(self, item: T) -> None:
         self._queue.add(item)
+        self._start_updater()
         self._changed.set()
+
+    def _start_updater(self) -> None:
+        """The unfinished-work gauges' updater, once a loop runs (the sync
+        queue's thread, as a task)."""
+        metrics = self._queue._metrics
+        if metrics is None or self._updater is not None:
+            return
+        if self._queue.shutting_down():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # added before the loop runs: started by get()
+            return
+        self._updater = loop.create_task(self._update_unfinished_work(metrics))
+
+    async def _update_unfinished_work(self, metrics: QueueMetrics) -> None:
+        while True:
+            await asyncio.sleep(UNFINISHED_WORK_UPDATE_PERIOD)
+            with self._queue._lock:
+                metrics.update_unfinished_work()
 
     async def get(self, timeout: float | None = None) -> tuple[T | None, bool]:
         """An item to process, ``(item, False)``; ``(None, True)`` once shutting
         down with nothing left; ``(None, False)`` after ``timeout`` seconds."""
         loop = asyncio.get_running_loop()
+        self._start_updater()
         deadline = None if timeout is None else loop.time() + timeout
         while True:
             item, shutdown = self._queue.get(timeout=0)
@@ -81,6 +125,8 @@ class AsyncQueue(Generic[T]):
 
     def shut_down(self) -> None:
         self._queue.shut_down()
+        if self._updater is not None:
+            self._updater.cancel()
         self._changed.set()
 
     async def shut_down_with_drain(self) -> None:
@@ -95,10 +141,19 @@ class AsyncQueue(Generic[T]):
 
 
 class AsyncDelayingQueue(AsyncQueue[T]):
-    """An :class:`AsyncQueue` with :meth:`add_after` (a timer of the loop)."""
+    """An :class:`AsyncQueue` with :meth:`add_after` (a timer of the loop).
+    Arguments as :class:`AsyncQueue`'s; each ``add_after`` counts a retry."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        name: str = "",
+        *,
+        clock: Clock | None = None,
+        metrics_provider: MetricsProvider | None = None,
+    ) -> None:
+        super().__init__(name, clock=clock, metrics_provider=metrics_provider)
+        provider = self._provider
+        self._retries = provider.new_retries_metric(name) if provider else None
         self._timers: dict[T, asyncio.TimerHandle] = {}
 
     def add_after(self, item: T, seconds: float) -> None:
@@ -108,6 +163,8 @@ class AsyncDelayingQueue(AsyncQueue[T]):
             return
         if math.isnan(seconds):
             raise ValueError(f"add_after({item!r:.80}): seconds is NaN")
+        if self._retries is not None:
+            self._retries.inc()
         if seconds <= 0:
             self.add(item)
             return
@@ -137,8 +194,15 @@ class AsyncDelayingQueue(AsyncQueue[T]):
 class AsyncRateLimitingQueue(AsyncDelayingQueue[T]):
     """An :class:`AsyncDelayingQueue` whose retries wait as ``rate_limiter`` says."""
 
-    def __init__(self, rate_limiter: RateLimiter[T]) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        rate_limiter: RateLimiter[T],
+        name: str = "",
+        *,
+        clock: Clock | None = None,
+        metrics_provider: MetricsProvider | None = None,
+    ) -> None:
+        super().__init__(name, clock=clock, metrics_provider=metrics_provider)
         self.rate_limiter = rate_limiter
 
     def add_rate_limited(self, item: T) -> None:

@@ -60,6 +60,22 @@ class ListWatch(Generic[T]):
         params = {**self.params, "resourceVersion": resource_version or None}
         return self.client._relist(params, None, ctx, page_size=page_size)
 
+    def watch_params(
+        self, resource_version: str, timeout_seconds: int, send_initial_events: bool
+    ) -> dict[str, ParamValue]:
+        """The query of a watch (the async reflector's too)."""
+        params: dict[str, ParamValue] = {
+            **self.params,
+            "watch": True,
+            "allowWatchBookmarks": True,
+            "resourceVersion": resource_version or None,
+            "timeoutSeconds": timeout_seconds,
+        }
+        if send_initial_events:
+            params["sendInitialEvents"] = True
+            params["resourceVersionMatch"] = "NotOlderThan"
+        return params
+
     def watch(
         self,
         resource_version: str,
@@ -71,16 +87,9 @@ class ListWatch(Generic[T]):
         """Raw watch events from ``resource_version``; with ``send_initial_events``
         the streaming list: every object first, then a BOOKMARK annotated
         ``k8s.io/initial-events-end``."""
-        params: dict[str, ParamValue] = {
-            **self.params,
-            "watch": True,
-            "allowWatchBookmarks": True,
-            "resourceVersion": resource_version or None,
-            "timeoutSeconds": timeout_seconds,
-        }
-        if send_initial_events:
-            params["sendInitialEvents"] = True
-            params["resourceVersionMatch"] = "NotOlderThan"
+        params = self.watch_params(
+            resource_version, timeout_seconds, send_initial_events
+        )
         client = self.client
         request = client._request("GET", client.namespace, ctx=ctx)
         request.params(params).timeout(client._stream_timeout(None))

@@ -23,7 +23,7 @@ import logging
 import random
 import time
 from collections.abc import Iterator
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NoReturn, Protocol, TypeVar
 
 from ..context import Context
 from ..errors import (
@@ -207,7 +207,7 @@ class Reflector(Generic[T]):
     ) -> Iterator[WatchEvent[dict[str, Any]]] | None:
         """The initial events into the sink; the same stream, to go on watching
         from. None when the server refuses streaming lists (then never again)."""
-        version = "" if self._version_unavailable else self.last_sync_resource_version
+        version = self._streaming_version()
         try:
             events = self.list_watch.watch(
                 version,
@@ -217,40 +217,71 @@ class Reflector(Generic[T]):
             )
             items: dict[tuple[str, str], dict[str, Any]] = {}
             for count, event in enumerate(events, 1):
-                if count % _SETTLE_EVERY == 0:
-                    _settle_young()
-                raw = event.raw
-                if event.type == "BOOKMARK":
-                    if _initial_events_end(raw):
-                        listed = _resource_version(raw)
-                        self._version_unavailable = False
-                        self.lists += 1
-                        self.sink.replace(list(items.values()), listed)
-                        self.last_sync_resource_version = listed
-                        return events
-                    continue
-                key = _key(raw)
-                if event.type == "DELETED":
-                    items.pop(key, None)
-                else:
-                    items[key] = raw
-        except Gone:
-            if not version:
-                raise
-            self._version_unavailable = True
-            raise _Relist() from None
+                if self._initial_event(items, count, event):
+                    return events
+        except Gone as error:
+            self._streaming_gone(version, error)
         except (BadRequest, Invalid, Forbidden, Unauthorized) as error:
-            if self.use_watch_list is True:
-                raise
-            _log.info(
-                "reflector %s: the server refused a streaming list (%s); "
-                "listing in pages instead",
-                self.name,
-                error,
-            )
-            self.use_watch_list = False
+            self._streaming_refused(error)
             return None
-        raise ConnectionFailed(
+        raise self._streaming_cut_short()
+
+    # -- the streaming list's decisions (shared with the async reflector)
+
+    def _streaming_version(self) -> str:
+        """The resourceVersion a streaming list starts from ("": a consistent read)."""
+        return "" if self._version_unavailable else self.last_sync_resource_version
+
+    def _initial_event(
+        self,
+        items: dict[tuple[str, str], dict[str, Any]],
+        count: int,
+        event: WatchEvent[dict[str, Any]],
+    ) -> bool:
+        """One event of a streaming list into ``items``; at the initial-events-end
+        bookmark the sink gets them all and True is returned (the list is done)."""
+        if count % _SETTLE_EVERY == 0:
+            _settle_young()
+        raw = event.raw
+        if event.type == "BOOKMARK":
+            if not _initial_events_end(raw):
+                return False
+            listed = _resource_version(raw)
+            self._version_unavailable = False
+            self.lists += 1
+            self.sink.replace(list(items.values()), listed)
+            self.last_sync_resource_version = listed
+            return True
+        key = _key(raw)
+        if event.type == "DELETED":
+            items.pop(key, None)
+        else:
+            items[key] = raw
+        return False
+
+    def _streaming_gone(self, version: str, error: Gone) -> NoReturn:
+        """A 410 to a streaming list: relist with a consistent read (or back off,
+        if that was one already)."""
+        if not version:
+            raise error
+        self._version_unavailable = True
+        raise _Relist() from None
+
+    def _streaming_refused(self, error: ApiError) -> None:
+        """The server refused a streaming list (400/422/403/401): list in pages
+        from now on, unless streaming lists were required."""
+        if self.use_watch_list is True:
+            raise error
+        _log.info(
+            "reflector %s: the server refused a streaming list (%s); "
+            "listing in pages instead",
+            self.name,
+            error,
+        )
+        self.use_watch_list = False
+
+    def _streaming_cut_short(self) -> ConnectionFailed:
+        return ConnectionFailed(
             f"watch of {self.name} ended before its initial events did"
         )
 

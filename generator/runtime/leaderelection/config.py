@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..context import Context
@@ -20,6 +20,7 @@ __all__ = [
     "JITTER_FACTOR",
     "LeaderCallbacks",
     "LeaderElectionConfig",
+    "check_config",
 ]
 
 #: how much longer than ``retry_period`` a candidate may wait between tries
@@ -89,41 +90,46 @@ class LeaderElectionConfig:
     name: str = ""
 
     def __post_init__(self) -> None:
-        for what in ("lease_duration", "renew_deadline", "retry_period"):
-            value = getattr(self, what)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not math.isfinite(value)
-                or value <= 0
-            ):
-                raise ValueError(
-                    f"LeaderElectionConfig.{what} must be a number of seconds > 0, "
-                    f"got {value!r}"
-                )
-        if self.lease_duration <= self.renew_deadline:
-            raise ValueError(
-                f"LeaderElectionConfig: lease_duration ({self.lease_duration}) must be "
-                f"greater than renew_deadline ({self.renew_deadline})"
-            )
-        if self.renew_deadline <= JITTER_FACTOR * self.retry_period:
-            raise ValueError(
-                f"LeaderElectionConfig: renew_deadline ({self.renew_deadline}) must be "
-                f"greater than retry_period * {JITTER_FACTOR} "
-                f"({JITTER_FACTOR * self.retry_period:g})"
-            )
-        if not isinstance(self.callbacks, LeaderCallbacks):
-            raise TypeError(
-                "LeaderElectionConfig.callbacks must be LeaderCallbacks, got "
-                f"{type(self.callbacks).__name__}"
-            )
-        identity = getattr(self.lock, "identity", None)
-        if not isinstance(identity, str) or not identity:
-            raise ValueError("LeaderElectionConfig.lock has no identity")
-        if not isinstance(self.name, str):
-            raise TypeError(f"LeaderElectionConfig.name must be a str: {self.name!r}")
+        check_config(self, LeaderCallbacks)
 
     @property
     def lease_duration_seconds(self) -> int:
         """The duration the Lease records: whole seconds, rounded up."""
         return math.ceil(self.lease_duration)
+
+
+def check_config(config: Any, callbacks_type: type) -> None:
+    """client-go's NewLeaderElector checks, shared by the sync and async configs."""
+    for what in ("lease_duration", "renew_deadline", "retry_period"):
+        value = getattr(config, what)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise ValueError(
+                f"LeaderElectionConfig.{what} must be a number of seconds > 0, "
+                f"got {value!r}"
+            )
+    if config.lease_duration <= config.renew_deadline:
+        raise ValueError(
+            f"LeaderElectionConfig: lease_duration ({config.lease_duration}) must be "
+            f"greater than renew_deadline ({config.renew_deadline})"
+        )
+    if config.renew_deadline <= JITTER_FACTOR * config.retry_period:
+        raise ValueError(
+            f"LeaderElectionConfig: renew_deadline ({config.renew_deadline}) must be "
+            f"greater than retry_period * {JITTER_FACTOR} "
+            f"({JITTER_FACTOR * config.retry_period:g})"
+        )
+    if not isinstance(config.callbacks, callbacks_type):
+        raise TypeError(
+            f"LeaderElectionConfig.callbacks must be {callbacks_type.__name__}, got "
+            f"{type(config.callbacks).__name__}"
+        )
+    identity = getattr(config.lock, "identity", None)
+    if not isinstance(identity, str) or not identity:
+        raise ValueError("LeaderElectionConfig.lock has no identity")
+    if not isinstance(config.name, str):
+        raise TypeError(f"LeaderElectionConfig.name must be a str: {config.name!r}")

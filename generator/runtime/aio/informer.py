@@ -9,18 +9,22 @@ consistent read after a 410, watching again after a dropped stream, backoff),
 and each handler is served by a task of its own (its callbacks may be plain
 functions or coroutines)::
 
-    from kubeclient.aio.informers import SharedInformerFactory
+    from kubeclient.aio.informers import SharedInformerFactory   # generated
 
     factory = SharedInformerFactory(cs)                  # an AsyncClientSet
-    informer = factory.informer_for(cs.apps_v1.deployments(""))
+    informer = factory.apps_v1.deployments()             # a DeploymentInformer
+    # or, for any async client (a dynamic one too):
+    # informer = factory.informer_for(cs.apps_v1.deployments(""))
     informer.add_event_handler(on_add=added, on_update=updated)
     factory.start()                                      # tasks on this loop
     await factory.wait_for_cache_sync(timeout=30)
     informer.lister.get("default/web")
     await factory.shutdown()
 
-Streaming lists (``sendInitialEvents``) are not used here: the async reflector
-always lists in pages.
+The list is a streaming list (``sendInitialEvents=true``, ending at the
+``k8s.io/initial-events-end`` bookmark) where the server serves one; a server
+that refuses it (400/422) gets paged lists from then on (``use_watch_list``:
+None tries, True requires, False never), as the sync informer.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..cache.informer import SharedIndexInformer, Transform
@@ -39,10 +43,14 @@ from ..cache.store import IndexFunc
 from ..context import Context
 from ..errors import (
     ApiError,
+    BadRequest,
     Cancelled,
     ConnectionFailed,
+    Forbidden,
     Gone,
+    Invalid,
     ResponseDecodeError,
+    Unauthorized,
     WatchDecodeError,
 )
 from ..watch import WatchEvent
@@ -51,12 +59,17 @@ from .watch import aiter_watch_events
 
 if TYPE_CHECKING:
     from ..rest import ParamValue
+    from ..sharding import Shard
 
-__all__ = ["AsyncSharedIndexInformer", "SharedInformerFactory"]
+__all__ = ["AsyncInformerFactory", "AsyncSharedIndexInformer"]
 
 _log = logging.getLogger(__package__ or "kubeclient")
 
 T = TypeVar("T")
+InformerT = TypeVar("InformerT", bound="AsyncSharedIndexInformer[Any]")
+
+
+_Events = AsyncGenerator[WatchEvent[dict[str, Any]], None]
 
 
 def _raw(data: dict[str, Any]) -> dict[str, Any]:
@@ -122,8 +135,9 @@ class _AsyncRegistration(Registration[T]):
 
 
 class _AsyncReflector(Reflector[T]):
-    """The sync reflector's states, awaited: list (pages), then watch from the
-    list's resourceVersion again and again until a 410 makes it relist."""
+    """The sync reflector's states, awaited: a streaming list where the server
+    serves one (else a paged list), then watch from the list's resourceVersion
+    again and again until a 410 makes it relist."""
 
     def __init__(self, informer: AsyncSharedIndexInformer[T], **kwargs: Any) -> None:
         super().__init__(informer._list_watch, informer, **kwargs)
@@ -133,8 +147,12 @@ class _AsyncReflector(Reflector[T]):
     async def arun(self, ctx: Context) -> None:
         while not ctx.done:
             try:
-                await self._alist(ctx)
-                await self._awatch(ctx)
+                events = None
+                if self.use_watch_list is not False:
+                    events = await self._astreaming_list(ctx)
+                if events is None:
+                    await self._alist(ctx)
+                await self._awatch(ctx, events)
             except Cancelled:
                 return
             except _Relist:
@@ -157,7 +175,9 @@ class _AsyncReflector(Reflector[T]):
         version = self._list_version()
         params = {**self._params, "resourceVersion": version or None}
         try:
-            items, listed = await self._async_client._relist(params, None, ctx)
+            items, listed = await self._async_client._relist(
+                params, None, ctx, self.page_size
+            )
         except Gone:
             if not version:
                 raise
@@ -168,17 +188,41 @@ class _AsyncReflector(Reflector[T]):
         self.sink.replace(items, listed)
         self.last_sync_resource_version = listed
 
-    def _events(self, ctx: Context) -> AsyncIterator[WatchEvent[dict[str, Any]]]:
-        client = self._async_client
+    async def _astreaming_list(self, ctx: Context) -> _Events | None:
+        """The sync reflector's streaming list, awaited: the initial events into
+        the sink, then the same stream to go on watching; None when the server
+        refuses streaming lists (paged lists from then on). Every decision is
+        the sync reflector's (``_initial_event``, ``_streaming_refused`` ...)."""
+        version = self._streaming_version()
+        events = self._events(ctx, version, send_initial_events=True)
+        try:
+            items: dict[tuple[str, str], dict[str, Any]] = {}
+            count = 0
+            async for event in events:
+                count += 1
+                if self._initial_event(items, count, event):
+                    return events
+        except Gone as error:
+            await events.aclose()
+            self._streaming_gone(version, error)
+        except (BadRequest, Invalid, Forbidden, Unauthorized) as error:
+            await events.aclose()
+            self._streaming_refused(error)
+            return None
+        except BaseException:
+            await events.aclose()
+            raise
+        raise self._streaming_cut_short()
 
-        async def events() -> AsyncIterator[WatchEvent[dict[str, Any]]]:
-            params: dict[str, ParamValue] = {
-                **self._params,
-                "watch": True,
-                "allowWatchBookmarks": True,
-                "resourceVersion": self.last_sync_resource_version or None,
-                "timeoutSeconds": self._watch_timeout(),
-            }
+    def _events(
+        self, ctx: Context, version: str, *, send_initial_events: bool = False
+    ) -> _Events:
+        client = self._async_client
+        params = self.list_watch.watch_params(
+            version, self._watch_timeout(), send_initial_events
+        )
+
+        async def events() -> _Events:
             request = client._req("GET", client.namespace, ctx=ctx)
             request.params(params).timeout(client.sync._stream_timeout(None))
             response = await client._open(request)
@@ -187,11 +231,15 @@ class _AsyncReflector(Reflector[T]):
 
         return events()
 
-    async def _awatch(self, ctx: Context) -> None:
+    async def _awatch(self, ctx: Context, events: _Events | None = None) -> None:
+        """Watch from the last resourceVersion (first on ``events``, the stream
+        of a streaming list), again and again, until a 410."""
         while not ctx.done:
             started = time.monotonic()
             try:
-                async for event in self._events(ctx):
+                if events is None:
+                    events = self._events(ctx, self.last_sync_resource_version)
+                async for event in events:
                     self._deliver(event)
             except Gone:
                 self._version_unavailable = True
@@ -215,6 +263,10 @@ class _AsyncReflector(Reflector[T]):
             else:
                 if time.monotonic() - started > 1.0:
                     self.backoff.reset()
+            finally:
+                if events is not None:
+                    await events.aclose()
+                events = None
 
     def _deliver(self, event: WatchEvent[dict[str, Any]]) -> None:
         """One event into the sink (the sync reflector's ``_handle``, one event)."""
@@ -234,6 +286,7 @@ class AsyncSharedIndexInformer(SharedIndexInformer[T]):
         indexers: Mapping[str, IndexFunc[T]] | None = None,
         params: Mapping[str, ParamValue] | None = None,
         page_size: int = 500,
+        use_watch_list: bool | None = None,
         transform: Transform | None = None,
     ) -> None:
         self._async_client = client
@@ -243,10 +296,12 @@ class AsyncSharedIndexInformer(SharedIndexInformer[T]):
             indexers=indexers,
             params=params,
             page_size=page_size,
-            use_watch_list=False,
+            use_watch_list=False,  # the sync reflector made here never runs
             transform=transform,
         )
-        self.reflector = _AsyncReflector(self, page_size=page_size)
+        self.reflector = _AsyncReflector(
+            self, page_size=page_size, use_watch_list=use_watch_list
+        )
         self._ctx: Context | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -341,42 +396,121 @@ class AsyncSharedIndexInformer(SharedIndexInformer[T]):
                     registration.next_resync = now + registration.resync_period
 
 
-class SharedInformerFactory:
-    """Shared async informers of one AsyncClientSet: one per resource client's
-    resource and namespace (client-go's SharedInformerFactory, generic here)."""
+class AsyncInformerFactory:
+    """Shared async informers of one AsyncClientSet, with common options; the
+    base of the generated ``aio.informers.SharedInformerFactory`` (which adds
+    ``factory.apps_v1.deployments()``, as the sync factory).
 
-    def __init__(self, clientset: Any, *, resync_period: float = 0.0) -> None:
+    ``namespace=None`` watches every namespace (the typed accessors';
+    ``informer_for`` takes the client's); ``label_selector``,
+    ``field_selector`` and ``shard`` narrow every list and watch;
+    ``resync_period`` (seconds, 0 = never) is the handlers' default resync;
+    ``transform`` changes each wire dict before it is cached;
+    ``use_watch_list`` asks for streaming lists (None: where the server
+    supports them).
+    """
+
+    def __init__(
+        self,
+        clientset: Any,
+        resync_period: float = 0.0,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        shard: Shard | str | None = None,
+        *,
+        transform: Transform | None = None,
+        use_watch_list: bool | None = None,
+    ) -> None:
         self.clientset = clientset
         self.resync_period = resync_period
-        self._informers: dict[tuple[str, str, str, str | None], Any] = {}
-        self._started: list[Any] = []
+        self.namespace = namespace
+        self.label_selector = label_selector
+        self.field_selector = field_selector
+        self.shard = shard
+        self.transform = transform
+        self.use_watch_list = use_watch_list
+        self._informers: dict[object, AsyncSharedIndexInformer[Any]] = {}
+        self._started: list[AsyncSharedIndexInformer[Any]] = []
 
-    def informer_for(
-        self, client: AsyncResourceClient[Any, Any], **options: Any
-    ) -> AsyncSharedIndexInformer[Any]:
-        info = client.resource
-        key = (info.group, info.version, info.plural, client.namespace)
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {len(self._informers)} informers>"
+
+    @property
+    def params(self) -> dict[str, ParamValue]:
+        """The list/watch query parameters every informer of this factory uses."""
+        shard = None if self.shard is None else str(self.shard)
+        return {
+            "labelSelector": self.label_selector or None,
+            "fieldSelector": self.field_selector or None,
+            "shardSelector": shard or None,
+        }
+
+    def _shared(
+        self,
+        key: object,
+        client: Callable[[], AsyncResourceClient[T, Any]],
+        make: Callable[..., InformerT],
+        options: Mapping[str, Any],
+    ) -> InformerT:
         informer = self._informers.get(key)
         if informer is None:
-            options.setdefault("resync_period", self.resync_period)
-            informer = self._informers[key] = AsyncSharedIndexInformer(
-                client, **options
+            informer = make(
+                client(),
+                **{
+                    "resync_period": self.resync_period,
+                    "params": self.params,
+                    "transform": self.transform,
+                    "use_watch_list": self.use_watch_list,
+                    **options,
+                },
             )
-        return informer
+            self._informers[key] = informer
+        return informer  # type: ignore[return-value]
+
+    def informer_for(
+        self, client: AsyncResourceClient[T, Any], **options: Any
+    ) -> AsyncSharedIndexInformer[T]:
+        """The shared informer of any async resource client (typed or dynamic),
+        on that client's namespace; ``options`` as AsyncSharedIndexInformer's."""
+        info = client.resource
+        key = (info.group, info.version, info.plural, client.namespace)
+        return self._shared(key, lambda: client, AsyncSharedIndexInformer, options)
+
+    def typed_informer(
+        self, informer_class: type[InformerT], client_class: Any
+    ) -> InformerT:
+        """The informer of ``client_class`` (a generated async typed client
+        class), on the factory's namespace."""
+        rest = self.clientset.rest_client
+        namespace = self.namespace or ""
+
+        def client() -> Any:
+            if client_class._info_.namespaced:
+                return client_class(rest, namespace)
+            return client_class(rest)
+
+        return self._shared(informer_class, client, informer_class, {})
+
+    def informers(self) -> list[AsyncSharedIndexInformer[Any]]:
+        return list(self._informers.values())
 
     def start(self, ctx: Context | None = None) -> None:
-        """Start every informer not started yet, as tasks of the running loop."""
+        """Start every informer not started yet, as tasks of the running loop
+        (call again for ones made later)."""
         for informer in self._informers.values():
             if not informer.started:
                 informer.start(ctx)
                 self._started.append(informer)
 
     async def wait_for_cache_sync(self, timeout: float | None = None) -> bool:
+        """True once every started informer has synced; False on timeout."""
         results = await asyncio.gather(
             *(i.wait_for_cache_sync(timeout=timeout) for i in self._started)
         )
         return all(results)
 
     async def shutdown(self) -> None:
+        """Stop every started informer and its handlers' tasks."""
         await asyncio.gather(*(i.stop() for i in self._started))
         self._started.clear()
