@@ -33,6 +33,7 @@ _log = logging.getLogger(__package__ or "kubeclient")
 
 T = TypeVar("T")
 L = TypeVar("L")
+R = TypeVar("R")
 Params = Mapping[str, ParamValue]
 Body = Model | Mapping[str, Any]
 PatchBody = Model | Mapping[str, Any] | Sequence[Mapping[str, Any]] | bytes | str
@@ -58,6 +59,22 @@ class _ContinueExpired(Exception):
     def __init__(self, error: Gone) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+class Call(Generic[R]):
+    """One verb, sans-IO: the request to send and how its JSON answer becomes the
+    result. Built once here; the sync client sends it with :meth:`run`, the async
+    one awaits the same request (kubeclient.aio), so both share every check,
+    path and decoding."""
+
+    __slots__ = ("request", "decode")
+
+    def __init__(self, request: RequestBuilder, decode: Callable[[Any], R]) -> None:
+        self.request = request
+        self.decode = decode
+
+    def run(self) -> R:
+        return self.decode(self.request.do().json())
 
 
 class ResourceClient(Generic[T, L]):
@@ -232,16 +249,31 @@ class ResourceClient(Generic[T, L]):
         *,
         ctx: Context | None = None,
     ) -> T:
+        return self._get_call(name, params, timeout, ctx=ctx).run()
+
+    def _get_call(
+        self,
+        name: str,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        ctx: Context | None = None,
+    ) -> Call[T]:
         request = self._request("GET", self._object_namespace(), name, ctx=ctx)
-        data = request.params(params).timeout(timeout).do().json()
-        return self._decode_response(data, "get")
+        request.params(params).timeout(timeout)
+        return Call(request, partial(self._decode_response, what="get"))
 
     def _list(
         self, params: Params, timeout: Timeout | None, *, ctx: Context | None = None
     ) -> L:
+        return self._list_call(params, timeout, ctx=ctx).run()
+
+    def _list_call(
+        self, params: Params, timeout: Timeout | None, *, ctx: Context | None = None
+    ) -> Call[L]:
         request = self._request("GET", self._namespace, ctx=ctx, listing=True)
-        data = request.params(params).timeout(timeout).do().json()
-        return self._decode_list_response(data, "list")
+        request.params(params).timeout(timeout)
+        return Call(request, partial(self._decode_list_response, what="list"))
 
     def _list_all(
         self,
@@ -310,10 +342,14 @@ class ResourceClient(Generic[T, L]):
         self, params: Params, timeout: Timeout | None, ctx: Context | None
     ) -> Page:
         """One unpaginated list (as the pager's FullListIfExpired)."""
+        return self._full_list_call(params, timeout, ctx).run()
+
+    def _full_list_call(
+        self, params: Params, timeout: Timeout | None, ctx: Context | None
+    ) -> Call[Page]:
         request = self._request("GET", self._namespace, ctx=ctx, listing=True)
-        data = request.params(params).timeout(timeout).do().json()
-        items, version, _ = self._page_of(data)
-        return items, version
+        request.params(params).timeout(timeout)
+        return Call(request, lambda data: self._page_of(data)[:2])
 
     def _page_of(self, data: Any) -> tuple[list[dict[str, Any]], str, str | None]:
         expected = self._list_kind()
@@ -371,9 +407,19 @@ class ResourceClient(Generic[T, L]):
         *,
         ctx: Context | None = None,
     ) -> T:
+        return self._create_call(body, params, timeout, ctx=ctx).run()
+
+    def _create_call(
+        self,
+        body: Body,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        ctx: Context | None = None,
+    ) -> Call[T]:
         request = self._request("POST", self._object_namespace(body), ctx=ctx)
-        data = request.params(params).body(body).timeout(timeout).do().json()
-        return self._decode_response(data, "create")
+        request.params(params).body(body).timeout(timeout)
+        return Call(request, partial(self._decode_response, what="create"))
 
     def _update(
         self,
@@ -384,12 +430,27 @@ class ResourceClient(Generic[T, L]):
         subresource: str | None = None,
         ctx: Context | None = None,
     ) -> T:
+        call = self._update_call(
+            body, params, timeout, subresource=subresource, ctx=ctx
+        )
+        return call.run()
+
+    def _update_call(
+        self,
+        body: Body,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        subresource: str | None = None,
+        ctx: Context | None = None,
+    ) -> Call[T]:
         name = _name_of(body, "update")
         request = self._request(
             "PUT", self._object_namespace(body), name, subresource, ctx=ctx
         )
-        data = request.params(params).body(body).timeout(timeout).do().json()
-        return self._decode_response(data, "update", subresource)
+        request.params(params).body(body).timeout(timeout)
+        decode = partial(self._decode_response, what="update", subresource=subresource)
+        return Call(request, decode)
 
     def _patch(
         self,
@@ -404,6 +465,22 @@ class ResourceClient(Generic[T, L]):
     ) -> T:
         """A patch; the answer is the resource's kind (main resource, status ...) or,
         for a subresource such as scale, the kind it serves (typed by kind)."""
+        call = self._patch_call(
+            name, body, patch_type, params, timeout, subresource=subresource, ctx=ctx
+        )
+        return call.run()
+
+    def _patch_call(
+        self,
+        name: str,
+        body: PatchBody,
+        patch_type: str,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        subresource: str | None = None,
+        ctx: Context | None = None,
+    ) -> Call[T]:
         content_type = patch_content_type(patch_type)
         if content_type == patch_content_type("apply") and not params.get(
             "fieldManager"
@@ -417,7 +494,8 @@ class ResourceClient(Generic[T, L]):
             "PATCH", self._object_namespace(), name, subresource, ctx=ctx
         )
         request.params(params).body(body, content_type).timeout(timeout)
-        return self._decode_response(request.do().json(), "patch", subresource)
+        decode = partial(self._decode_response, what="patch", subresource=subresource)
+        return Call(request, decode)
 
     def _apply(
         self,
@@ -431,6 +509,28 @@ class ResourceClient(Generic[T, L]):
         ctx: Context | None = None,
     ) -> T:
         """Server-side apply: the object sent as application/apply-patch+yaml (JSON is YAML)."""
+        call = self._apply_call(
+            body,
+            field_manager,
+            force,
+            params,
+            timeout,
+            subresource=subresource,
+            ctx=ctx,
+        )
+        return call.run()
+
+    def _apply_call(
+        self,
+        body: Body,
+        field_manager: str,
+        force: bool | None,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        subresource: str | None = None,
+        ctx: Context | None = None,
+    ) -> Call[T]:
         if not field_manager:
             raise ValueError(
                 "apply needs field_manager: the name of who owns the applied fields"
@@ -449,7 +549,8 @@ class ResourceClient(Generic[T, L]):
         )
         request.params({**params, "fieldManager": field_manager, "force": force})
         request.body(body, patch_content_type("apply")).timeout(timeout)
-        return self._decode_response(request.do().json(), "apply", subresource)
+        decode = partial(self._decode_response, what="apply", subresource=subresource)
+        return Call(request, decode)
 
     def _delete(
         self,
@@ -461,6 +562,20 @@ class ResourceClient(Generic[T, L]):
         ctx: Context | None = None,
     ) -> Any:
         """The deleted object (or the object still terminating), or a Status."""
+        call = self._delete_call(
+            name, params, timeout, preconditions=preconditions, ctx=ctx
+        )
+        return call.run()
+
+    def _delete_call(
+        self,
+        name: str,
+        params: Params,
+        timeout: Timeout | None,
+        *,
+        preconditions: Body | None = None,
+        ctx: Context | None = None,
+    ) -> Call[Any]:
         request = self._request("DELETE", self._object_namespace(), name, ctx=ctx)
         request.params(params)
         if preconditions is not None:
@@ -472,17 +587,26 @@ class ResourceClient(Generic[T, L]):
             request.body(
                 {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": wire}
             )
-        data = request.timeout(timeout).do().json()
-        return self._decode_object(data, "delete", self._info.kind, "Status")
+        request.timeout(timeout)
+        kind = self._info.kind
+        return Call(
+            request, lambda data: self._decode_object(data, "delete", kind, "Status")
+        )
 
     def _delete_collection(
         self, params: Params, timeout: Timeout | None, *, ctx: Context | None = None
     ) -> Any:
+        return self._delete_collection_call(params, timeout, ctx=ctx).run()
+
+    def _delete_collection_call(
+        self, params: Params, timeout: Timeout | None, *, ctx: Context | None = None
+    ) -> Call[Any]:
         request = self._request("DELETE", self._namespace, ctx=ctx, listing=True)
-        request.params(params)
-        data = request.timeout(timeout).do().json()
-        return self._decode_object(
-            data, "deletecollection", self._list_kind(), "Status"
+        request.params(params).timeout(timeout)
+        kind = self._list_kind()
+        return Call(
+            request,
+            lambda data: self._decode_object(data, "deletecollection", kind, "Status"),
         )
 
     def _watch(

@@ -188,3 +188,17 @@ def test_impersonation_reaches_the_server_with_every_group(generated: Any) -> No
             user = asyncio.run(scenario(cs)).status.user_info
             assert user.username == "jane", make
             assert {"devs", "ops"} <= set(user.groups or ()), (make, user.groups)
+
+
+def test_apply_refuses_an_object_read_from_the_server(api: Api) -> None:
+    """The verbs are built once (resource.Call): the async client refuses, as the
+    sync one does, to apply an object carrying managedFields, before sending."""
+
+    async def scenario(api: Api) -> None:
+        await api(lambda cs: maps(cs).apply(config_map("a"), field_manager="me"))
+        live = await api(lambda cs: maps(cs).get("a"))
+        assert live.metadata.managed_fields
+        with pytest.raises(ValueError, match="extract"):
+            await api(lambda cs: maps(cs).apply(live, field_manager="me"))
+
+    run(api, scenario)

@@ -11,7 +11,7 @@ what it builds through the :class:`~.pipeline.AsyncPipeline`.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -19,12 +19,12 @@ from .._model import Model, wrap
 from ..context import Context
 from ..errors import Gone
 from ..resource import Body as Body
+from ..resource import Call, ResourceClient, _item_key, decode_by_kind
 from ..resource import PatchBody as PatchBody
-from ..resource import ResourceClient, _item_key, decode_by_kind
 from ..resource import _name_of as _name_of
 from ..resource import query as query
 from ..resources import ResourceInfo
-from ..rest import RequestBuilder, patch_content_type
+from ..rest import RequestBuilder
 from .rest import AsyncRESTClient
 from .watch import AsyncWatcher, AsyncWatchStream, WatchEvent, aiter_watch_events
 
@@ -44,6 +44,7 @@ _log = logging.getLogger(__package__ or "kubeclient")
 
 T = TypeVar("T")
 L = TypeVar("L")
+R = TypeVar("R")
 Params = Mapping[str, Any]
 Page = tuple[list[dict[str, Any]], str]
 
@@ -101,6 +102,10 @@ class AsyncResourceClient(Generic[T, L]):
         response = await self._rest.pipeline.send(request.build())
         return (await response.read()).json()
 
+    async def _run(self, call: Call[R]) -> R:
+        """A verb the sync client built (request and decoding), sent on the loop."""
+        return call.decode(await self._json(call.request))
+
     async def _open(self, request: RequestBuilder) -> AsyncResponse:
         return await self._rest.pipeline.send(request.build(stream=True))
 
@@ -128,17 +133,12 @@ class AsyncResourceClient(Generic[T, L]):
         *,
         ctx: Context | None = None,
     ) -> T:
-        sync = self.sync
-        request = self._req("GET", sync._object_namespace(), name, ctx=ctx)
-        data = await self._json(request.params(params).timeout(timeout))
-        return sync._decode_response(data, "get")
+        return await self._run(self.sync._get_call(name, params, timeout, ctx=ctx))
 
     async def _list(
         self, params: Params, timeout: Timeout | None, *, ctx: Context | None = None
     ) -> L:
-        request = self._req("GET", self.sync.namespace, ctx=ctx, listing=True)
-        data = await self._json(request.params(params).timeout(timeout))
-        return self.sync._decode_list_response(data, "list")
+        return await self._run(self.sync._list_call(params, timeout, ctx=ctx))
 
     async def _list_all(
         self,
@@ -200,10 +200,7 @@ class AsyncResourceClient(Generic[T, L]):
     async def _full_list(
         self, params: Params, timeout: Timeout | None, ctx: Context | None
     ) -> Page:
-        request = self._req("GET", self.sync.namespace, ctx=ctx, listing=True)
-        data = await self._json(request.params(params).timeout(timeout))
-        items, version, _ = self.sync._page_of(data)
-        return items, version
+        return await self._run(self.sync._full_list_call(params, timeout, ctx))
 
     async def _relist(
         self,
@@ -233,10 +230,7 @@ class AsyncResourceClient(Generic[T, L]):
         *,
         ctx: Context | None = None,
     ) -> T:
-        sync = self.sync
-        request = self._req("POST", sync._object_namespace(body), ctx=ctx)
-        data = await self._json(request.params(params).body(body).timeout(timeout))
-        return sync._decode_response(data, "create")
+        return await self._run(self.sync._create_call(body, params, timeout, ctx=ctx))
 
     async def _update(
         self,
@@ -247,13 +241,10 @@ class AsyncResourceClient(Generic[T, L]):
         subresource: str | None = None,
         ctx: Context | None = None,
     ) -> T:
-        sync = self.sync
-        name = _name_of(body, "update")
-        request = self._req(
-            "PUT", sync._object_namespace(body), name, subresource, ctx=ctx
+        call = self.sync._update_call(
+            body, params, timeout, subresource=subresource, ctx=ctx
         )
-        data = await self._json(request.params(params).body(body).timeout(timeout))
-        return sync._decode_response(data, "update", subresource)
+        return await self._run(call)
 
     async def _patch(
         self,
@@ -266,21 +257,10 @@ class AsyncResourceClient(Generic[T, L]):
         subresource: str | None = None,
         ctx: Context | None = None,
     ) -> T:
-        sync = self.sync
-        content_type = patch_content_type(patch_type)
-        if content_type == patch_content_type("apply") and not params.get(
-            "fieldManager"
-        ):
-            raise ValueError(
-                "an apply patch needs field_manager (the server requires it)"
-            )
-        if isinstance(body, Sequence) and not isinstance(body, (bytes, str)):
-            body = list(body)
-        request = self._req(
-            "PATCH", sync._object_namespace(), name, subresource, ctx=ctx
+        call = self.sync._patch_call(
+            name, body, patch_type, params, timeout, subresource=subresource, ctx=ctx
         )
-        request.params(params).body(body, content_type).timeout(timeout)
-        return sync._decode_response(await self._json(request), "patch", subresource)
+        return await self._run(call)
 
     async def _apply(
         self,
@@ -293,18 +273,16 @@ class AsyncResourceClient(Generic[T, L]):
         subresource: str | None = None,
         ctx: Context | None = None,
     ) -> T:
-        sync = self.sync
-        if not field_manager:
-            raise ValueError(
-                "apply needs field_manager: the name of who owns the applied fields"
-            )
-        name = _name_of(body, "apply")
-        request = self._req(
-            "PATCH", sync._object_namespace(body), name, subresource, ctx=ctx
+        call = self.sync._apply_call(
+            body,
+            field_manager,
+            force,
+            params,
+            timeout,
+            subresource=subresource,
+            ctx=ctx,
         )
-        request.params({**params, "fieldManager": field_manager, "force": force})
-        request.body(body, patch_content_type("apply")).timeout(timeout)
-        return sync._decode_response(await self._json(request), "apply", subresource)
+        return await self._run(call)
 
     async def _delete(
         self,
@@ -315,30 +293,16 @@ class AsyncResourceClient(Generic[T, L]):
         preconditions: Body | None = None,
         ctx: Context | None = None,
     ) -> Any:
-        sync = self.sync
-        request = self._req("DELETE", sync._object_namespace(), name, ctx=ctx)
-        request.params(params)
-        if preconditions is not None:
-            wire = (
-                preconditions.to_dict()
-                if isinstance(preconditions, Model)
-                else dict(preconditions)
-            )
-            request.body(
-                {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": wire}
-            )
-        data = await self._json(request.timeout(timeout))
-        return sync._decode_object(data, "delete", self._info.kind, "Status")
+        call = self.sync._delete_call(
+            name, params, timeout, preconditions=preconditions, ctx=ctx
+        )
+        return await self._run(call)
 
     async def _delete_collection(
         self, params: Params, timeout: Timeout | None, *, ctx: Context | None = None
     ) -> Any:
-        sync = self.sync
-        request = self._req("DELETE", sync.namespace, ctx=ctx, listing=True)
-        data = await self._json(request.params(params).timeout(timeout))
-        return sync._decode_object(
-            data, "deletecollection", sync._list_kind(), "Status"
-        )
+        call = self.sync._delete_collection_call(params, timeout, ctx=ctx)
+        return await self._run(call)
 
     def _watch(
         self,
